@@ -1,0 +1,39 @@
+"""pooling_core: PyTorch-exact NumPy forward and backward of 2-D max and average pooling.
+
+    from pooling_core import PoolSpec, pool_forward, pool_backward, scatter_steps
+
+    spec = PoolSpec(kernel_size=3, stride=1)
+    fwd = pool_forward(x, spec)                      # fwd.output, fwd.indices
+    grad_input = pool_backward(x, grad_output, spec)
+    steps = scatter_steps(x, grad_output, spec)      # steps[k], steps.accumulated(k)
+
+Pure NumPy; no user-interface imports. Invalid input raises `PoolingError` (a ValueError).
+"""
+
+from .errors import PoolingError
+from .geometry import AxisSize, axis_size, output_size
+from .gradcheck import GradCheck, gradient_check, numerical_gradient
+from .pooling import ForwardResult, as_input, pool_backward, pool_forward, win_counts
+from .spec import MODES, TIE_POLICIES, PoolSpec
+from .steps import ScatterStep, ScatterSteps, scatter_steps
+
+__all__ = [
+    "MODES",
+    "TIE_POLICIES",
+    "AxisSize",
+    "ForwardResult",
+    "GradCheck",
+    "PoolSpec",
+    "PoolingError",
+    "ScatterStep",
+    "ScatterSteps",
+    "as_input",
+    "axis_size",
+    "gradient_check",
+    "numerical_gradient",
+    "output_size",
+    "pool_backward",
+    "pool_forward",
+    "scatter_steps",
+    "win_counts",
+]

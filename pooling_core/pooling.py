@@ -1,0 +1,403 @@
+"""Forward and backward of 2-D max and average pooling, side by side, matching PyTorch CPU.
+
+Layout: `x` has shape (H, W), (C, H, W) or (N, C, H, W); pooling runs over the last two axes.
+Internally every array is viewed as P planes of shape (H, W), P = product of the leading axes.
+
+Vectorisation: the only Python loops run over the kernel's taps (kh * kw of them), never over
+output cells. Each tap is a strided view of the padded input with the output's shape.
+
+Exactness: the max fold follows PyTorch's CPU kernel (`val > maxval || isnan(val)`, the first
+real cell as the initial index); gradients are accumulated into each input cell in the order
+of the output cells (row-major), as PyTorch's CPU backward kernels do, so float32 and float64
+results agree bit for bit.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .errors import PoolingError
+from .geometry import AxisSize, output_size
+from .spec import PoolSpec
+
+
+# --------------------------------------------------------------------------- input handling
+def as_input(x: object) -> np.ndarray:
+    """Validate `x` and return it as a float array of shape (H, W), (C, H, W) or (N, C, H, W).
+
+    float32 stays float32, float64 stays float64, integers, booleans and other floats become
+    float64. Raises `PoolingError` for non-numeric data, a wrong number of axes or an empty array.
+    """
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise PoolingError(
+            "non_numeric", f"x must be a rectangular array of numbers ({exc})", name="x"
+        ) from None
+    if arr.dtype.kind == "O":
+        flat = arr.ravel().tolist()
+        if not all(isinstance(v, numbers.Real) for v in flat):
+            bad = next(v for v in flat if not isinstance(v, numbers.Real))
+            raise PoolingError(
+                "non_numeric", f"x must hold only real numbers, found {bad!r}",
+                name="x", value=repr(bad),
+            )
+        arr = arr.astype(np.float64)
+    if arr.dtype.kind not in "fiub":
+        raise PoolingError(
+            "non_numeric", f"x must hold real numbers, got data of type {arr.dtype}",
+            name="x", value=str(arr.dtype),
+        )
+    if arr.dtype not in (np.float32, np.float64):
+        arr = arr.astype(np.float64)
+    if arr.ndim not in (2, 3, 4):
+        raise PoolingError(
+            "wrong_ndim",
+            f"x must have 2, 3 or 4 axes ((H, W), (C, H, W) or (N, C, H, W)), got {arr.ndim} "
+            f"with shape {arr.shape}",
+            name="x", value=arr.ndim, shape=str(arr.shape),
+        )
+    if arr.size == 0:
+        raise PoolingError(
+            "empty_input", f"x must not be empty, got shape {arr.shape}",
+            name="x", shape=str(arr.shape),
+        )
+    return arr
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Where every tap of every window lands, for one (H, W) plane and one spec."""
+
+    H: int
+    W: int
+    sizes: tuple[AxisSize, AxisSize]
+    pad_before: tuple[int, int]
+    pad_after: tuple[int, int]
+
+    @property
+    def out_hw(self) -> tuple[int, int]:
+        return (self.sizes[0].size, self.sizes[1].size)
+
+    @property
+    def taps(self) -> list[tuple[int, int]]:
+        """Kernel taps (t_h, t_w) in row-major order."""
+        return [(a, b) for a in range(self.sizes[0].k) for b in range(self.sizes[1].k)]
+
+    def tap_slices(self, t_h: int, t_w: int) -> tuple[slice, slice]:
+        """Slices of the padded plane that give tap (t_h, t_w) of every window."""
+        out = []
+        for t, a in zip((t_h, t_w), self.sizes, strict=True):
+            start = t * a.d
+            out.append(slice(start, start + (a.size - 1) * a.s + 1, a.s))
+        return out[0], out[1]
+
+    def tap_coords(self, axis: int, t: int) -> np.ndarray:
+        """Input index along `axis` read by tap `t` of each output row/column (may be padding)."""
+        a = self.sizes[axis]
+        return np.arange(a.size) * a.s - a.p + t * a.d
+
+    def tap_real(self, axis: int, t: int) -> np.ndarray:
+        n = (self.H, self.W)[axis]
+        c = self.tap_coords(axis, t)
+        return (c >= 0) & (c < n)
+
+    def pad(self, planes: np.ndarray, value: float) -> np.ndarray:
+        """(P, H, W) -> (P, H + pads, W + pads) filled with `value` outside the input."""
+        (bh, bw), (ah, aw) = self.pad_before, self.pad_after
+        return np.pad(planes, ((0, 0), (bh, ah), (bw, aw)), constant_values=value)
+
+
+def geometry(input_hw: tuple[int, int], spec: PoolSpec) -> _Geometry:
+    """Window geometry for an (H, W) plane; raises `PoolingError` for impossible configurations."""
+    H, W = input_hw
+    sizes = output_size((H, W), spec)
+    before = (sizes[0].p, sizes[1].p)
+    after = tuple(
+        max(0, (a.size - 1) * a.s - a.p + (a.k - 1) * a.d + 1 - n)
+        for a, n in zip(sizes, (H, W), strict=True)
+    )
+    return _Geometry(H, W, sizes, before, after)  # type: ignore[arg-type]
+
+
+def _planes(x: np.ndarray) -> np.ndarray:
+    return x.reshape((-1,) + x.shape[-2:])
+
+
+# --------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class ForwardResult:
+    """Result of `pool_forward`.
+
+    Attributes
+    ----------
+    output : ndarray, shape (..., OH, OW)
+        The pooled values, same dtype as the (converted) input.
+    indices : ndarray of int64, shape (..., OH, OW), or None
+        Max mode: flat index r * W + c, within its input plane, of the element that wins under
+        ties="first" (PyTorch's `return_indices`). None in average mode.
+    divisor : ndarray of int64, shape (OH, OW), or None
+        Average mode: what each window's sum is divided by. None in max mode.
+    sizes : (AxisSize, AxisSize)
+        The output-size formula per axis, with numbers.
+    spec : PoolSpec
+    """
+
+    output: np.ndarray
+    indices: np.ndarray | None
+    divisor: np.ndarray | None
+    sizes: tuple[AxisSize, AxisSize]
+    spec: PoolSpec
+
+
+# --------------------------------------------------------------------------- max pooling
+def _max_fold(xp: np.ndarray, g: _Geometry, last: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Running maximum over the taps in row-major order, as PyTorch's CPU kernel scans.
+
+    `xp` is the -inf padded input, shape (P, Hp, Wp). Returns (maxval, flat index), each of
+    shape (P, OH, OW). first (`last=False`): a value replaces the running max when it is
+    greater, or NaN. last: when it is greater or equal (real cells only), or NaN.
+    The starting index is the window's first real cell, so an all -inf window reports it.
+    """
+    oh, ow = g.out_hw
+    P = xp.shape[0]
+    # First real tap along each axis (the `while (ih0 < 0) ih0 += dilation` of the kernel).
+    first = []
+    for axis in (0, 1):
+        a = g.sizes[axis]
+        real = np.stack([g.tap_real(axis, t) for t in range(a.k)], axis=1)
+        t0 = np.argmax(real, axis=1)
+        first.append(np.arange(a.size) * a.s - a.p + t0 * a.d)
+    m = np.full((P, oh, ow), -np.inf, dtype=xp.dtype)
+    idx = np.broadcast_to(first[0][:, None] * g.W + first[1][None, :], (P, oh, ow)).copy()
+    has_nan = bool(np.isnan(xp).any())
+    for t_h, t_w in g.taps:
+        sh, sw = g.tap_slices(t_h, t_w)
+        v = xp[:, sh, sw]
+        if last:
+            real = g.tap_real(0, t_h)[:, None] & g.tap_real(1, t_w)[None, :]
+            upd = (v >= m) & real
+        else:
+            upd = v > m
+        if has_nan:
+            upd |= np.isnan(v)
+        np.copyto(m, v, where=upd)
+        pos = g.tap_coords(0, t_h)[:, None] * g.W + g.tap_coords(1, t_w)[None, :]
+        np.copyto(idx, pos, where=upd)
+    return m, idx
+
+
+def _tied_masks(
+    xp: np.ndarray, m: np.ndarray, g: _Geometry
+) -> Iterator[tuple[tuple[int, int], np.ndarray]]:
+    """For each tap (row-major), a (P, OH, OW) mask: this tap is a real cell equal to the max.
+
+    A window whose maximum is NaN ties all of its NaN cells.
+    """
+    m_nan = np.isnan(m)
+    for t_h, t_w in g.taps:
+        sh, sw = g.tap_slices(t_h, t_w)
+        v = xp[:, sh, sw]
+        real = g.tap_real(0, t_h)[:, None] & g.tap_real(1, t_w)[None, :]
+        yield (t_h, t_w), ((v == m) | (np.isnan(v) & m_nan)) & real
+
+
+def _max_forward(planes: np.ndarray, g: _Geometry) -> tuple[np.ndarray, np.ndarray]:
+    xp = g.pad(planes, -np.inf)
+    return _max_fold(xp, g, last=False)
+
+
+def _scatter_flat(
+    planes_shape: tuple[int, int, int], idx: np.ndarray, values: np.ndarray, dtype: np.dtype
+) -> np.ndarray:
+    """grad[p, idx[p, i, j]] += values[p, i, j], in row-major (i, j) order per plane."""
+    P, H, W = planes_shape
+    flat = (idx + (np.arange(P, dtype=np.int64) * (H * W))[:, None, None]).ravel()
+    grad = np.zeros(P * H * W, dtype=dtype)
+    np.add.at(grad, flat, values.ravel())
+    return grad.reshape(P, H, W)
+
+
+def _scatter_taps(
+    g: _Geometry, P: int, dtype: np.dtype,
+    contributions: dict[tuple[int, int], np.ndarray],
+) -> np.ndarray:
+    """Add each tap's (P, OH, OW) contribution into the input it reads; return (P, H, W).
+
+    Taps are visited in reverse row-major order, so every input cell receives its
+    contributions in row-major order of the output cells (PyTorch's accumulation order).
+    """
+    Hp = g.H + g.pad_before[0] + g.pad_after[0]
+    Wp = g.W + g.pad_before[1] + g.pad_after[1]
+    gp = np.zeros((P, Hp, Wp), dtype=dtype)
+    for tap in reversed(g.taps):
+        if tap in contributions:
+            sh, sw = g.tap_slices(*tap)
+            gp[:, sh, sw] += contributions[tap]
+    bh, bw = g.pad_before
+    return gp[:, bh : bh + g.H, bw : bw + g.W]
+
+
+def _max_backward(
+    planes: np.ndarray, gout: np.ndarray, g: _Geometry, ties: str
+) -> np.ndarray:
+    """dL/dx for max pooling under a tie policy; `gout` has shape (P, OH, OW)."""
+    xp = g.pad(planes, -np.inf)
+    if ties in ("first", "last"):
+        _, idx = _max_fold(xp, g, last=(ties == "last"))
+        return _scatter_flat(planes.shape, idx, gout, planes.dtype)
+    m, _ = _max_fold(xp, g, last=False)
+    masks = dict(_tied_masks(xp, m, g))
+    if ties == "split":
+        count = np.zeros(m.shape, dtype=np.int64)
+        for mask in masks.values():
+            count += mask
+        share = gout / np.maximum(count, 1).astype(gout.dtype)
+    else:  # "all": every tied maximum gets the full upstream value
+        share = gout
+    zero = np.zeros((), dtype=planes.dtype)
+    contributions = {tap: np.where(mask, share, zero) for tap, mask in masks.items()}
+    return _scatter_taps(g, planes.shape[0], planes.dtype, contributions)
+
+
+# --------------------------------------------------------------------------- average pooling
+def _avg_divisor(g: _Geometry, spec: PoolSpec) -> np.ndarray:
+    """(OH, OW) int64 divisors, by PyTorch's rule.
+
+    pool size = window clipped to the padded input (ceil_mode overhang not counted);
+    count_include_pad=False counts only real cells; divisor_override replaces both.
+    """
+    if spec.divisor_override is not None:
+        return np.full(g.out_hw, spec.divisor_override, dtype=np.int64)
+    per_axis = []
+    for a, n in zip(g.sizes, (g.H, g.W), strict=True):
+        start = np.arange(a.size) * a.s - a.p
+        end = np.minimum(start + a.k, n + a.p)
+        if spec.count_include_pad:
+            per_axis.append(end - start)
+        else:
+            per_axis.append(np.minimum(end, n) - np.maximum(start, 0))
+    return (per_axis[0][:, None] * per_axis[1][None, :]).astype(np.int64)
+
+
+def _avg_forward(planes: np.ndarray, g: _Geometry, spec: PoolSpec) -> tuple[np.ndarray, np.ndarray]:
+    xp = g.pad(planes, 0.0)
+    acc = np.zeros((planes.shape[0],) + g.out_hw, dtype=planes.dtype)
+    for t_h, t_w in g.taps:  # row-major, as PyTorch sums a window
+        sh, sw = g.tap_slices(t_h, t_w)
+        acc += xp[:, sh, sw]
+    divisor = _avg_divisor(g, spec)
+    return acc / divisor.astype(planes.dtype), divisor
+
+
+def _avg_backward(gout: np.ndarray, g: _Geometry, spec: PoolSpec, dtype: np.dtype) -> np.ndarray:
+    divisor = _avg_divisor(g, spec)
+    delta = gout / divisor.astype(dtype)
+    contributions = {tap: delta for tap in g.taps}
+    return _scatter_taps(g, gout.shape[0], dtype, contributions)
+
+
+# --------------------------------------------------------------------------- public API
+def pool_forward(x: object, spec: PoolSpec) -> ForwardResult:
+    """Pool `x` over its last two axes.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), (C, H, W) or (N, C, H, W)
+    spec : PoolSpec
+
+    Returns
+    -------
+    ForwardResult
+        `.output` of shape (..., OH, OW); `.indices` (max mode) of the same shape.
+    """
+    arr = as_input(x)
+    g = geometry(arr.shape[-2:], spec)
+    planes = _planes(arr)
+    lead = arr.shape[:-2]
+    if spec.mode == "max":
+        out, idx = _max_forward(planes, g)
+        return ForwardResult(
+            out.reshape(lead + g.out_hw), idx.reshape(lead + g.out_hw), None, g.sizes, spec
+        )
+    out, divisor = _avg_forward(planes, g, spec)
+    return ForwardResult(out.reshape(lead + g.out_hw), None, divisor, g.sizes, spec)
+
+
+def check_grad_output(
+    grad_output: object, out_shape: tuple[int, ...], dtype: np.dtype
+) -> np.ndarray:
+    """Validate dL/dy: real numbers, exactly the output's shape; returned in `dtype`."""
+    try:
+        arr = np.asarray(grad_output)
+    except (ValueError, TypeError):
+        raise PoolingError(
+            "grad_non_numeric", "grad_output must be a rectangular array of numbers",
+            name="grad_output",
+        ) from None
+    if arr.dtype.kind == "O":
+        try:
+            arr = arr.astype(np.float64)
+        except (ValueError, TypeError):
+            raise PoolingError(
+                "grad_non_numeric", "grad_output must hold only real numbers", name="grad_output"
+            ) from None
+    if arr.dtype.kind not in "fiub":
+        raise PoolingError(
+            "grad_non_numeric", f"grad_output must hold real numbers, got {arr.dtype}",
+            name="grad_output", value=str(arr.dtype),
+        )
+    if arr.shape != tuple(out_shape):
+        raise PoolingError(
+            "grad_shape",
+            f"grad_output must have the output's shape {tuple(out_shape)}, got {arr.shape}",
+            name="grad_output", expected=str(tuple(out_shape)), value=str(arr.shape),
+        )
+    return arr.astype(dtype, copy=False)
+
+
+def pool_backward(x: object, grad_output: object, spec: PoolSpec) -> np.ndarray:
+    """dL/dx for L = sum(grad_output * pool_forward(x, spec).output).
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W), (C, H, W) or (N, C, H, W)
+    grad_output : array_like, shape (..., OH, OW)
+        The upstream gradient dL/dy; must have the output's shape.
+    spec : PoolSpec
+        `spec.ties` selects how max pooling splits the gradient of a tied window.
+
+    Returns
+    -------
+    ndarray, the shape and dtype of x (after conversion)
+    """
+    arr = as_input(x)
+    g = geometry(arr.shape[-2:], spec)
+    lead = arr.shape[:-2]
+    gout = check_grad_output(grad_output, lead + g.out_hw, arr.dtype)
+    planes = _planes(arr)
+    gplanes = gout.reshape((-1,) + g.out_hw)
+    if spec.mode == "max":
+        grad = _max_backward(planes, gplanes, g, spec.ties)
+    else:
+        grad = _avg_backward(gplanes, g, spec, arr.dtype)
+    return np.ascontiguousarray(grad).reshape(arr.shape)
+
+
+def win_counts(x: object, spec: PoolSpec) -> np.ndarray:
+    """How many windows send gradient to each input cell (max mode: the cell is a receiving
+    maximum under `spec.ties`; average mode: the cell lies in the window). Shape and dtype
+    int64 of x."""
+    arr = as_input(x)
+    ones_spec = spec
+    g = geometry(arr.shape[-2:], spec)
+    ones = np.ones(arr.shape[:-2] + g.out_hw)
+    if spec.mode == "max" and spec.ties == "split":
+        ones_spec = replace(spec, ties="all")
+    elif spec.mode == "avg":
+        ones_spec = replace(spec, divisor_override=1)
+    return np.rint(pool_backward(arr.astype(np.float64), ones, ones_spec)).astype(np.int64)

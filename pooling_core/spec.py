@@ -1,0 +1,175 @@
+"""`PoolSpec`: every parameter of a 2-D pooling layer, validated and normalised to (h, w) pairs.
+
+Names follow PyTorch (`kernel_size`, `stride`, `padding`, `dilation`, `ceil_mode`,
+`count_include_pad`, `divisor_override`). `stride=None` means "equal to the kernel size".
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Literal
+
+from .errors import PoolingError
+
+Pair = tuple[int, int]
+IntOrPair = int | tuple[int, int] | list[int]
+
+MODES: tuple[str, ...] = ("max", "avg")
+TIE_POLICIES: tuple[str, ...] = ("first", "last", "split", "all")
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def as_pair(name: str, value: object) -> Pair:
+    """Return `value` as an (h, w) pair of Python ints.
+
+    Accepts an int or a sequence of two ints; anything else raises `PoolingError`.
+    """
+    if _is_int(value):
+        return (int(value), int(value))  # type: ignore[arg-type]
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_int(v) for v in value):
+        return (int(value[0]), int(value[1]))
+    raise PoolingError(
+        "not_int_pair",
+        f"{name} must be a whole number or a pair (h, w) of whole numbers, got {value!r}",
+        name=name,
+        value=repr(value),
+    )
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    """A 2-D pooling configuration.
+
+    Parameters
+    ----------
+    kernel_size : int or (kh, kw)
+        Window size, >= 1.
+    stride : int or (sh, sw) or None
+        Step between windows, >= 1. ``None`` (default) means `kernel_size`, as in PyTorch.
+    padding : int or (ph, pw)
+        Implicit padding on both sides, 0 <= p <= ((k - 1) * d + 1) // 2 (PyTorch's rule).
+        Max pooling pads with -inf (padding never wins); average pooling pads with zeros.
+    dilation : int or (dh, dw)
+        Spacing between window taps, >= 1. Average pooling accepts only 1 (as PyTorch).
+    ceil_mode : bool
+        Use ceil instead of floor in the output-size formula.
+    mode : "max" or "avg"
+    ties : "first", "last", "split" or "all"
+        How max pooling's gradient treats a window whose maximum occurs several times.
+        "first" is PyTorch/TensorFlow/JAX/Caffe. Ignored in average mode.
+    count_include_pad : bool
+        Average mode: count padded cells in the divisor (PyTorch default True).
+    divisor_override : int or None
+        Average mode: divide by this instead (>= 1).
+
+    All pair-valued fields are normalised to tuples of two ints on construction; an invalid
+    value raises `PoolingError` (a `ValueError`) that names the parameter.
+    """
+
+    kernel_size: IntOrPair = 2
+    stride: IntOrPair | None = None
+    padding: IntOrPair = 0
+    dilation: IntOrPair = 1
+    ceil_mode: bool = False
+    mode: Literal["max", "avg"] = "max"
+    ties: Literal["first", "last", "split", "all"] = "first"
+    count_include_pad: bool = True
+    divisor_override: int | None = None
+
+    def __post_init__(self) -> None:
+        kernel = as_pair("kernel_size", self.kernel_size)
+        stride = kernel if self.stride is None else as_pair("stride", self.stride)
+        padding = as_pair("padding", self.padding)
+        dilation = as_pair("dilation", self.dilation)
+        for name, pair in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
+            for axis, v in zip(("height", "width"), pair, strict=True):
+                if v < 1:
+                    raise PoolingError(
+                        f"{name}_too_small",
+                        f"{name} ({axis}) must be at least 1, got {v}",
+                        name=name, axis=axis, value=v, minimum=1,
+                    )
+        if self.mode not in MODES:
+            raise PoolingError(
+                "unknown_mode",
+                f"mode must be one of {', '.join(MODES)}, got {self.mode!r}",
+                name="mode", value=repr(self.mode), allowed=", ".join(MODES),
+            )
+        if self.ties not in TIE_POLICIES:
+            raise PoolingError(
+                "unknown_ties",
+                f"ties must be one of {', '.join(TIE_POLICIES)}, got {self.ties!r}",
+                name="ties", value=repr(self.ties), allowed=", ".join(TIE_POLICIES),
+            )
+        for name in ("ceil_mode", "count_include_pad"):
+            if not isinstance(getattr(self, name), (bool,)) and getattr(self, name) not in (0, 1):
+                raise PoolingError(
+                    "not_bool", f"{name} must be True or False, got {getattr(self, name)!r}",
+                    name=name, value=repr(getattr(self, name)),
+                )
+        if self.mode == "avg" and dilation != (1, 1):
+            raise PoolingError(
+                "avg_dilation",
+                f"dilation must be 1 in average mode (PyTorch's avg_pool2d has no dilation), "
+                f"got {dilation}",
+                name="dilation", value=str(dilation),
+            )
+        for axis, k, p, d in zip(("height", "width"), kernel, padding, dilation, strict=True):
+            if p < 0:
+                raise PoolingError(
+                    "padding_negative", f"padding ({axis}) must be at least 0, got {p}",
+                    name="padding", axis=axis, value=p, minimum=0,
+                )
+            limit = ((k - 1) * d + 1) // 2
+            if p > limit:
+                raise PoolingError(
+                    "padding_too_large",
+                    f"padding ({axis}) must be at most half the effective kernel "
+                    f"((k - 1) * d + 1) // 2 = (({k} - 1) * {d} + 1) // 2 = {limit}, got {p}",
+                    name="padding", axis=axis, value=p, maximum=limit, kernel=k, dilation=d,
+                )
+        if self.divisor_override is not None and (
+            not _is_int(self.divisor_override) or self.divisor_override < 1
+        ):
+            raise PoolingError(
+                "divisor_invalid",
+                f"divisor_override must be a whole number of at least 1 or None, "
+                f"got {self.divisor_override!r}",
+                name="divisor_override", value=repr(self.divisor_override), minimum=1,
+            )
+        object.__setattr__(self, "kernel_size", kernel)
+        object.__setattr__(self, "stride", stride)
+        object.__setattr__(self, "padding", padding)
+        object.__setattr__(self, "dilation", dilation)
+        object.__setattr__(self, "ceil_mode", bool(self.ceil_mode))
+        object.__setattr__(self, "count_include_pad", bool(self.count_include_pad))
+
+    # Typed accessors (fields are always pairs after __post_init__).
+    @property
+    def k(self) -> Pair:
+        """Kernel size as (kh, kw)."""
+        return self.kernel_size  # type: ignore[return-value]
+
+    @property
+    def s(self) -> Pair:
+        """Stride as (sh, sw)."""
+        return self.stride  # type: ignore[return-value]
+
+    @property
+    def p(self) -> Pair:
+        """Padding as (ph, pw)."""
+        return self.padding  # type: ignore[return-value]
+
+    @property
+    def d(self) -> Pair:
+        """Dilation as (dh, dw)."""
+        return self.dilation  # type: ignore[return-value]
+
+    @property
+    def effective_kernel(self) -> Pair:
+        """Span of one window in input cells: (k - 1) * d + 1 per axis."""
+        return tuple((k - 1) * d + 1 for k, d in zip(self.k, self.d, strict=True))  # type: ignore[return-value]

@@ -1,0 +1,243 @@
+"""The backward pass as an ordered sequence of steps, one per output cell (row-major).
+
+Step k sends grad_output[i, j] (k = i * OW + j) into the input cells its window chooses:
+the winner(s) under the tie policy in max mode, every real cell with 1/divisor in average
+mode. The steps are stored as flat arrays (one row per receiver), so the running dL/dx after
+any step is one `np.add.at` over a prefix, with no H x W copy per step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import overload
+
+import numpy as np
+
+from .errors import PoolingError
+from .pooling import (
+    _avg_divisor,
+    _max_fold,
+    as_input,
+    check_grad_output,
+    geometry,
+)
+from .spec import PoolSpec
+
+Cell = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class ScatterStep:
+    """One step of the backward pass.
+
+    Attributes
+    ----------
+    index : int
+        Position k in the sequence (k = i * OW + j).
+    out_index : (i, j)
+        The output cell whose upstream gradient this step scatters.
+    window : tuple of (r, c)
+        Real input cells the window covers, in row-major tap order (padding excluded).
+    receivers : tuple of ((r, c), amount)
+        What this step adds to dL/dx.
+    upstream : float
+        grad_output[i, j].
+    value : float
+        The pooled output y[i, j].
+    tied : tuple of (r, c)
+        Max mode: every real cell of the window equal to its maximum (NaN cells when the
+        maximum is NaN). Empty in average mode.
+    divisor : int or None
+        Average mode: what the window's sum is divided by.
+    """
+
+    index: int
+    out_index: Cell
+    window: tuple[Cell, ...]
+    receivers: tuple[tuple[Cell, float], ...]
+    upstream: float
+    value: float
+    tied: tuple[Cell, ...]
+    divisor: int | None
+
+
+class ScatterSteps(Sequence[ScatterStep]):
+    """All steps of the backward pass of a 2-D input; a read-only sequence of `ScatterStep`.
+
+    Array attributes (M = total number of receivers over all steps, K = kh * kw taps)
+    ----------------
+    output : (OH, OW)         pooled values
+    grad_output : (OH, OW)    upstream gradient
+    receiver_step : (M,)      step index of each receiver (non-decreasing)
+    receiver_flat : (M,)      flat input index r * W + c of each receiver
+    receiver_amount : (M,)    amount added
+    window_flat : (OH*OW, K)  flat input index of each tap, -1 for padding
+    tied_mask : (OH*OW, K)    max mode: tap is a tied maximum
+    """
+
+    def __init__(self, x: object, grad_output: object, spec: PoolSpec) -> None:
+        arr = as_input(x)
+        if arr.ndim != 2:
+            raise PoolingError(
+                "steps_need_2d", f"scatter_steps needs a 2-D input (H, W), got shape {arr.shape}",
+                name="x", shape=str(arr.shape),
+            )
+        g = geometry(arr.shape, spec)
+        oh, ow = g.out_hw
+        self.spec = spec
+        self.input_shape: tuple[int, int] = (g.H, g.W)
+        self.output_shape: tuple[int, int] = (oh, ow)
+        self.sizes = g.sizes
+        self.dtype = arr.dtype
+        gout = check_grad_output(grad_output, (oh, ow), arr.dtype)
+        self.grad_output = gout
+
+        taps = g.taps
+        rows = np.stack([g.tap_coords(0, th) for th, _ in taps], axis=1)  # (OH, K)
+        cols = np.stack([g.tap_coords(1, tw) for _, tw in taps], axis=1)  # (OW, K)
+        r = np.broadcast_to(rows[:, None, :], (oh, ow, len(taps))).reshape(oh * ow, -1)
+        c = np.broadcast_to(cols[None, :, :], (oh, ow, len(taps))).reshape(oh * ow, -1)
+        real = (r >= 0) & (r < g.H) & (c >= 0) & (c < g.W)
+        flat = np.where(real, r * g.W + c, -1)
+        self.window_flat = flat
+        values = np.where(real, arr.ravel()[np.clip(flat, 0, None)], -np.inf)
+        g_flat = gout.ravel()
+
+        if spec.mode == "max":
+            xp = g.pad(arr[None], -np.inf)
+            m, idx_first = _max_fold(xp, g, last=False)
+            m = m.reshape(-1)
+            self.output = m.reshape(oh, ow)
+            mnan = np.isnan(m)[:, None]
+            tied = real & ((values == m[:, None]) | (np.isnan(values) & mnan))
+            self.tied_mask = tied
+            self.divisor = None
+            if spec.ties in ("first", "last"):
+                if spec.ties == "first":
+                    idx = idx_first.reshape(-1)
+                else:
+                    idx = _max_fold(xp, g, last=True)[1].reshape(-1)
+                recv = flat == idx[:, None]
+                amount = np.broadcast_to(g_flat[:, None], recv.shape)
+            elif spec.ties == "split":
+                recv = tied
+                count = np.maximum(tied.sum(axis=1), 1).astype(arr.dtype)
+                amount = np.broadcast_to((g_flat / count)[:, None], recv.shape)
+            else:
+                recv = tied
+                amount = np.broadcast_to(g_flat[:, None], recv.shape)
+        else:
+            divisor = _avg_divisor(g, spec)
+            self.divisor = divisor
+            self.tied_mask = np.zeros_like(real)
+            sums = np.zeros(oh * ow, dtype=arr.dtype)
+            for k in range(len(taps)):
+                sums += np.where(real[:, k], values[:, k], 0)
+            self.output = (sums / divisor.ravel().astype(arr.dtype)).reshape(oh, ow)
+            recv = real
+            delta = g_flat / divisor.ravel().astype(arr.dtype)
+            amount = np.broadcast_to(delta[:, None], recv.shape)
+
+        step_of, tap_of = np.nonzero(recv)
+        self.receiver_step = step_of
+        self.receiver_flat = flat[step_of, tap_of]
+        self.receiver_amount = np.ascontiguousarray(amount[step_of, tap_of])
+        self._ends = np.searchsorted(step_of, np.arange(oh * ow), side="right")
+
+    # ---------------------------------------------------------------- sequence protocol
+    def __len__(self) -> int:
+        return self.output_shape[0] * self.output_shape[1]
+
+    @overload
+    def __getitem__(self, k: int) -> ScatterStep: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[ScatterStep]: ...
+    def __getitem__(self, k: int | slice) -> ScatterStep | list[ScatterStep]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        n = len(self)
+        if not -n <= k < n:
+            raise IndexError(f"step {k} out of range (0..{n - 1})")
+        k %= n
+        W = self.input_shape[1]
+        ow = self.output_shape[1]
+
+        def cell(f: int) -> Cell:
+            return (int(f) // W, int(f) % W)
+
+        start = self._ends[k - 1] if k > 0 else 0
+        end = self._ends[k]
+        window_f = self.window_flat[k]
+        return ScatterStep(
+            index=k,
+            out_index=(k // ow, k % ow),
+            window=tuple(cell(f) for f in window_f if f >= 0),
+            receivers=tuple(
+                (cell(f), float(a))
+                for f, a in zip(
+                    self.receiver_flat[start:end], self.receiver_amount[start:end], strict=True
+                )
+            ),
+            upstream=float(self.grad_output.flat[k]),
+            value=float(self.output.flat[k]),
+            tied=tuple(cell(f) for f in window_f[self.tied_mask[k]]),
+            divisor=None if self.divisor is None else int(self.divisor.flat[k]),
+        )
+
+    # ---------------------------------------------------------------- accumulation
+    def _end(self, k: int) -> int:
+        if k < 0:
+            return 0
+        return int(self._ends[min(k, len(self) - 1)])
+
+    def accumulated(self, k: int) -> np.ndarray:
+        """dL/dx after steps 0..k inclusive, shape (H, W); k = -1 gives zeros.
+
+        Accumulates in step order in the input's dtype, so k = len - 1 equals `pool_backward`.
+        """
+        end = self._end(k)
+        grad = np.zeros(self.input_shape[0] * self.input_shape[1], dtype=self.dtype)
+        np.add.at(grad, self.receiver_flat[:end], self.receiver_amount[:end])
+        return grad.reshape(self.input_shape)
+
+    def contributions(self, k: int) -> np.ndarray:
+        """How many of steps 0..k sent something to each input cell, int64 (H, W)."""
+        end = self._end(k)
+        counts = np.bincount(
+            self.receiver_flat[:end], minlength=self.input_shape[0] * self.input_shape[1]
+        )
+        return counts.reshape(self.input_shape)
+
+    def iter_accumulated(self) -> Iterator[np.ndarray]:
+        """Yield dL/dx after each step in turn (len(self) arrays of shape (H, W)), incrementally."""
+        grad = np.zeros(self.input_shape[0] * self.input_shape[1], dtype=self.dtype)
+        start = 0
+        for end in self._ends:
+            np.add.at(grad, self.receiver_flat[start:end], self.receiver_amount[start:end])
+            start = end
+            yield grad.reshape(self.input_shape).copy()
+
+    def earlier_steps(self, k: int, cell: Cell) -> list[int]:
+        """Indices of steps before k that sent something to input cell (r, c)."""
+        end = self._end(k - 1)
+        f = cell[0] * self.input_shape[1] + cell[1]
+        hits = self.receiver_step[:end][self.receiver_flat[:end] == f]
+        return [int(s) for s in np.unique(hits)]
+
+
+def scatter_steps(x: object, grad_output: object, spec: PoolSpec) -> ScatterSteps:
+    """The backward pass of a 2-D input as `ScatterSteps`, one step per output cell.
+
+    Parameters
+    ----------
+    x : array_like, shape (H, W)
+    grad_output : array_like, shape (OH, OW)
+    spec : PoolSpec
+
+    Returns
+    -------
+    ScatterSteps
+        Indexable by step; `.accumulated(k)` gives the running dL/dx.
+    """
+    return ScatterSteps(x, grad_output, spec)
