@@ -1,3 +1,184 @@
+"""Explorer: edit a feature map and watch the gradient scatter back through the pool."""
+
+from __future__ import annotations
+
+import numpy as np
 import streamlit as st
 
-st.write("explorer")
+from pooling_core import PoolingError, output_size
+from ui import controls, figures
+from ui.compute import compute, player_page, spec_key
+from ui.format import fmt
+from ui.i18n import current_language, t
+
+controls.init_state()
+ss = st.session_state
+projector = bool(ss.get("projector", False))
+
+st.title(t("explorer.title"))
+st.markdown(t("explorer.intro"))
+
+# ----------------------------------------------------------------- parameters (sidebar)
+with st.sidebar:
+    st.header(t("param.header"))
+    controls.parameter_controls()
+    spec_box = st.container()
+
+# ----------------------------------------------------------------- input
+st.subheader(t("input.header"))
+x, cell_errors = controls.input_controls()
+
+spec_error = None
+spec = None
+try:
+    spec = controls.build_spec()
+    if x is not None:
+        sizes = output_size(x.shape, spec)
+except PoolingError as e:
+    spec_error = controls.error_text(e)
+if spec_error:
+    spec_box.error(spec_error, icon=":material/error:")
+
+valid = x is not None and spec is not None and spec_error is None
+if valid:
+    out_hw = (sizes[0].size, sizes[1].size)
+    formula = t("explorer.formula", h=sizes[0].formula, w=sizes[1].formula)
+    dropped = [t(f"explorer.dropped_{ax}") for ax, a in zip("hw", sizes, strict=True)
+               if a.dropped_last]
+    spec_box.markdown(formula + (" " + " ".join(dropped) if dropped else ""))
+    if spec.mode == "max" and any(p > k // 2 for p, k in zip(spec.p, spec.k, strict=True)):
+        spec_box.warning(t("explorer.torch_pad_rule"), icon=":material/info:")
+elif "last_valid" in ss:
+    st.warning(t("explorer.showing_last_valid"), icon=":material/history:")
+
+# ----------------------------------------------------------------- upstream gradient
+st.subheader(t("gy.header"))
+st.caption(t("gy.explain"))
+if valid:
+    gy, gy_error = controls.upstream_controls(out_hw)
+    if gy_error:
+        st.error(gy_error, icon=":material/error:")
+        last = ss.get("last_valid")
+        if last and last[0].shape == x.shape and last[2] == spec_key(spec):
+            gy = last[1]
+            st.warning(t("explorer.showing_last_valid"), icon=":material/history:")
+        else:
+            gy = np.ones(out_hw)
+    ss.last_valid = (x, gy, spec_key(spec))
+
+if "last_valid" not in ss:
+    st.stop()
+x, gy, key = ss.last_valid
+res = compute(x, gy, key)
+spec = res.forward.spec
+steps = res.steps
+n_steps = len(steps)
+
+# ----------------------------------------------------------------- forward pass
+st.subheader(t("forward.header"))
+ss.setdefault("step", 0)
+if ss.step > n_steps - 1:
+    ss.step = n_steps - 1
+cur = steps[int(ss.step)]
+(i, j) = cur.out_index
+ph, pw = spec.p
+H, W = x.shape
+over_h = max(0, (res.forward.output.shape[0] - 1) * spec.s[0] - ph + (spec.k[0] - 1) * spec.d[0]
+             + 1 - H)
+over_w = max(0, (res.forward.output.shape[1] - 1) * spec.s[1] - pw + (spec.k[1] - 1) * spec.d[1]
+             + 1 - W)
+pad = (ph, pw, max(ph, over_h), max(pw, over_w))
+
+
+def window_rect(k: int) -> tuple[int, int, int, int]:
+    oi, oj = divmod(k, res.forward.output.shape[1])
+    r0, c0 = oi * spec.s[0] - ph, oj * spec.s[1] - pw
+    return (r0, c0, r0 + (spec.k[0] - 1) * spec.d[0], c0 + (spec.k[1] - 1) * spec.d[1])
+
+
+show_all = st.toggle(t("forward.all_windows"), key="show_all_windows")
+thin = [window_rect(k) for k in range(min(n_steps, 64))] if show_all else []
+if show_all and n_steps > 64:
+    st.caption(t("forward.all_windows_capped", n=64, total=n_steps))
+marked = np.zeros(x.shape, dtype=bool)
+for (r, c), _ in cur.receivers:
+    marked[r, c] = True
+c1, c2 = st.columns(2, gap="large")
+with c1:
+    st.plotly_chart(
+        figures.heatmap(x, t("forward.input", i=i, j=j), name="x", rects=[window_rect(cur.index)],
+                        thin_rects=thin, marked=marked, pad=pad, projector=projector),
+        key="fig_input", config={"displayModeBar": False}, width="content",
+        alt=t("alt.input", h=H, w=W, i=i, j=j))
+with c2:
+    out_marked = np.zeros(res.forward.output.shape, dtype=bool)
+    out_marked[i, j] = True
+    st.plotly_chart(
+        figures.heatmap(res.forward.output, t("forward.output"), name="y", marked=out_marked,
+                        projector=projector),
+        key="fig_output", config={"displayModeBar": False}, width="content",
+        alt=t("alt.output", oh=res.forward.output.shape[0], ow=res.forward.output.shape[1]))
+c1, c2 = st.columns(2, gap="large")
+with c1:
+    if spec.mode == "max":
+        st.plotly_chart(
+            figures.heatmap(res.wins, t("forward.mask", policy=spec.ties), kind="count",
+                            name=t("forward.wins_name"), projector=projector),
+            key="fig_mask", config={"displayModeBar": False}, width="content",
+            alt=t("alt.mask"))
+    else:
+        st.plotly_chart(
+            figures.heatmap(res.forward.divisor, t("forward.divisor"), kind="count",
+                            name=t("forward.divisor_name"), projector=projector),
+            key="fig_divisor", config={"displayModeBar": False}, width="content",
+            alt=t("alt.divisor"))
+with c2:
+    st.markdown(t("forward.mask_note" if spec.mode == "max" else "forward.divisor_note"))
+
+# ----------------------------------------------------------------- step player
+st.subheader(t("steps.header"))
+st.caption(t("steps.explain"))
+if n_steps > 1:
+    st.slider(t("steps.jump"), 0, n_steps - 1, key="step", help=t("help.jump"))
+st.iframe(player_page(x, gy, key, int(ss.step), projector, current_language()),
+          alt=t("alt.player"))
+
+# ----------------------------------------------------------------- result
+st.subheader(t("result.header"))
+c1, c2 = st.columns([1, 1], gap="large")
+with c1:
+    st.plotly_chart(
+        figures.heatmap(res.grad_input, t("result.grad_input"), kind="grad", name="dL/dx",
+                        projector=projector),
+        key="fig_grad_input", config={"displayModeBar": False}, width="content",
+        alt=t("alt.grad_input"))
+with c2:
+    sums = res.sums
+    st.markdown(t("result.sums", gy=fmt(sums.sum_grad_output), gx=fmt(sums.sum_grad_input)))
+    if sums.reason == "equal":
+        st.success(t("result.sums_equal"), icon=":material/check_circle:")
+    else:
+        st.info(t(f"result.sums_{sums.reason}", n=sums.windows,
+                  diff=fmt(sums.difference)), icon=":material/info:")
+    chk = res.check
+    st.markdown(f"**{t('result.gradcheck')}**")
+    if chk.ok:
+        st.success(t("result.gradcheck_ok", n=int(chk.checked.sum()),
+                     diff=f"{chk.max_abs_diff:.1e}"), icon=":material/check_circle:")
+    else:
+        cells = ", ".join(f"({r},{c})" for r, c in chk.mismatch_cells[:8])
+        st.warning(t("result.gradcheck_ties" if spec.mode == "max" else "result.gradcheck_bad",
+                     n=int(chk.mismatch.sum()), cells=cells), icon=":material/warning:")
+    if not chk.checked.all():
+        st.caption(t("result.gradcheck_skipped", n=int((~chk.checked).sum())))
+    with st.expander(t("result.numerical")):
+        st.plotly_chart(
+            figures.heatmap(np.where(chk.checked, chk.numerical, np.nan),
+                            t("result.numerical_title"), kind="grad", name="num",
+                            marked=chk.mismatch, projector=projector),
+            key="fig_numerical", config={"displayModeBar": False}, width="content",
+            alt=t("alt.numerical"))
+
+with st.sidebar:
+    st.divider()
+    st.toggle(t("explorer.projector"), key="projector", help=t("help.projector"))

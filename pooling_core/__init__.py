@@ -10,6 +10,7 @@
 Pure NumPy; no user-interface imports. Invalid input raises `PoolingError` (a ValueError).
 """
 
+from .checks import SumCheck, gradient_sum_check
 from .errors import PoolingError
 from .geometry import AxisSize, axis_size, output_size
 from .gradcheck import GradCheck, gradient_check, numerical_gradient
@@ -27,9 +28,11 @@ __all__ = [
     "PoolingError",
     "ScatterStep",
     "ScatterSteps",
+    "SumCheck",
     "as_input",
     "axis_size",
     "gradient_check",
+    "gradient_sum_check",
     "numerical_gradient",
     "output_size",
     "pool_backward",

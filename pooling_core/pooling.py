@@ -106,6 +106,20 @@ class _Geometry:
         c = self.tap_coords(axis, t)
         return (c >= 0) & (c < n)
 
+    def real_range(self, axis: int, t: int) -> tuple[int, int]:
+        """Output rows (axis 0) or columns (axis 1) [lo, hi) whose tap `t` reads a real cell.
+
+        They form one interval; lo >= hi when the tap reads only padding.
+        """
+        real = np.flatnonzero(self.tap_real(axis, t))
+        return (int(real[0]), int(real[-1]) + 1) if real.size else (0, 0)
+
+    def first_real_tap(self, axis: int) -> np.ndarray:
+        """Per output row/column, the first tap along `axis` that reads a real cell."""
+        a = self.sizes[axis]
+        real = np.stack([self.tap_real(axis, t) for t in range(a.k)], axis=1)
+        return np.argmax(real, axis=1)
+
     def pad(self, planes: np.ndarray, value: float) -> np.ndarray:
         """(P, H, W) -> (P, H + pads, W + pads) filled with `value` outside the input."""
         (bh, bw), (ah, aw) = self.pad_before, self.pad_after
@@ -155,40 +169,123 @@ class ForwardResult:
 
 
 # --------------------------------------------------------------------------- max pooling
-def _max_fold(xp: np.ndarray, g: _Geometry, last: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Running maximum over the taps in row-major order, as PyTorch's CPU kernel scans.
+class _TapViews:
+    """Each kernel tap's real input cells, as views of the (unpadded) planes.
 
-    `xp` is the -inf padded input, shape (P, Hp, Wp). Returns (maxval, flat index), each of
-    shape (P, OH, OW). first (`last=False`): a value replaces the running max when it is
-    greater, or NaN. last: when it is greater or equal (real cells only), or NaN.
-    The starting index is the window's first real cell, so an all -inf window reports it.
+    `view(t_h, t_w)` gives the block of output cells (row slice, column slice) whose windows
+    read a real cell at that tap, and those cells: a (P, rows, cols) view. Padding is never
+    read: a -inf pad can never win a max, so leaving it out changes no result and saves
+    padding a copy of the whole input. With a column stride s > 1 the planes are split once
+    into column phases `planes[:, :, b::s]` (contiguous copies), so that every view has unit
+    stride along its rows, which NumPy processes several times faster than stride-s views.
     """
-    oh, ow = g.out_hw
-    P = xp.shape[0]
-    # First real tap along each axis (the `while (ih0 < 0) ih0 += dilation` of the kernel).
-    first = []
-    for axis in (0, 1):
-        a = g.sizes[axis]
-        real = np.stack([g.tap_real(axis, t) for t in range(a.k)], axis=1)
-        t0 = np.argmax(real, axis=1)
-        first.append(np.arange(a.size) * a.s - a.p + t0 * a.d)
-    m = np.full((P, oh, ow), -np.inf, dtype=xp.dtype)
-    idx = np.broadcast_to(first[0][:, None] * g.W + first[1][None, :], (P, oh, ow)).copy()
-    has_nan = bool(np.isnan(xp).any())
-    for t_h, t_w in g.taps:
-        sh, sw = g.tap_slices(t_h, t_w)
-        v = xp[:, sh, sw]
-        if last:
-            real = g.tap_real(0, t_h)[:, None] & g.tap_real(1, t_w)[None, :]
-            upd = (v >= m) & real
-        else:
-            upd = v > m
-        if has_nan:
-            upd |= np.isnan(v)
-        np.copyto(m, v, where=upd)
-        pos = g.tap_coords(0, t_h)[:, None] * g.W + g.tap_coords(1, t_w)[None, :]
-        np.copyto(idx, pos, where=upd)
-    return m, idx
+
+    def __init__(self, planes: np.ndarray, g: _Geometry) -> None:
+        self.g = g
+        a = g.sizes[1]
+        used = {(t * a.d - a.p) % a.s for t in range(a.k)}
+        self.phases = {
+            b: planes if a.s == 1 else np.ascontiguousarray(planes[:, :, b :: a.s]) for b in used
+        }
+
+    def view(self, t_h: int, t_w: int) -> tuple[tuple[slice, slice, slice], np.ndarray] | None:
+        """(output block, input cells), or None when the tap reads only padding."""
+        g = self.g
+        (i0, i1), (j0, j1) = g.real_range(0, t_h), g.real_range(1, t_w)
+        if i0 >= i1 or j0 >= j1:
+            return None
+        ah, aw = g.sizes
+        r0 = i0 * ah.s - ah.p + t_h * ah.d
+        rows = slice(r0, r0 + (i1 - i0 - 1) * ah.s + 1, ah.s)
+        # Plane column j * s + off is column j + q of phase b, where off = q * s + b.
+        q, b = divmod(t_w * aw.d - aw.p, aw.s)
+        block = (slice(None), slice(i0, i1), slice(j0, j1))
+        return block, self.phases[b][:, rows, j0 + q : j1 + q]
+
+
+def _fold(
+    views: _TapViews, P: int, dtype: np.dtype, last: bool, nan_aware: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """One scan over the taps: (winning tap number, running maximum), each (P, OH, OW)."""
+    g = views.g
+    shape = (P,) + g.out_hw
+    kw = g.sizes[1].k
+    taps = np.empty(shape, dtype=np.min_scalar_type(len(g.taps) - 1))
+    taps[...] = g.first_real_tap(0)[:, None] * kw + g.first_real_tap(1)[None, :]
+    m = np.full(shape, -np.inf, dtype=dtype)
+    upd = np.empty(shape, dtype=bool)
+    wins = np.greater_equal if last else np.greater
+    for k, (t_h, t_w) in enumerate(g.taps):
+        tap = views.view(t_h, t_w)
+        if tap is None:
+            continue
+        block, v = tap
+        wins(v, m[block], out=upd[block])
+        if nan_aware:
+            upd[block] |= np.isnan(v)
+        # taps = k where upd. A window's real taps come in increasing number and its start
+        # is its first real tap, so this is max(taps, k * upd): branch-free and much faster
+        # than np.copyto(..., where=upd) on an unpredictable mask.
+        np.maximum(taps[block], upd[block] * taps.dtype.type(k), out=taps[block])
+        np.maximum(m[block], v, out=m[block])
+    return taps, m
+
+
+def _winning_taps(planes: np.ndarray, g: _Geometry, last: bool) -> np.ndarray:
+    """Row-major tap number t_h * kw + t_w of each window's winner, shape (P, OH, OW).
+
+    The scan of PyTorch's CPU kernel, over the taps in row-major order: first (`last=False`):
+    a value replaces the running max when it is greater, or NaN (`val > maxval ||
+    isnan(val)`); last: when it is greater or equal, or NaN. The start is the window's first
+    real cell (the kernel's `while (ih0 < 0) ih0 += dilation`), so an all -inf window reports
+    it. The running max is kept with NaN-propagating `np.maximum`: it equals the scanned max
+    as a number (they can differ only in a zero's sign or a NaN's payload, which no comparison
+    sees), so the winners are the same.
+
+    The NaN test costs a pass per tap, so the scan first runs without it: a window read a NaN
+    exactly when its maximum came out NaN, and only then is the scan redone with the test.
+    """
+    views = _TapViews(planes, g)
+    taps, m = _fold(views, planes.shape[0], planes.dtype, last, nan_aware=False)
+    if np.isnan(m).any():
+        taps, _ = _fold(views, planes.shape[0], planes.dtype, last, nan_aware=True)
+    return taps
+
+
+def _winner_index(taps: np.ndarray, g: _Geometry, dtype: type, global_: bool) -> np.ndarray:
+    """Flat input index of each winner: r * W + c within its plane, or, with `global_`,
+    within all P planes (p * H * W + r * W + c). `dtype` must hold the largest index."""
+    ah, aw = g.sizes
+    tap_offset = (np.arange(ah.k)[:, None] * ah.d * g.W + np.arange(aw.k)[None, :] * aw.d).ravel()
+    origin = g.tap_coords(0, 0)[:, None] * g.W + g.tap_coords(1, 0)[None, :]  # tap (0, 0)
+    idx = tap_offset.astype(dtype).take(taps, mode="clip")  # in range; "clip" skips checks
+    idx += origin.astype(dtype)
+    if global_:
+        idx += (np.arange(taps.shape[0], dtype=dtype) * (g.H * g.W))[:, None, None]
+    return idx
+
+
+def _index_dtype(n: int) -> type:
+    """The smaller of int32 and int64 that holds indices 0..n - 1 (np.add.at runs faster on it)."""
+    return np.int32 if n <= np.iinfo(np.int32).max else np.int64
+
+
+def _max_pool(planes: np.ndarray, g: _Geometry, last: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(maximum, flat index r * W + c of the winner as int64), each (P, OH, OW).
+
+    The maximum is read back from the input at the winner, so it is bit for bit the element
+    PyTorch reports (a zero's sign and a NaN's payload included).
+    """
+    taps = _winning_taps(planes, g, last)
+    idx = _winner_index(taps, g, np.int64, global_=False)
+    flat = idx + (np.arange(planes.shape[0], dtype=np.int64) * (g.H * g.W))[:, None, None]
+    return np.ascontiguousarray(planes).reshape(-1).take(flat), idx
+
+
+def _max_fold(xp: np.ndarray, g: _Geometry, last: bool) -> tuple[np.ndarray, np.ndarray]:
+    """`_max_pool` of an input already padded by `g.pad` (the padding is not read)."""
+    bh, bw = g.pad_before
+    return _max_pool(xp[:, bh : bh + g.H, bw : bw + g.W], g, last)
 
 
 def _tied_masks(
@@ -207,19 +304,7 @@ def _tied_masks(
 
 
 def _max_forward(planes: np.ndarray, g: _Geometry) -> tuple[np.ndarray, np.ndarray]:
-    xp = g.pad(planes, -np.inf)
-    return _max_fold(xp, g, last=False)
-
-
-def _scatter_flat(
-    planes_shape: tuple[int, int, int], idx: np.ndarray, values: np.ndarray, dtype: np.dtype
-) -> np.ndarray:
-    """grad[p, idx[p, i, j]] += values[p, i, j], in row-major (i, j) order per plane."""
-    P, H, W = planes_shape
-    flat = (idx + (np.arange(P, dtype=np.int64) * (H * W))[:, None, None]).ravel()
-    grad = np.zeros(P * H * W, dtype=dtype)
-    np.add.at(grad, flat, values.ravel())
-    return grad.reshape(P, H, W)
+    return _max_pool(planes, g, last=False)
 
 
 def _scatter_taps(
@@ -246,11 +331,17 @@ def _max_backward(
     planes: np.ndarray, gout: np.ndarray, g: _Geometry, ties: str
 ) -> np.ndarray:
     """dL/dx for max pooling under a tie policy; `gout` has shape (P, OH, OW)."""
-    xp = g.pad(planes, -np.inf)
+    P = planes.shape[0]
     if ties in ("first", "last"):
-        _, idx = _max_fold(xp, g, last=(ties == "last"))
-        return _scatter_flat(planes.shape, idx, gout, planes.dtype)
-    m, _ = _max_fold(xp, g, last=False)
+        # grad[winner] += gout, in row-major order of the output cells (np.add.at adds
+        # sequentially, in the array's dtype), as PyTorch's backward kernel does.
+        taps = _winning_taps(planes, g, last=(ties == "last"))
+        flat = _winner_index(taps, g, _index_dtype(planes.size), global_=True)
+        grad = np.zeros(planes.size, dtype=planes.dtype)
+        np.add.at(grad, flat.reshape(-1), gout.reshape(-1))
+        return grad.reshape(planes.shape)
+    m, _ = _max_pool(planes, g, last=False)
+    xp = g.pad(planes, -np.inf)
     masks = dict(_tied_masks(xp, m, g))
     if ties == "split":
         count = np.zeros(m.shape, dtype=np.int64)
@@ -261,7 +352,7 @@ def _max_backward(
         share = gout
     zero = np.zeros((), dtype=planes.dtype)
     contributions = {tap: np.where(mask, share, zero) for tap, mask in masks.items()}
-    return _scatter_taps(g, planes.shape[0], planes.dtype, contributions)
+    return _scatter_taps(g, P, planes.dtype, contributions)
 
 
 # --------------------------------------------------------------------------- average pooling

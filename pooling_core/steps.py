@@ -67,6 +67,7 @@ class ScatterSteps(Sequence[ScatterStep]):
 
     Array attributes (M = total number of receivers over all steps, K = kh * kw taps)
     ----------------
+    input_values : (H, W)     the input x
     output : (OH, OW)         pooled values
     grad_output : (OH, OW)    upstream gradient
     receiver_step : (M,)      step index of each receiver (non-decreasing)
@@ -74,6 +75,9 @@ class ScatterSteps(Sequence[ScatterStep]):
     receiver_amount : (M,)    amount added
     window_flat : (OH*OW, K)  flat input index of each tap, -1 for padding
     tied_mask : (OH*OW, K)    max mode: tap is a tied maximum
+    receiver_before, receiver_after : (M,)   dL/dx at the receiving cell before / after
+    receiver_hits_before : (M,)              earlier receivers at the same cell
+    receiver_prev_step : (M,)                step of the latest of those, -1 if none
     """
 
     def __init__(self, x: object, grad_output: object, spec: PoolSpec) -> None:
@@ -90,6 +94,7 @@ class ScatterSteps(Sequence[ScatterStep]):
         self.output_shape: tuple[int, int] = (oh, ow)
         self.sizes = g.sizes
         self.dtype = arr.dtype
+        self.input_values = arr
         gout = check_grad_output(grad_output, (oh, ow), arr.dtype)
         self.grad_output = gout
 
@@ -144,6 +149,40 @@ class ScatterSteps(Sequence[ScatterStep]):
         self.receiver_flat = flat[step_of, tap_of]
         self.receiver_amount = np.ascontiguousarray(amount[step_of, tap_of])
         self._ends = np.searchsorted(step_of, np.arange(oh * ow), side="right")
+        self._running_values()
+
+    def _running_values(self) -> None:
+        """Per receiver: dL/dx at its cell just before and after its addition, how many earlier
+        receivers hit the same cell, and the step of the latest of them (-1 if none).
+
+        Loops over "rounds" (the n-th hit of a cell), at most kh * kw of them, never over steps.
+        Each cell accumulates in step order in the input dtype, exactly as `accumulated` does.
+        """
+        flat = self.receiver_flat
+        M = flat.size
+        order = np.argsort(flat, kind="stable")
+        sorted_flat = flat[order]
+        new_group = np.ones(M, dtype=bool)
+        new_group[1:] = sorted_flat[1:] != sorted_flat[:-1]
+        group_start = np.maximum.accumulate(np.where(new_group, np.arange(M), 0))
+        rank_sorted = np.arange(M) - group_start
+        rank = np.empty(M, dtype=np.int64)
+        rank[order] = rank_sorted
+        prev = np.full(M, -1, dtype=np.int64)
+        prev[order[1:]] = np.where(new_group[1:], -1, self.receiver_step[order[:-1]])
+        running = np.zeros(self.input_shape[0] * self.input_shape[1], dtype=self.dtype)
+        before = np.zeros(M, dtype=self.dtype)
+        after = np.zeros(M, dtype=self.dtype)
+        for j in range(int(rank.max(initial=-1)) + 1):
+            sel = np.nonzero(rank == j)[0]
+            cells = flat[sel]
+            before[sel] = running[cells]
+            running[cells] += self.receiver_amount[sel]
+            after[sel] = running[cells]
+        self.receiver_before = before
+        self.receiver_after = after
+        self.receiver_hits_before = rank
+        self.receiver_prev_step = prev
 
     # ---------------------------------------------------------------- sequence protocol
     def __len__(self) -> int:

@@ -52,10 +52,13 @@ def normalise_language(value: str | None) -> str | None:
 
 def current_language() -> str:
     """The session's language: st.session_state['lang'] when inside a running app, else English."""
+    lang = None
     try:
         import streamlit as st
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-        lang = st.session_state.get(LANG_KEY)
+        if get_script_run_ctx(suppress_warning=True) is not None:
+            lang = st.session_state.get(LANG_KEY)
     except Exception:  # no Streamlit session (notebook, unit test)
         lang = None
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE

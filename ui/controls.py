@@ -1,0 +1,247 @@
+"""Widgets that collect the user's input and return plain values or a `PoolSpec`.
+
+Nothing here computes a result. State lives in `st.session_state` (one per browser session);
+callbacks change it before the widgets are drawn, so presets and resizes never fight a widget.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pooling_core import PoolingError, PoolSpec
+
+from .grid import (
+    DEFAULT_PRESET,
+    MAX_SIDE,
+    PRESETS,
+    CellError,
+    CsvError,
+    parse_csv,
+    parse_grid,
+    preset_text,
+    random_grid,
+    resize,
+    to_text,
+)
+from .i18n import t
+
+PARAM_DEFAULTS: dict[str, object] = {
+    "mode": "max", "kh": 3, "kw": 3, "sh": 1, "sw": 1, "ph": 0, "pw": 0, "dh": 1, "dw": 1,
+    "ceil_mode": False, "ties": "first", "count_include_pad": True, "divisor_override": 0,
+}
+TIES = ("first", "last", "split", "all")
+
+
+def init_state() -> None:
+    """Defaults for a new session: the 6x6 overlap example."""
+    ss = st.session_state
+    for k, v in PARAM_DEFAULTS.items():
+        ss.setdefault(k, v)
+    if "grid_text" not in ss:
+        ss.grid_text = preset_text(DEFAULT_PRESET)
+        ss.grid_version = 0
+        ss.preset = DEFAULT_PRESET
+    ss.setdefault("rows", len(ss.grid_text))
+    ss.setdefault("cols", len(ss.grid_text[0]))
+
+
+def _set_grid(rows: list[list[str]]) -> None:
+    ss = st.session_state
+    ss.grid_text = rows
+    ss.grid_current = rows
+    ss.grid_version = ss.get("grid_version", 0) + 1
+    ss.rows, ss.cols = len(rows), len(rows[0])
+
+
+def load_preset() -> None:
+    """Callback: put the chosen preset's grid and parameters in place."""
+    ss = st.session_state
+    p = PRESETS[ss.preset]
+    _set_grid(preset_text(p.key))
+    params = dict(p.params)
+    for name, (a, b) in (("kernel", ("kh", "kw")), ("stride", ("sh", "sw")),
+                         ("padding", ("ph", "pw")), ("dilation", ("dh", "dw"))):
+        if name in params:
+            ss[a], ss[b] = params.pop(name)
+    for k, v in params.items():
+        ss[k] = v
+    ss.step = 0
+
+
+def _resize() -> None:
+    ss = st.session_state
+    rows = int(ss.rows or 1)
+    cols = int(ss.cols or 1)
+    _set_grid(resize(ss.get("grid_current", ss.grid_text), rows, cols))
+
+
+def _random_fill() -> None:
+    ss = st.session_state
+    grid = random_grid(int(ss.rand_rows), int(ss.rand_cols), int(ss.rand_seed),
+                       float(ss.rand_low), float(ss.rand_high), bool(ss.rand_int))
+    _set_grid(to_text(grid))
+
+
+def _csv_loaded() -> None:
+    ss = st.session_state
+    ss.csv_message = None
+    upload = ss.get("csv_upload")
+    if upload is None:
+        return
+    try:
+        grid, header = parse_csv(upload.getvalue())
+    except CsvError as e:
+        ss.csv_message = ("error", t(f"csv.{e.code}", **e.params))
+        return
+    _set_grid(to_text(grid))
+    ss.csv_message = ("info", t("csv.loaded_header" if header else "csv.loaded",
+                                rows=grid.shape[0], cols=grid.shape[1]))
+
+
+def _pair(label_key: str, a: str, b: str, lo: int, hi: int, help_key: str) -> None:
+    st.markdown(f"**{t(label_key)}**", help=t(help_key))
+    c1, c2 = st.columns(2)
+    c1.number_input(t("param.h"), min_value=lo, max_value=hi, step=1, key=a)
+    c2.number_input(t("param.w"), min_value=lo, max_value=hi, step=1, key=b)
+
+
+def parameter_controls() -> None:
+    """The pooling parameters (sidebar). Values land in session_state."""
+    st.radio(t("param.mode"), ("max", "avg"), key="mode", horizontal=True,
+             format_func=lambda m: t(f"mode.{m}"))
+    _pair("param.kernel", "kh", "kw", 0, MAX_SIDE, "help.kernel")
+    _pair("param.stride", "sh", "sw", 0, MAX_SIDE, "help.stride")
+    _pair("param.padding", "ph", "pw", 0, MAX_SIDE // 2, "help.padding")
+    _pair("param.dilation", "dh", "dw", 0, 8, "help.dilation")
+    st.checkbox(t("param.ceil_mode"), key="ceil_mode", help=t("help.ceil_mode"))
+    if st.session_state.mode == "max":
+        st.selectbox(t("param.ties"), TIES, key="ties",
+                     format_func=lambda p: f"{p} — {t(f'policy.{p}.who')}",
+                     help=t("help.ties"))
+    else:
+        st.checkbox(t("param.count_include_pad"), key="count_include_pad",
+                    help=t("help.count_include_pad"))
+        st.number_input(t("param.divisor_override"), min_value=0, max_value=10_000, step=1,
+                        key="divisor_override", help=t("help.divisor_override"))
+
+
+def build_spec() -> PoolSpec:
+    """The PoolSpec of the current controls; raises PoolingError when they do not fit."""
+    ss = st.session_state
+    div = int(ss.divisor_override or 0)
+    return PoolSpec(
+        kernel_size=(int(ss.kh), int(ss.kw)),
+        stride=(int(ss.sh), int(ss.sw)),
+        padding=(int(ss.ph), int(ss.pw)),
+        dilation=(int(ss.dh), int(ss.dw)),
+        ceil_mode=bool(ss.ceil_mode),
+        mode=ss.mode,
+        ties=ss.ties,
+        count_include_pad=bool(ss.count_include_pad),
+        divisor_override=div if div > 0 else None,
+    )
+
+
+def error_text(e: PoolingError) -> str:
+    """A core error in the user's language (English text of the core as the fallback)."""
+    text = t(f"error.{e.code}", **e.params)
+    return str(e) if text == f"error.{e.code}" else text
+
+
+def _grid_frame(rows: list[list[str]]) -> pd.DataFrame:
+    cols = [str(c) for c in range(len(rows[0]))]
+    return pd.DataFrame(rows, columns=cols, dtype="string")
+
+
+def grid_editor(key: str, rows: list[list[str]], label: str) -> list[list[object]]:
+    """A keyed, fixed-size text grid editor; returns the edited cells as nested lists."""
+    df = _grid_frame(rows)
+    config = {c: st.column_config.TextColumn(c, width="small") for c in df.columns}
+    edited = st.data_editor(df, key=key, num_rows="fixed", column_config=config,
+                            hide_index=False, width="content")
+    st.caption(label)
+    return [[None if pd.isna(v) else v for v in row] for row in edited.itertuples(index=False)]
+
+
+def cell_errors_text(errors: list[CellError]) -> str:
+    shown = ", ".join(
+        f"({e.row},{e.col}) “{e.text}”" if e.text else f"({e.row},{e.col}) {t('grid.blank')}"
+        for e in errors[:6]
+    )
+    more = t("grid.more", n=len(errors) - 6) if len(errors) > 6 else ""
+    return t("grid.not_numbers", cells=shown) + more
+
+
+def input_controls() -> tuple[np.ndarray | None, list[CellError]]:
+    """Preset, size, random fill, CSV upload and the grid editor. Returns (x or None, errors)."""
+    ss = st.session_state
+    c1, c2 = st.columns([3, 2], gap="large")
+    with c2:
+        st.selectbox(t("input.preset"), list(PRESETS), key="preset",
+                     format_func=lambda k: t(f"preset.{k}"))
+        st.button(t("input.load"), key="load_preset", on_click=load_preset,
+                  icon=":material/upload:")
+        st.caption(t(f"preset.{ss.preset}.note"))
+        r1, r2 = st.columns(2)
+        r1.number_input(t("input.rows"), 1, MAX_SIDE, step=1, key="rows", on_change=_resize)
+        r2.number_input(t("input.cols"), 1, MAX_SIDE, step=1, key="cols", on_change=_resize)
+        with st.expander(t("input.random"), icon=":material/casino:"):
+            a, b = st.columns(2)
+            a.number_input(t("input.rows"), 1, MAX_SIDE, value=8, key="rand_rows")
+            b.number_input(t("input.cols"), 1, MAX_SIDE, value=8, key="rand_cols")
+            a.number_input(t("input.low"), value=0.0, key="rand_low")
+            b.number_input(t("input.high"), value=4.0, key="rand_high")
+            a.number_input(t("input.seed"), 0, 2**31 - 1, value=0, key="rand_seed")
+            b.checkbox(t("input.integers"), value=True, key="rand_int",
+                       help=t("help.integers"))
+            st.button(t("input.fill"), key="rand_fill", on_click=_random_fill)
+        with st.expander(t("input.csv"), icon=":material/table_view:"):
+            st.file_uploader(t("input.csv_label"), type=["csv", "txt", "tsv"],
+                             key="csv_upload", on_change=_csv_loaded, help=t("help.csv"))
+            msg = ss.get("csv_message")
+            if msg:
+                (st.error if msg[0] == "error" else st.info)(msg[1])
+    with c1:
+        rows = grid_editor(f"grid_editor_{ss.grid_version}", ss.grid_text, t("input.caption"))
+    ss.grid_current = [["" if v is None else str(v) for v in row] for row in rows]
+    x, errors = parse_grid(rows)
+    if errors:
+        c1.error(cell_errors_text(errors), icon=":material/error:")
+    return x, errors
+
+
+GY_MODES = ("ones", "random", "onehot", "custom")
+
+
+def upstream_controls(out_hw: tuple[int, int]) -> tuple[np.ndarray | None, str | None]:
+    """Choose dL/dy of shape `out_hw`. Returns (array or None, error text or None)."""
+    ss = st.session_state
+    oh, ow = out_hw
+    ss.setdefault("gy_mode", "ones")
+    st.radio(t("gy.mode"), GY_MODES, key="gy_mode", horizontal=True,
+             format_func=lambda m: t(f"gy.{m}"))
+    mode = ss.gy_mode
+    if mode == "ones":
+        return np.ones(out_hw), None
+    if mode == "random":
+        st.number_input(t("input.seed"), 0, 2**31 - 1, value=1, key="gy_seed")
+        rng = np.random.default_rng(int(ss.gy_seed))
+        return np.round(rng.uniform(-1, 1, size=out_hw), 1), None
+    if mode == "onehot":
+        a, b = st.columns(2)
+        a.number_input(t("gy.i"), 0, MAX_SIDE, value=0, key="gy_i")
+        b.number_input(t("gy.j"), 0, MAX_SIDE, value=0, key="gy_j")
+        i, j = int(ss.gy_i), int(ss.gy_j)
+        if i >= oh or j >= ow:
+            return None, t("gy.onehot_out", i=i, j=j, oh=oh, ow=ow)
+        g = np.zeros(out_hw)
+        g[i, j] = 1.0
+        return g, None
+    key = f"gy_editor_{oh}x{ow}"
+    rows = grid_editor(key, [["1"] * ow for _ in range(oh)], t("gy.caption", oh=oh, ow=ow))
+    g, errors = parse_grid(rows)
+    if errors:
+        return None, cell_errors_text(errors)
+    return g, None

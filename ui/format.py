@@ -1,0 +1,92 @@
+"""Numbers as text, the same in every language, and user text as numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+NAN_TEXT = "NaN"
+POS_INF_TEXT = "∞"
+NEG_INF_TEXT = "-∞"
+_INF_WORDS = {"inf", "+inf", "infinity", "+infinity", "∞", "+∞"}
+_NEG_INF_WORDS = {"-inf", "-infinity", "-∞", "−inf", "−∞"}
+
+
+def fmt(value: float, digits: int = 4) -> str:
+    """Short text for a cell: integers as integers, others with `digits` significant digits.
+
+    NaN, +inf and -inf are written NaN, ∞ and -∞. -0.0 is written 0.
+    """
+    v = float(value)
+    if math.isnan(v):
+        return NAN_TEXT
+    if math.isinf(v):
+        return POS_INF_TEXT if v > 0 else NEG_INF_TEXT
+    if v == 0:
+        return "0"
+    if v.is_integer() and abs(v) < 1e7:
+        return str(int(v))
+    text = f"{v:.{digits}g}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        return f"{mantissa}e{int(exp)}"
+    return text
+
+
+def fmt_full(value: float) -> str:
+    """Exact text for a hover: the shortest repr that round-trips."""
+    v = float(value)
+    if math.isnan(v) or math.isinf(v):
+        return fmt(v)
+    return repr(v)
+
+
+def fmt_array(values: np.ndarray, digits: int = 4) -> list[list[str]]:
+    """fmt over a 2-D array, as nested lists (for heatmap text)."""
+    return [[fmt(v, digits) for v in row] for row in np.asarray(values, dtype=np.float64)]
+
+
+def parse_number(text: object) -> float | None:
+    """A cell's text as a float, or None when it is not a number.
+
+    Accepts ordinary numbers ("3", "-0.5", "1e-3", "2,5" with a decimal comma), "nan" and
+    "inf"/"-inf"/"∞" in any case. A blank cell, a word or an overflowing value gives None.
+    """
+    if text is None:
+        return None
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, (int, float, np.integer, np.floating)):
+        return float(text)
+    s = str(text).strip().replace("−", "-")
+    if not s:
+        return None
+    low = s.lower()
+    if low == "nan":
+        return math.nan
+    if low in _INF_WORDS:
+        return math.inf
+    if low in _NEG_INF_WORDS:
+        return -math.inf
+    if s.count(",") == 1 and "." not in s:
+        s = s.replace(",", ".")
+    try:
+        value = float(s)
+    except ValueError:
+        return None
+    if math.isinf(value) or math.isnan(value):  # "1e999" overflows: not what the user meant
+        return None
+    return value
+
+
+def cell_text(value: float) -> str:
+    """What a grid editor cell holds for a value (exact, readable)."""
+    v = float(value)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
