@@ -1,12 +1,27 @@
-"""Pooling Backprop Explorer: the navigation frame. Run with `scripts/start`."""
+"""Pooling Backprop Explorer: the navigation frame and the language. Run with `scripts/start`."""
 
 import streamlit as st
 
-from ui.i18n import t
+from ui.i18n import LANG_KEY, LANGUAGES, normalise_language, t
+
+ss = st.session_state
+if LANG_KEY not in ss:
+    # First run of this session: ?lang= in the URL, else the browser's language, else English.
+    ss[LANG_KEY] = (
+        normalise_language(st.query_params.get(LANG_KEY))
+        or normalise_language(st.context.locale)
+        or "en"
+    )
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/grid_on:", layout="wide")
 
+with st.sidebar:
+    st.selectbox(f"🌐 {t('app.language')}", list(LANGUAGES), key=LANG_KEY,
+                 format_func=LANGUAGES.get)
+st.query_params[LANG_KEY] = ss[LANG_KEY]  # keeps the language in links and across pages
+
 pages = [
-    st.Page("pages/explorer.py", title=t("nav.explorer"), icon=":material/grid_on:", default=True),
+    st.Page("pages/explorer.py", title=t("nav.explorer"), icon=":material/grid_on:",
+            default=True),
 ]
 st.navigation(pages).run()

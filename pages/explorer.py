@@ -12,21 +12,31 @@ from ui.format import fmt
 from ui.i18n import current_language, t
 
 controls.init_state()
+url_notes = controls.apply_url_state()
 ss = st.session_state
 projector = bool(ss.get("projector", False))
+hidden = set(ss.get("hide") or ())
 
 st.title(t("explorer.title"))
 st.markdown(t("explorer.intro"))
+for note in url_notes:
+    st.warning(note, icon=":material/link_off:")
 
 # ----------------------------------------------------------------- parameters (sidebar)
 with st.sidebar:
     st.header(t("param.header"))
-    controls.parameter_controls()
+    if "controls" in hidden:
+        st.info(t("classroom.controls_hidden"), icon=":material/lock:")
+    else:
+        controls.parameter_controls()
     spec_box = st.container()
 
 # ----------------------------------------------------------------- input
 st.subheader(t("input.header"))
-x, cell_errors = controls.input_controls()
+if "controls" in hidden:
+    x, cell_errors = controls.parse_grid(ss.grid_text)
+else:
+    x, cell_errors = controls.input_controls()
 
 spec_error = None
 spec = None
@@ -69,10 +79,19 @@ if valid:
 if "last_valid" not in ss:
     st.stop()
 x, gy, key = ss.last_valid
+query = controls.current_query(x, gy)
+if st.query_params.to_dict() != query:
+    st.query_params.from_dict(query)
+with st.sidebar:
+    st.divider()
+    st.toggle(t("explorer.projector"), key="projector", help=t("help.projector"))
+    controls.share_controls(query)
+
 res = compute(x, gy, key)
 spec = res.forward.spec
 steps = res.steps
 n_steps = len(steps)
+answers_hidden = "answers" in hidden and not ss.get("revealed")
 
 # ----------------------------------------------------------------- forward pass
 st.subheader(t("forward.header"))
@@ -101,8 +120,9 @@ thin = [window_rect(k) for k in range(min(n_steps, 64))] if show_all else []
 if show_all and n_steps > 64:
     st.caption(t("forward.all_windows_capped", n=64, total=n_steps))
 marked = np.zeros(x.shape, dtype=bool)
-for (r, c), _ in cur.receivers:
-    marked[r, c] = True
+if not answers_hidden:
+    for (r, c), _ in cur.receivers:
+        marked[r, c] = True
 c1, c2 = st.columns(2, gap="large")
 with c1:
     st.plotly_chart(
@@ -110,6 +130,13 @@ with c1:
                         thin_rects=thin, marked=marked, pad=pad, projector=projector),
         key="fig_input", config={"displayModeBar": False}, width="content",
         alt=t("alt.input", h=H, w=W, i=i, j=j))
+if answers_hidden:
+    with c2:
+        st.info(t("classroom.answers_hidden", oh=res.forward.output.shape[0],
+                  ow=res.forward.output.shape[1]), icon=":material/school:")
+        st.button(t("classroom.reveal"), key="reveal",
+                  on_click=lambda: ss.update(revealed=True), icon=":material/visibility:")
+    st.stop()
 with c2:
     out_marked = np.zeros(res.forward.output.shape, dtype=bool)
     out_marked[i, j] = True
@@ -179,6 +206,3 @@ with c2:
             key="fig_numerical", config={"displayModeBar": False}, width="content",
             alt=t("alt.numerical"))
 
-with st.sidebar:
-    st.divider()
-    st.toggle(t("explorer.projector"), key="projector", help=t("help.projector"))

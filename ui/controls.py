@@ -12,7 +12,7 @@ import streamlit as st
 
 from pooling_core import PoolingError, PoolSpec
 
-from .grid import (
+from .grid import (  # noqa: F401  (parse_grid is used by pages)
     DEFAULT_PRESET,
     MAX_SIDE,
     PRESETS,
@@ -130,18 +130,7 @@ def parameter_controls() -> None:
 def build_spec() -> PoolSpec:
     """The PoolSpec of the current controls; raises PoolingError when they do not fit."""
     ss = st.session_state
-    div = int(ss.divisor_override or 0)
-    return PoolSpec(
-        kernel_size=(int(ss.kh), int(ss.kw)),
-        stride=(int(ss.sh), int(ss.sw)),
-        padding=(int(ss.ph), int(ss.pw)),
-        dilation=(int(ss.dh), int(ss.dw)),
-        ceil_mode=bool(ss.ceil_mode),
-        mode=ss.mode,
-        ties=ss.ties,
-        count_include_pad=bool(ss.count_include_pad),
-        divisor_override=div if div > 0 else None,
-    )
+    return _spec_from({k: ss[k] for k in PARAM_DEFAULTS})
 
 
 def error_text(e: PoolingError) -> str:
@@ -226,13 +215,16 @@ def upstream_controls(out_hw: tuple[int, int]) -> tuple[np.ndarray | None, str |
     if mode == "ones":
         return np.ones(out_hw), None
     if mode == "random":
-        st.number_input(t("input.seed"), 0, 2**31 - 1, value=1, key="gy_seed")
+        ss.setdefault("gy_seed", 1)
+        st.number_input(t("input.seed"), 0, 2**31 - 1, key="gy_seed")
         rng = np.random.default_rng(int(ss.gy_seed))
         return np.round(rng.uniform(-1, 1, size=out_hw), 1), None
     if mode == "onehot":
         a, b = st.columns(2)
-        a.number_input(t("gy.i"), 0, MAX_SIDE, value=0, key="gy_i")
-        b.number_input(t("gy.j"), 0, MAX_SIDE, value=0, key="gy_j")
+        ss.setdefault("gy_i", 0)
+        ss.setdefault("gy_j", 0)
+        a.number_input(t("gy.i"), 0, MAX_SIDE, key="gy_i")
+        b.number_input(t("gy.j"), 0, MAX_SIDE, key="gy_j")
         i, j = int(ss.gy_i), int(ss.gy_j)
         if i >= oh or j >= ow:
             return None, t("gy.onehot_out", i=i, j=j, oh=oh, ow=ow)
@@ -240,8 +232,101 @@ def upstream_controls(out_hw: tuple[int, int]) -> tuple[np.ndarray | None, str |
         g[i, j] = 1.0
         return g, None
     key = f"gy_editor_{oh}x{ow}"
-    rows = grid_editor(key, [["1"] * ow for _ in range(oh)], t("gy.caption", oh=oh, ow=ow))
+    start = ss.get("gy_grid")
+    if start is not None and np.shape(start) == (oh, ow):
+        base = to_text(np.array(start, dtype=np.float64))
+    else:
+        base = [["1"] * ow for _ in range(oh)]
+    rows = grid_editor(key, base, t("gy.caption", oh=oh, ow=ow))
     g, errors = parse_grid(rows)
     if errors:
         return None, cell_errors_text(errors)
     return g, None
+
+
+# ----------------------------------------------------------------- classroom links
+URL_STATE_KEYS = tuple(PARAM_DEFAULTS) + ("gy_mode", "gy_seed", "gy_i", "gy_j", "gy_grid",
+                                          "step", "hide")
+
+
+def apply_url_state() -> list[str]:
+    """On a session's first run: load the state a link carries. Returns notes to show.
+
+    Each parameter is validated alone (ui.urlstate); then grid and parameters together: a
+    combination that cannot be pooled is dropped with a note, and the defaults stay.
+    """
+    from .urlstate import decode_state
+
+    ss = st.session_state
+    if ss.get("url_applied"):
+        return ss.get("url_notes", [])
+    ss.url_applied = True
+    fields, problems = decode_state(st.query_params.to_dict())
+    notes = [t(f"url.{code}", name=name) for name, code in problems]
+    grid = fields.pop("grid", None)
+    params = {k: v for k, v in fields.items() if k in PARAM_DEFAULTS}
+    others = {k: v for k, v in fields.items() if k not in PARAM_DEFAULTS}
+    if grid is not None:
+        _set_grid(to_text(np.array(grid, dtype=np.float64)))
+    trial = {**{k: ss[k] for k in PARAM_DEFAULTS}, **params}
+    try:
+        spec = _spec_from(trial)
+        from pooling_core import output_size
+
+        output_size((len(ss.grid_text), len(ss.grid_text[0])), spec)
+    except PoolingError as e:
+        notes.append(t("url.url_combo", reason=error_text(e)))
+        params = {}
+    for k, v in {**params, **others}.items():
+        ss[k] = v
+    ss.url_notes = notes
+    return notes
+
+
+def _spec_from(values: dict) -> PoolSpec:
+    div = int(values.get("divisor_override") or 0)
+    return PoolSpec(
+        kernel_size=(int(values["kh"]), int(values["kw"])),
+        stride=(int(values["sh"]), int(values["sw"])),
+        padding=(int(values["ph"]), int(values["pw"])),
+        dilation=(int(values["dh"]), int(values["dw"])),
+        ceil_mode=bool(values["ceil_mode"]),
+        mode=values["mode"],
+        ties=values["ties"],
+        count_include_pad=bool(values["count_include_pad"]),
+        divisor_override=div if div > 0 else None,
+    )
+
+
+def current_query(x: np.ndarray, gy: np.ndarray) -> dict[str, str]:
+    """The query parameters of the current view (valid state only), language included."""
+    from .i18n import LANG_KEY
+    from .urlstate import encode_state
+
+    ss = st.session_state
+    state = {k: ss.get(k) for k in URL_STATE_KEYS}
+    state["grid"] = x.tolist()
+    if ss.get("gy_mode") == "custom":
+        state["gy_grid"] = gy.tolist()
+    q = encode_state(state)
+    q[LANG_KEY] = ss.get(LANG_KEY, "en")
+    return q
+
+
+def share_controls(query: dict[str, str]) -> None:
+    """'Share this exact view': the link (with a copy button) and the classroom hide options."""
+    from urllib.parse import urlencode
+
+    with st.expander(t("classroom.share"), icon=":material/link:"):
+        st.checkbox(t("classroom.hide_controls"), key="share_hide_controls")
+        st.checkbox(t("classroom.hide_answers"), key="share_hide_answers")
+        q = dict(query)
+        q.pop("hide", None)
+        hide = [name for name, key in (("controls", "share_hide_controls"),
+                                       ("answers", "share_hide_answers"))
+                if st.session_state.get(key)]
+        if hide:
+            q["hide"] = ",".join(hide)
+        base = (st.context.url or "").split("?")[0]
+        st.code(f"{base}?{urlencode(q)}", language=None, wrap_lines=True)
+        st.caption(t("classroom.share_note"))
