@@ -185,7 +185,10 @@ with c2:
     if sums.reason == "equal":
         st.success(t("result.sums_equal"), icon=":material/check_circle:")
     else:
-        st.info(t(f"result.sums_{sums.reason}", n=sums.windows,
+        reason = sums.reason
+        if reason == "avg_divisor":
+            reason += "_lost" if sums.difference < 0 else "_grew"
+        st.info(t(f"result.sums_{reason}", n=sums.windows,
                   diff=fmt(sums.difference)), icon=":material/info:")
     chk = res.check
     st.markdown(f"**{t('result.gradcheck')}**")

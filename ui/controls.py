@@ -34,11 +34,23 @@ PARAM_DEFAULTS: dict[str, object] = {
 TIES = ("first", "last", "split", "all")
 
 
+PERSISTENT_KEYS = tuple(PARAM_DEFAULTS) + ("gy_mode", "gy_seed", "gy_i", "gy_j", "gy_grid",
+                                           "step")
+
+
 def init_state() -> None:
-    """Defaults for a new session: the 6x6 overlap example."""
+    """Defaults for a new session (the 6x6 overlap example), and keep widget values alive.
+
+    Streamlit forgets a widget's value when the widget is not drawn in a run (the tie policy in
+    average mode, dL/dy while the input is invalid); writing each value back on every run makes
+    it ordinary session state, so it survives.
+    """
     ss = st.session_state
     for k, v in PARAM_DEFAULTS.items():
         ss.setdefault(k, v)
+    for k in PERSISTENT_KEYS:
+        if k in ss:
+            ss[k] = ss[k]
     if "grid_text" not in ss:
         ss.grid_text = preset_text(DEFAULT_PRESET)
         ss.grid_version = 0
@@ -241,12 +253,12 @@ def upstream_controls(out_hw: tuple[int, int]) -> tuple[np.ndarray | None, str |
     g, errors = parse_grid(rows)
     if errors:
         return None, cell_errors_text(errors)
+    ss.gy_grid = g.tolist()
     return g, None
 
 
 # ----------------------------------------------------------------- classroom links
-URL_STATE_KEYS = tuple(PARAM_DEFAULTS) + ("gy_mode", "gy_seed", "gy_i", "gy_j", "gy_grid",
-                                          "step", "hide")
+URL_STATE_KEYS = PERSISTENT_KEYS + ("hide",)
 
 
 def apply_url_state() -> list[str]:

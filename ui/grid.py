@@ -163,7 +163,9 @@ def parse_csv(data: bytes) -> tuple[np.ndarray, bool]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CsvError("csv_not_text") from None
-    lines = [ln for ln in text.splitlines() if ln.strip()]
+    numbered = [(n + 1, ln) for n, ln in enumerate(text.splitlines()) if ln.strip()]
+    lines = [ln for _, ln in numbered]
+    line_no = [n for n, _ in numbered]  # 1-based line in the file of each kept row
     if not lines:
         raise CsvError("csv_empty")
     sample = "\n".join(lines[:5])
@@ -183,13 +185,14 @@ def parse_csv(data: bytes) -> tuple[np.ndarray, bool]:
     header = False
     if rows and all(parse_number(c) is None for c in rows[0]):
         rows = rows[1:]
+        line_no = line_no[1:]
         header = True
         if not rows:
             raise CsvError("csv_empty")
     widths = {len(r) for r in rows}
     if len(widths) != 1:
         first_bad = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))
-        raise CsvError("csv_ragged", row=first_bad + (1 if header else 0),
+        raise CsvError("csv_ragged", line=line_no[first_bad], first=line_no[0],
                        expected=len(rows[0]), got=len(rows[first_bad]))
     n_rows, n_cols = len(rows), len(rows[0])
     if n_rows > MAX_SIDE or n_cols > MAX_SIDE:
@@ -197,6 +200,6 @@ def parse_csv(data: bytes) -> tuple[np.ndarray, bool]:
     grid, errors = parse_grid(rows)
     if grid is None:
         e = errors[0]
-        raise CsvError("csv_not_number", row=e.row, col=e.col, text=e.text[:20],
+        raise CsvError("csv_not_number", line=line_no[e.row], pos=e.col + 1, text=e.text[:20],
                        count=len(errors))
     return grid, header

@@ -83,7 +83,10 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None) -> list[str]:
             delta = fmt(steps.receiver_amount[start]) if end > start else "0"
             parts.append(t("step.avg_share", i=i, j=j, g=g, divisor=div, delta=delta,
                            real=real))
-            if div > real:
+            if spec.divisor_override is not None:
+                parts.append(t("step.avg_override", divisor=div, real=real,
+                               ratio=f"{real}/{div}"))
+            elif div > real:
                 parts.append(t("step.avg_lost", lost=div - real))
             parts.extend(_overlaps(steps, recv))
         out.append(" ".join(parts))
