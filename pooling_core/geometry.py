@@ -18,6 +18,8 @@ import numpy as np
 from .errors import PoolingError
 from .spec import PoolSpec
 
+MAX_PADDED_CELLS = 1 << 26  # one padded (H, W) plane; guards memory against absurd padding
+
 
 @dataclass(frozen=True)
 class AxisSize:
@@ -95,6 +97,15 @@ def output_size(input_hw: tuple[int, int], spec: PoolSpec) -> tuple[AxisSize, Ax
         axis_size(n, k, s, p, d, spec.ceil_mode)
         for n, k, s, p, d in zip(input_hw, spec.k, spec.s, spec.p, spec.d, strict=True)
     )
+    spans = [a.p + max(a.n + a.p, (a.size - 1) * a.s - a.p + (a.k - 1) * a.d + 1)
+             for a in sizes]
+    if spans[0] * spans[1] > MAX_PADDED_CELLS:
+        raise PoolingError(
+            "padded_too_large",
+            f"the padded input would have {spans[0]} x {spans[1]} cells (at most "
+            f"{MAX_PADDED_CELLS}); reduce padding, dilation or the kernel",
+            rows=spans[0], cols=spans[1], maximum=MAX_PADDED_CELLS,
+        )
     for axis, a in zip(("height", "width"), sizes, strict=True):
         if a.size < 1:
             raise PoolingError(

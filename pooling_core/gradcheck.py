@@ -1,7 +1,7 @@
 """A finite-difference check of `pool_backward` (central differences).
 
 For L(x) = sum(grad_output * pool(x)), the numerical gradient at cell q is
-(L(x + eps e_q) - L(x - eps e_q)) / (2 eps). Pooling is piecewise linear, so away from ties
+(L(x + h e_q) - L(x - h e_q)) / (2 h), with h = eps * max(1, |x_q|). Pooling is piecewise linear, so away from ties
 this equals the analytic gradient up to rounding. At a tie of two or more maxima it does not:
 raising a tied cell makes it the sole winner (slope 1), lowering it hands the window to another
 tied cell (slope 0), so the central difference gives 1/2 of the upstream value — for a two-way
@@ -56,7 +56,9 @@ def numerical_gradient(
 ) -> np.ndarray:
     """Central-difference dL/dx in float64, shape of x.
 
-    All perturbed copies of x in a chunk are pooled in one vectorised call.
+    Cell q is moved by h_q = eps * max(1, |x_q|) each way (a step that stays visible at any
+    scale), and the pooled outputs are subtracted before they are weighted and summed, so the
+    large loss itself never cancels. All perturbed copies in a chunk are pooled in one call.
     """
     arr = as_input(x).astype(np.float64)
     g = geometry(arr.shape[-2:], spec)
@@ -65,19 +67,29 @@ def numerical_gradient(
     num = np.empty(n, dtype=np.float64)
     flat = arr.ravel()
     H, W = arr.shape[-2:]
+    with np.errstate(invalid="ignore", over="ignore"):
+        step = eps * np.maximum(1.0, np.abs(flat))
     for start in range(0, n, chunk):
         stop = min(n, start + chunk)
         q = np.arange(start, stop)
-        batch = np.broadcast_to(flat, (stop - start, n)).copy()
-        values = []
+        rows = np.arange(stop - start)
+        outs = []
         for sign in (1.0, -1.0):
-            batch[np.arange(stop - start), q] = flat[q] + sign * eps
-            out = pool_forward(batch.reshape(-1, H, W), spec).output
-            out = out.reshape((stop - start,) + gout.shape)
+            batch = np.broadcast_to(flat, (stop - start, n)).copy()
             with np.errstate(invalid="ignore", over="ignore"):
-                values.append((out * gout).reshape(stop - start, -1).sum(axis=1))
+                batch[rows, q] = flat[q] + sign * step[q]
+            out = pool_forward(batch.reshape(-1, H, W), spec).output
+            outs.append(out.reshape(stop - start, -1))
         with np.errstate(invalid="ignore", over="ignore"):
-            num[start:stop] = (values[0] - values[1]) / (2 * eps)
+            a, b = outs
+            # Outputs that did not move (equal, or NaN both times) contribute nothing, so a NaN
+            # or infinite window elsewhere does not poison this cell's difference quotient.
+            same = (a == b) | (np.isnan(a) & np.isnan(b))
+            diff = np.where(same, 0.0, a - b)
+            moved = diff != 0
+            weighted = np.where(moved, diff * gout.reshape(1, -1), 0.0)
+            num[start:stop] = weighted.sum(axis=1) / (2 * step[q])
+            num[start:stop][~np.isfinite(diff).all(axis=1)] = np.nan
     return num.reshape(arr.shape)
 
 

@@ -10,12 +10,16 @@ import numbers
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from .errors import PoolingError
 
 Pair = tuple[int, int]
 IntOrPair = int | tuple[int, int] | list[int]
 
 MODES: tuple[str, ...] = ("max", "avg")
+MAX_PARAM = 1 << 16  # kernel, stride, dilation and padding per axis: keeps all index math in int64
+MAX_TAPS = 1 << 16  # cells in one window (a 256 x 256 kernel)
 TIE_POLICIES: tuple[str, ...] = ("first", "last", "split", "all")
 
 
@@ -93,20 +97,36 @@ class PoolSpec:
                         f"{name} ({axis}) must be at least 1, got {v}",
                         name=name, axis=axis, value=v, minimum=1,
                     )
-        if self.mode not in MODES:
+        for name, pair in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation),
+                           ("padding", padding)):
+            for axis, v in zip(("height", "width"), pair, strict=True):
+                if v > MAX_PARAM:
+                    raise PoolingError(
+                        "param_too_large",
+                        f"{name} ({axis}) must be at most {MAX_PARAM}, got {v}",
+                        name=name, axis=axis, value=v, maximum=MAX_PARAM,
+                    )
+        if kernel[0] * kernel[1] > MAX_TAPS:
+            raise PoolingError(
+                "kernel_too_many_taps",
+                f"kernel_size {kernel} has {kernel[0] * kernel[1]} cells; at most {MAX_TAPS}",
+                name="kernel_size", value=str(kernel), maximum=MAX_TAPS,
+            )
+        if not isinstance(self.mode, str) or self.mode not in MODES:
             raise PoolingError(
                 "unknown_mode",
                 f"mode must be one of {', '.join(MODES)}, got {self.mode!r}",
                 name="mode", value=repr(self.mode), allowed=", ".join(MODES),
             )
-        if self.ties not in TIE_POLICIES:
+        if not isinstance(self.ties, str) or self.ties not in TIE_POLICIES:
             raise PoolingError(
                 "unknown_ties",
                 f"ties must be one of {', '.join(TIE_POLICIES)}, got {self.ties!r}",
                 name="ties", value=repr(self.ties), allowed=", ".join(TIE_POLICIES),
             )
         for name in ("ceil_mode", "count_include_pad"):
-            if not isinstance(getattr(self, name), (bool,)) and getattr(self, name) not in (0, 1):
+            flag = getattr(self, name)
+            if not (isinstance(flag, (bool, np.bool_)) or (_is_int(flag) and flag in (0, 1))):
                 raise PoolingError(
                     "not_bool", f"{name} must be True or False, got {getattr(self, name)!r}",
                     name=name, value=repr(getattr(self, name)),
