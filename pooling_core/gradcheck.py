@@ -1,11 +1,12 @@
 """A finite-difference check of `pool_backward` (central differences).
 
 For L(x) = sum(grad_output * pool(x)), the numerical gradient at cell q is
-(L(x + h e_q) - L(x - h e_q)) / (2 h), with h = eps * max(1, |x_q|). Pooling is piecewise linear, so away from ties
-this equals the analytic gradient up to rounding. At a tie of two or more maxima it does not:
-raising a tied cell makes it the sole winner (slope 1), lowering it hands the window to another
-tied cell (slope 0), so the central difference gives 1/2 of the upstream value — for a two-way
-and a three-way tie alike. Max pooling is not differentiable there.
+(L(x + h e_q) - L(x - h e_q)) / (2 h), with h = eps * max(1, |x_q|). Pooling is piecewise
+linear, so away from ties this equals the analytic gradient up to rounding. At a tie of two
+or more maxima it does not: raising a tied cell makes it the sole winner (slope 1), lowering
+it hands the window to another tied cell (slope 0), so the central difference gives 1/2 of
+the upstream value — for a two-way and a three-way tie alike. Max pooling is not
+differentiable there.
 """
 
 from __future__ import annotations
