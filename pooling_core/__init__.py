@@ -17,11 +17,30 @@ from .gradcheck import GradCheck, gradient_check, numerical_gradient
 from .pooling import ForwardResult, as_input, pool_backward, pool_forward, win_counts
 from .spec import MODES, TIE_POLICIES, PoolSpec
 from .steps import ScatterStep, ScatterSteps, scatter_steps
+from .upstream import (
+    ACTIVATIONS,
+    ConvBackward,
+    ConvTerm,
+    ConvTouch,
+    DenseBackward,
+    activate,
+    chain_to_input,
+    conv_backward,
+    conv_forward,
+    conv_touching,
+    dense_backward,
+    dense_forward,
+)
 
 __all__ = [
+    "ACTIVATIONS",
     "MODES",
     "TIE_POLICIES",
     "AxisSize",
+    "ConvBackward",
+    "ConvTerm",
+    "ConvTouch",
+    "DenseBackward",
     "ForwardResult",
     "GradCheck",
     "PoolSpec",
@@ -29,8 +48,15 @@ __all__ = [
     "ScatterStep",
     "ScatterSteps",
     "SumCheck",
+    "activate",
     "as_input",
     "axis_size",
+    "chain_to_input",
+    "conv_backward",
+    "conv_forward",
+    "conv_touching",
+    "dense_backward",
+    "dense_forward",
     "gradient_check",
     "gradient_sum_check",
     "numerical_gradient",
