@@ -23,5 +23,8 @@ st.query_params[LANG_KEY] = ss[LANG_KEY]  # keeps the language in links and acro
 pages = [
     st.Page("pages/explorer.py", title=t("nav.explorer"), icon=":material/grid_on:",
             default=True),
+    st.Page("pages/ties.py", title=t("nav.ties"), icon=":material/balance:"),
+    st.Page("pages/next_layer.py", title=t("nav.next_layer"), icon=":material/account_tree:"),
+    st.Page("pages/theory.py", title=t("nav.theory"), icon=":material/school:"),
 ]
 st.navigation(pages).run()
