@@ -16,7 +16,7 @@ if LANG_KEY not in ss:
 st.set_page_config(page_title=t("app.title"), page_icon=":material/grid_on:", layout="wide")
 
 with st.sidebar:
-    st.selectbox(f"🌐 {t('app.language')}", list(LANGUAGES), key=LANG_KEY,
+    st.selectbox(f":material/translate: {t('app.language')}", list(LANGUAGES), key=LANG_KEY,
                  format_func=LANGUAGES.get)
 st.query_params[LANG_KEY] = ss[LANG_KEY]  # keeps the language in links and across pages
 

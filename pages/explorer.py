@@ -25,10 +25,11 @@ for note in url_notes:
 # ----------------------------------------------------------------- parameters (sidebar)
 with st.sidebar:
     st.header(t("param.header"))
+    boxes = {}
     if "controls" in hidden:
         st.info(t("classroom.controls_hidden"), icon=":material/lock:")
     else:
-        controls.parameter_controls()
+        boxes = controls.parameter_controls()
     spec_box = st.container()
 
 # ----------------------------------------------------------------- input
@@ -46,8 +47,9 @@ try:
         sizes = output_size(x.shape, spec)
 except PoolingError as e:
     spec_error = controls.error_text(e)
-if spec_error:
-    spec_box.error(spec_error, icon=":material/error:")
+    # Next to the control that caused it; a kernel that no longer fits the grid shows there too.
+    box = boxes.get(e.params.get("name", "kernel_size"), spec_box)
+    box.error(spec_error, icon=":material/error:")
 
 valid = x is not None and spec is not None and spec_error is None
 if valid:
@@ -79,7 +81,7 @@ if valid:
 if "last_valid" not in ss:
     st.stop()
 x, gy, key = ss.last_valid
-query = controls.current_query(x, gy)
+query = controls.current_query(x, gy, controls.spec_from_key(key))
 if st.query_params.to_dict() != query:
     st.query_params.from_dict(query)
 with st.sidebar:
@@ -116,6 +118,7 @@ def window_rect(k: int) -> tuple[int, int, int, int]:
 
 
 show_all = st.toggle(t("forward.all_windows"), key="show_all_windows")
+st.caption(t("forward.sync_note"))
 thin = [window_rect(k) for k in range(min(n_steps, 64))] if show_all else []
 if show_all and n_steps > 64:
     st.caption(t("forward.all_windows_capped", n=64, total=n_steps))
@@ -197,6 +200,8 @@ with c2:
                      diff=f"{chk.max_abs_diff:.1e}"), icon=":material/check_circle:")
     else:
         cells = ", ".join(f"({r},{c})" for r, c in chk.mismatch_cells[:8])
+        if len(chk.mismatch_cells) > 8:
+            cells += t("grid.more", n=len(chk.mismatch_cells) - 8)
         st.warning(t("result.gradcheck_ties" if spec.mode == "max" else "result.gradcheck_bad",
                      n=int(chk.mismatch.sum()), cells=cells), icon=":material/warning:")
     if not chk.checked.all():

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from pooling_core import PoolingError, PoolSpec
 
@@ -112,31 +113,41 @@ def _csv_loaded() -> None:
                                 rows=grid.shape[0], cols=grid.shape[1]))
 
 
-def _pair(label_key: str, a: str, b: str, lo: int, hi: int, help_key: str) -> None:
+def _pair(label_key: str, a: str, b: str, lo: int, hi: int, help_key: str):
     st.markdown(f"**{t(label_key)}**", help=t(help_key))
     c1, c2 = st.columns(2)
     c1.number_input(t("param.h"), min_value=lo, max_value=hi, step=1, key=a)
     c2.number_input(t("param.w"), min_value=lo, max_value=hi, step=1, key=b)
+    return st.container()
 
 
-def parameter_controls() -> None:
-    """The pooling parameters (sidebar). Values land in session_state."""
+def parameter_controls() -> dict[str, DeltaGenerator]:
+    """The pooling parameters (sidebar). Values land in session_state.
+
+    Returns a container right under each control group, keyed by the core's parameter name
+    (kernel_size, stride, padding, dilation, divisor_override), so an error can be shown
+    next to the control that caused it.
+    """
     st.radio(t("param.mode"), ("max", "avg"), key="mode", horizontal=True,
              format_func=lambda m: t(f"mode.{m}"))
-    _pair("param.kernel", "kh", "kw", 0, MAX_SIDE, "help.kernel")
-    _pair("param.stride", "sh", "sw", 0, MAX_SIDE, "help.stride")
-    _pair("param.padding", "ph", "pw", 0, MAX_SIDE // 2, "help.padding")
-    _pair("param.dilation", "dh", "dw", 0, 8, "help.dilation")
+    boxes = {
+        "kernel_size": _pair("param.kernel", "kh", "kw", 0, MAX_SIDE, "help.kernel"),
+        "stride": _pair("param.stride", "sh", "sw", 0, MAX_SIDE, "help.stride"),
+        "padding": _pair("param.padding", "ph", "pw", 0, MAX_SIDE // 2, "help.padding"),
+        "dilation": _pair("param.dilation", "dh", "dw", 0, 8, "help.dilation"),
+    }
     st.checkbox(t("param.ceil_mode"), key="ceil_mode", help=t("help.ceil_mode"))
     if st.session_state.mode == "max":
         st.selectbox(t("param.ties"), TIES, key="ties",
-                     format_func=lambda p: f"{p} — {t(f'policy.{p}.who')}",
+                     format_func=lambda p: t(f"policy.{p}.short"),
                      help=t("help.ties"))
     else:
         st.checkbox(t("param.count_include_pad"), key="count_include_pad",
                     help=t("help.count_include_pad"))
         st.number_input(t("param.divisor_override"), min_value=0, max_value=10_000, step=1,
                         key="divisor_override", help=t("help.divisor_override"))
+        boxes["divisor_override"] = st.container()
+    return boxes
 
 
 def build_spec() -> PoolSpec:
@@ -156,10 +167,16 @@ def _grid_frame(rows: list[list[str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=cols, dtype="string")
 
 
+def editor_col_width(n_cols: int) -> int:
+    """Pixel width of a grid editor column: narrow, so a 6x6 grid fits beside the examples."""
+    return 48 if n_cols <= 12 else 40
+
+
 def grid_editor(key: str, rows: list[list[str]], label: str) -> list[list[object]]:
     """A keyed, fixed-size text grid editor; returns the edited cells as nested lists."""
     df = _grid_frame(rows)
-    config = {c: st.column_config.TextColumn(c, width="small") for c in df.columns}
+    width = editor_col_width(len(df.columns))
+    config = {c: st.column_config.TextColumn(c, width=width) for c in df.columns}
     edited = st.data_editor(df, key=key, num_rows="fixed", column_config=config,
                             hide_index=False, width="content")
     st.caption(label)
@@ -229,8 +246,7 @@ def upstream_controls(out_hw: tuple[int, int]) -> tuple[np.ndarray | None, str |
     if mode == "random":
         ss.setdefault("gy_seed", 1)
         st.number_input(t("input.seed"), 0, 2**31 - 1, key="gy_seed")
-        rng = np.random.default_rng(int(ss.gy_seed))
-        return np.round(rng.uniform(-1, 1, size=out_hw), 1), None
+        return random_upstream(out_hw, int(ss.gy_seed)), None
     if mode == "onehot":
         a, b = st.columns(2)
         ss.setdefault("gy_i", 0)
@@ -295,6 +311,11 @@ def apply_url_state() -> list[str]:
     return notes
 
 
+def spec_from_key(key: tuple) -> PoolSpec:
+    """The PoolSpec behind a cache key (ui.compute.spec_key)."""
+    return PoolSpec(**dict(key))
+
+
 def _spec_from(values: dict) -> PoolSpec:
     div = int(values.get("divisor_override") or 0)
     return PoolSpec(
@@ -310,19 +331,46 @@ def _spec_from(values: dict) -> PoolSpec:
     )
 
 
-def current_query(x: np.ndarray, gy: np.ndarray) -> dict[str, str]:
-    """The query parameters of the current view (valid state only), language included."""
+def current_query(x: np.ndarray, gy: np.ndarray, spec: PoolSpec) -> dict[str, str]:
+    """The query parameters of the view on screen: the last valid x, dL/dy and spec (never
+    the half-typed widget values), the step, hide options and the language."""
     from .i18n import LANG_KEY
     from .urlstate import encode_state
 
     ss = st.session_state
-    state = {k: ss.get(k) for k in URL_STATE_KEYS}
-    state["grid"] = x.tolist()
-    if ss.get("gy_mode") == "custom":
-        state["gy_grid"] = gy.tolist()
+    state: dict[str, object] = {
+        "grid": x.tolist(),
+        "kh": spec.k[0], "kw": spec.k[1], "sh": spec.s[0], "sw": spec.s[1],
+        "ph": spec.p[0], "pw": spec.p[1], "dh": spec.d[0], "dw": spec.d[1],
+        "ceil_mode": spec.ceil_mode, "mode": spec.mode, "ties": spec.ties,
+        "count_include_pad": spec.count_include_pad,
+        "divisor_override": spec.divisor_override or 0,
+        "step": ss.get("step", 0), "hide": ss.get("hide"),
+    }
+    state.update(_gy_state(gy))
     q = encode_state(state)
     q[LANG_KEY] = ss.get(LANG_KEY, "en")
     return q
+
+
+def _gy_state(gy: np.ndarray) -> dict[str, object]:
+    """Describe dL/dy compactly: ones, one-hot, the seeded random one, or the grid itself."""
+    ss = st.session_state
+    if np.array_equal(gy, np.ones_like(gy)):
+        return {"gy_mode": "ones"}
+    hot = np.argwhere(gy != 0)
+    if len(hot) == 1 and gy[tuple(hot[0])] == 1:
+        return {"gy_mode": "onehot", "gy_i": int(hot[0][0]), "gy_j": int(hot[0][1])}
+    if ss.get("gy_mode") == "random" and np.array_equal(gy, random_upstream(gy.shape,
+                                                                           ss.get("gy_seed", 1))):
+        return {"gy_mode": "random", "gy_seed": int(ss.get("gy_seed", 1))}
+    return {"gy_mode": "custom", "gy_grid": gy.tolist()}
+
+
+def random_upstream(shape: tuple[int, int], seed: int) -> np.ndarray:
+    """The seeded random dL/dy: values in [-1, 1] with one decimal."""
+    rng = np.random.default_rng(int(seed))
+    return np.round(rng.uniform(-1, 1, size=shape), 1)
 
 
 def share_controls(query: dict[str, str]) -> None:

@@ -1,0 +1,304 @@
+"""End-to-end tests of the Explorer page in headless Chromium.
+
+Each test starts from a fresh session on the default example (6×6, kernel 3, stride 1,
+dL/dy all ones), drives the page like a student would, and compares the numbers the page
+shows with pooling_core computed here. Screenshots land in test-artifacts/ for a human look.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from urllib.parse import urlencode
+
+import numpy as np
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from pw_helpers import (
+    PLAYER_TITLE,
+    assert_no_exception,
+    choose,
+    edit_cell,
+    grid_cell_text,
+    heatmap_text,
+    open_app,
+    player,
+    screenshot,
+    set_number,
+    wait_idle,
+)
+
+from pooling_core import (
+    PoolSpec,
+    gradient_check,
+    gradient_sum_check,
+    pool_backward,
+    pool_forward,
+    scatter_steps,
+)
+from ui.format import fmt
+from ui.i18n import t
+
+pytestmark = pytest.mark.browser
+
+# The default example, as the page must show it (row 0 on top).
+DEFAULT_X = np.array([
+    [1, 2, 3, 1, 0, 2],
+    [2, 2, 5, 4, 1, 3],
+    [0, 6, 9, 6, 2, 1],
+    [3, 1, 4, 8, 7, 0],
+    [5, 2, 0, 3, 6, 4],
+    [1, 7, 2, 5, 1, 3],
+], dtype=np.float64)
+DEFAULT_SPEC = PoolSpec(kernel_size=3, stride=1)
+PLATEAU_X = np.array([[5, 5, 1, 2], [5, 5, 3, 3], [0, 1, 4, 4], [2, 0, 4, 4]], dtype=np.float64)
+WINDOWS_LABEL = "windows:"  # player.windows in ui/locales/en/player.json
+
+
+def ones_gy(x: np.ndarray, spec: PoolSpec) -> np.ndarray:
+    return np.ones(pool_forward(x, spec).output.shape)
+
+
+def fmt_grid(a: np.ndarray) -> list[list[str]]:
+    return [[fmt(v) for v in row] for row in np.asarray(a, dtype=np.float64)]
+
+
+def cell_titles(page: Page, panel: str) -> list[str]:
+    return player(page).locator(f"#{panel} .cell").evaluate_all("els => els.map(e => e.title)")
+
+
+def expected_input_titles(x: np.ndarray) -> list[str]:
+    return [f"x[{r},{c}] = {fmt(x[r, c])}" for r in range(x.shape[0]) for c in range(x.shape[1])]
+
+
+def expected_running_titles(x: np.ndarray, spec: PoolSpec, k: int) -> list[str]:
+    """The #gx2 titles after step k (0-based): dL/dx so far, and how many windows fed it."""
+    steps = scatter_steps(x, ones_gy(x, spec), spec)
+    acc, hits = steps.accumulated(k), steps.contributions(k)
+    out = []
+    for r in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            extra = f" ({WINDOWS_LABEL} {hits[r, c]})" if hits[r, c] > 1 else ""
+            out.append(f"dL/dx[{r},{c}] = {fmt(acc[r, c])}{extra}")
+    return out
+
+
+def expect_counter(page: Page, k: int, n: int) -> None:
+    expect(player(page).locator("#counter")).to_have_text(f"Step {k} / {n}")
+
+
+# ------------------------------------------------------------------------------------ load
+def test_default_example_loads(page: Page) -> None:
+    assert_no_exception(page)
+    expect(page.locator(f"iframe[title='{PLAYER_TITLE}']")).to_have_count(1)
+    expect_counter(page, 1, 16)
+
+    fwd = pool_forward(DEFAULT_X, DEFAULT_SPEC)
+    assert heatmap_text(page, "fig_input") == fmt_grid(DEFAULT_X)
+    assert heatmap_text(page, "fig_output") == fmt_grid(fwd.output)
+    assert heatmap_text(page, "fig_grad_input") == fmt_grid(
+        pool_backward(DEFAULT_X, ones_gy(DEFAULT_X, DEFAULT_SPEC), DEFAULT_SPEC))
+    assert cell_titles(page, "gx") == expected_input_titles(DEFAULT_X)
+    assert cell_titles(page, "gx2") == expected_running_titles(DEFAULT_X, DEFAULT_SPEC, 0)
+
+    first = scatter_steps(DEFAULT_X, ones_gy(DEFAULT_X, DEFAULT_SPEC), DEFAULT_SPEC)[0]
+    (r, c), _ = first.receivers[0]
+    expect(player(page).locator("#sentence")).to_contain_text(
+        f"its maximum {fmt(first.value)} is at ({r},{c})")
+    expect(page.get_by_text("The sums agree")).to_be_visible()
+    screenshot(page, "01_default_load")
+
+
+# ---------------------------------------------------------------------------- player steps
+def test_player_steps_with_buttons_and_keys(page: Page) -> None:
+    fr = player(page)
+    steps = scatter_steps(DEFAULT_X, ones_gy(DEFAULT_X, DEFAULT_SPEC), DEFAULT_SPEC)
+    n = len(steps)
+
+    fr.locator("#next").click()
+    expect_counter(page, 2, n)
+    fr.locator("#next").click()
+    expect_counter(page, 3, n)
+
+    # Step 3 is window (0,2): its maximum 9 at (2,2) already received from windows (0,0), (0,1).
+    before, after = steps.accumulated(1)[2, 2], steps.accumulated(2)[2, 2]
+    assert before != 0
+    expect(fr.locator("#sentence")).to_contain_text(
+        f"goes to dL/dx[2,2], which already held {fmt(before)}")
+    expect(fr.locator("#sentence")).to_contain_text(f"→ {fmt(after)}.")
+    cell = fr.locator("#gx2 .cell[title^='dL/dx[2,2] =']")
+    expect(cell).to_have_attribute(
+        "title", f"dL/dx[2,2] = {fmt(after)} ({WINDOWS_LABEL} {steps.contributions(2)[2, 2]})")
+    assert cell_titles(page, "gx2") == expected_running_titles(DEFAULT_X, DEFAULT_SPEC, 2)
+    screenshot(page, "02_after_two_steps")
+
+    fr.locator("#prev").click()
+    expect_counter(page, 2, n)
+    assert cell_titles(page, "gx2") == expected_running_titles(DEFAULT_X, DEFAULT_SPEC, 1)
+
+    # Keyboard: the player itself takes ← → Home End.
+    fr.locator("#player").focus()
+    fr.locator("#player").press("ArrowRight")
+    expect_counter(page, 3, n)
+    fr.locator("#player").press("End")
+    expect_counter(page, n, n)
+    assert cell_titles(page, "gx2") == expected_running_titles(DEFAULT_X, DEFAULT_SPEC, n - 1)
+    fr.locator("#player").press("Home")
+    expect_counter(page, 1, n)
+
+    # Latency: the click's event time to the counter's change, measured inside the frame.
+    fr.locator("#player").evaluate("""root => {
+        const t = window.__timing = {};
+        new MutationObserver(() => { if (t.changed === undefined) t.changed = performance.now(); })
+            .observe(document.getElementById('counter'),
+                     {childList: true, characterData: true, subtree: true});
+        document.getElementById('next').addEventListener(
+            'click', e => { t.clicked = e.timeStamp; }, {capture: true, once: true});
+    }""")
+    t0 = time.perf_counter()
+    fr.locator("#next").click()
+    expect_counter(page, 2, n)
+    round_trip_ms = (time.perf_counter() - t0) * 1000
+    timing = fr.locator("#player").evaluate("() => window.__timing")
+    in_page_ms = timing["changed"] - timing["clicked"]
+    print(f"\nplayer step latency: click -> #counter change {in_page_ms:.2f} ms in the page; "
+          f"{round_trip_ms:.1f} ms including Playwright's round trips")
+    assert_no_exception(page)
+
+
+# ---------------------------------------------------------------------------- grid editing
+def test_edit_grid_cell_updates_output_and_player(page: Page) -> None:
+    edit_cell(page, 0, 0, "20")
+    x = DEFAULT_X.copy()
+    x[0, 0] = 20
+
+    fr = player(page)
+    expect(fr.locator("#gx .cell").first).to_have_attribute("title", "x[0,0] = 20")
+    expect(fr.locator("#sentence")).to_contain_text("its maximum 20 is at (0,0)")
+    expect_counter(page, 1, 16)
+    assert cell_titles(page, "gx") == expected_input_titles(x)
+    fwd = pool_forward(x, DEFAULT_SPEC)
+    assert fwd.output[0, 0] == 20
+    assert heatmap_text(page, "fig_output") == fmt_grid(fwd.output)
+    assert heatmap_text(page, "fig_grad_input") == fmt_grid(
+        pool_backward(x, ones_gy(x, DEFAULT_SPEC), DEFAULT_SPEC))
+    assert_no_exception(page)
+    screenshot(page, "03_edited_cell")
+
+
+# -------------------------------------------------------------------------- kernel/stride
+def test_kernel_and_stride_from_sidebar(page: Page) -> None:
+    for key in ("kh", "kw", "sh", "sw"):
+        set_number(page, key, 2)
+    spec = PoolSpec(kernel_size=2, stride=2)
+    fwd = pool_forward(DEFAULT_X, spec)
+    assert fwd.output.shape == (3, 3)
+
+    expect_counter(page, 1, 9)
+    assert heatmap_text(page, "fig_output") == fmt_grid(fwd.output)
+    grad = pool_backward(DEFAULT_X, ones_gy(DEFAULT_X, spec), spec)
+    assert heatmap_text(page, "fig_grad_input") == fmt_grid(grad)
+    fr = player(page)
+    fr.locator("#last").click()
+    expect_counter(page, 9, 9)
+    assert cell_titles(page, "gx2") == expected_running_titles(DEFAULT_X, spec, 8)
+    expect(page.locator("[data-testid=stSidebar]")).to_contain_text(
+        "⌊(6 + 2·0 − 1·(2 − 1) − 1) / 2⌋ + 1 = ⌊4 / 2⌋ + 1 = 3")
+    assert_no_exception(page)
+    screenshot(page, "04_kernel2_stride2")
+
+
+# ---------------------------------------------------------------------------- tie policy
+def test_plateau_example_with_policy_all(page: Page) -> None:
+    choose(page, "preset", t("preset.plateau", lang="en"))
+    page.locator(".st-key-load_preset button").click()
+    wait_idle(page)
+    expect(grid_cell_text(page, 2, 2)).to_have_text("4")
+    choose(page, "ties", t("policy.all.short", lang="en"))
+
+    spec = PoolSpec(kernel_size=2, stride=2, ties="all")
+    gy = ones_gy(PLATEAU_X, spec)
+    sums = gradient_sum_check(PLATEAU_X, gy, spec)
+    assert sums.reason == "ties_all"
+    steps = scatter_steps(PLATEAU_X, gy, spec)
+    tied = ", ".join(f"({r},{c})" for r, c in steps[0].tied)
+    assert len(steps[0].tied) == 4
+
+    expect(page.get_by_text(
+        f"The sums differ by {fmt(sums.difference)}: under policy \"all\", each of "
+        f"{sums.windows} tied window(s)")).to_be_visible()
+    expect(page.get_by_text(
+        f"sum(dL/dy) = {fmt(sums.sum_grad_output)}, sum(dL/dx) = {fmt(sums.sum_grad_input)}"
+    )).to_be_visible()
+    fr = player(page)
+    expect_counter(page, 1, len(steps))
+    sentence = fr.locator("#sentence")
+    expect(sentence).to_contain_text(f"occurs 4 times, at {tied} — a tie; policy \"all\"")
+    expect(sentence).to_contain_text("each of the 4 tied cells gets the full dL/dy[0,0] = 1")
+    assert cell_titles(page, "gx2") == expected_running_titles(PLATEAU_X, spec, 0)
+    assert heatmap_text(page, "fig_grad_input") == fmt_grid(pool_backward(PLATEAU_X, gy, spec))
+    assert_no_exception(page)
+    screenshot(page, "05_ties_all")
+
+
+# ---------------------------------------------------------------------------- bad inputs
+def test_text_in_grid_cell_keeps_last_valid_result(page: Page) -> None:
+    edit_cell(page, 1, 1, "abc")
+    expect(page.get_by_text("These cells are not numbers: (1,1) “abc”")).to_be_visible()
+    expect(page.get_by_text("Showing the last valid result")).to_be_visible()
+    fr = player(page)
+    expect_counter(page, 1, 16)
+    assert cell_titles(page, "gx") == expected_input_titles(DEFAULT_X)
+    assert heatmap_text(page, "fig_output") == fmt_grid(pool_forward(DEFAULT_X,
+                                                                     DEFAULT_SPEC).output)
+    fr.locator("#next").click()
+    expect_counter(page, 2, 16)
+    assert_no_exception(page)
+    screenshot(page, "06_bad_cell_text")
+
+
+def test_stride_zero_names_the_problem(page: Page) -> None:
+    set_number(page, "sh", 0)
+    sidebar = page.locator("[data-testid=stSidebar]")
+    expect(sidebar.get_by_text(re.compile(r"Stride \(height\) must be at least 1"))).to_be_visible()
+    assert_no_exception(page)
+    expect(page.get_by_text("Showing the last valid result")).to_be_visible()
+    expect_counter(page, 1, 16)
+    screenshot(page, "07_bad_stride_zero")
+
+
+# ------------------------------------------------------------------------- regressions
+def test_link_of_last_valid_view_opens_cleanly(page: Page, browser: Browser) -> None:
+    set_number(page, "sh", 0)
+    expect(page.get_by_text("Showing the last valid result")).to_be_visible()
+    link = page.url
+    context = browser.new_context(viewport={"width": 1280, "height": 4000}, locale="en-US")
+    try:
+        other = context.new_page()
+        open_app(other, link)
+        expect_counter(other, 1, 16)  # the shown view (stride 1) is what the link reopens
+        notes = other.get_by_text("The link's parameter")
+        assert notes.count() == 0, f"{link} opens with: {notes.all_inner_texts()}"
+    finally:
+        context.close()
+
+
+def test_default_grid_editor_shows_every_column(page: Page) -> None:
+    scroller = page.locator("[data-testid=stDataFrame] .dvn-scroller").first
+    scroll_w, client_w = scroller.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert scroll_w <= client_w, f"grid content {scroll_w} px wide in a {client_w} px box"
+
+
+def test_gradcheck_warning_lists_or_counts_every_mismatch(page: Page, app_url: str) -> None:
+    spec = PoolSpec(kernel_size=2, stride=2, ties="all")
+    check = gradient_check(PLATEAU_X, ones_gy(PLATEAU_X, spec), spec)
+    assert len(check.mismatch_cells) == 10
+    cells = ",".join(fmt(v) for v in PLATEAU_X.ravel())
+    query = urlencode({"x": f"t4x4~{cells}", "k": "2", "s": "2", "ties": "all", "lang": "en"})
+    open_app(page, f"{app_url}/?{query}")
+    warning = page.get_by_text("Central differences disagree in 10 cell(s)")
+    expect(warning).to_be_visible()
+    text = warning.inner_text()
+    missing = [f"({r},{c})" for r, c in check.mismatch_cells if f"({r},{c})" not in text]
+    assert not missing or "…" in text or "more" in text, (
+        f"the warning omits {missing} without saying so: {text!r}")
