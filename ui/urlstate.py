@@ -79,7 +79,7 @@ def decode_grid(text: str) -> list[list[float]]:
         raise UrlError("url_grid_broken")
     head, sep, cells = plain.partition("~")
     dims = head.split("x")
-    if not sep or len(dims) != 2 or not all(d.isdigit() for d in dims):
+    if not sep or len(dims) != 2 or not all(_digits(d) and len(d) < 4 for d in dims):
         raise UrlError("url_grid_broken")
     n_rows, n_cols = int(dims[0]), int(dims[1])
     if not (1 <= n_rows <= MAX_SIDE and 1 <= n_cols <= MAX_SIDE):
@@ -94,8 +94,13 @@ def decode_grid(text: str) -> list[list[float]]:
 
 
 # ----------------------------------------------------------------- whole state
+def _digits(text: str) -> bool:
+    """ASCII digits only ('²' and other Unicode digits are not numbers here)."""
+    return bool(text) and text.isascii() and text.isdigit()
+
+
 def _int(text: str, lo: int, hi: int) -> int:
-    if not text.isdigit() or len(text) > 6:
+    if not _digits(text) or len(text) > len(str(hi)):
         raise UrlError("url_number")
     v = int(text)
     if not lo <= v <= hi:
@@ -205,13 +210,15 @@ def _decode_one(key: str, value: str, out: dict[str, object]) -> None:
         if kind == "ones" and not rest:
             out["gy_mode"] = "ones"
         elif kind == "random":
-            out["gy_mode"], out["gy_seed"] = "random", _int(rest, 0, 2**31 - 1)
+            seed = _int(rest, 0, 2**31 - 1)
+            out["gy_mode"], out["gy_seed"] = "random", seed
         elif kind == "onehot":
             i, _, j = rest.partition(".")
-            out["gy_mode"] = "onehot"
-            out["gy_i"], out["gy_j"] = _int(i, 0, MAX_SIDE), _int(j, 0, MAX_SIDE)
+            cell = _int(i, 0, MAX_SIDE), _int(j, 0, MAX_SIDE)
+            out["gy_mode"], out["gy_i"], out["gy_j"] = "onehot", cell[0], cell[1]
         elif kind == "custom":
-            out["gy_mode"], out["gy_grid"] = "custom", decode_grid(rest)
+            grid = decode_grid(rest)
+            out["gy_mode"], out["gy_grid"] = "custom", grid
         else:
             raise UrlError("url_choice")
 

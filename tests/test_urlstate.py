@@ -1,0 +1,179 @@
+"""Classroom links: the URL codec round-trips, and hostile query strings never break it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ui.urlstate import (
+    HIDE_OPTIONS,
+    MAX_SIDE,
+    UrlError,
+    decode_grid,
+    decode_state,
+    encode_grid,
+    encode_state,
+)
+
+VALID_CODES = {"url_unknown", "url_too_long", "url_grid_broken", "url_grid_size", "url_number",
+               "url_choice"}
+
+cell = st.one_of(
+    st.integers(-50, 50).map(float),
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+)
+
+
+@st.composite
+def grids(draw, max_side: int = 8) -> list[list[float]]:
+    r = draw(st.integers(1, max_side))
+    c = draw(st.integers(1, max_side))
+    return [[draw(cell) for _ in range(c)] for _ in range(r)]
+
+
+def same_grid(a: list[list[float]], b: list[list[float]]) -> bool:
+    return len(a) == len(b) and all(
+        len(ra) == len(rb)
+        and all((math.isnan(x) and math.isnan(y)) or x == y for x, y in zip(ra, rb, strict=True))
+        for ra, rb in zip(a, b, strict=True)
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(grids())
+def test_grid_round_trip(g: list[list[float]]) -> None:
+    assert same_grid(decode_grid(encode_grid(g)), g)
+
+
+def test_sixteen_by_sixteen_link_fits_a_chat_message() -> None:
+    g = np.random.default_rng(0).integers(0, 10, (16, 16)).astype(float).tolist()
+    text = encode_grid(g)
+    assert len(text) < 400, len(text)  # the whole link stays well under 1,000 characters
+    assert decode_grid(text) == g
+
+
+states = st.fixed_dictionaries({
+    "grid": grids(),
+    "kh": st.integers(1, 5), "kw": st.integers(1, 5), "sh": st.integers(1, 5),
+    "sw": st.integers(1, 5), "ph": st.integers(0, 2), "pw": st.integers(0, 2),
+    "dh": st.integers(1, 3), "dw": st.integers(1, 3),
+    "ceil_mode": st.booleans(), "mode": st.sampled_from(["max", "avg"]),
+    "ties": st.sampled_from(["first", "last", "split", "all"]),
+    "count_include_pad": st.booleans(), "divisor_override": st.integers(0, 20),
+    "gy_mode": st.sampled_from(["ones", "random", "onehot", "custom"]),
+    "gy_seed": st.integers(0, 2**31 - 1), "gy_i": st.integers(0, 31), "gy_j": st.integers(0, 31),
+    "gy_grid": grids(4), "step": st.integers(0, 1024),
+    "hide": st.lists(st.sampled_from(HIDE_OPTIONS), unique=True).map(tuple),
+})
+
+
+@settings(max_examples=200, deadline=None)
+@given(states)
+def test_state_round_trip(state: dict) -> None:
+    fields, notes = decode_state(encode_state(state))
+    assert notes == []
+    assert same_grid(fields["grid"], state["grid"])
+    for k in ("kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "mode"):
+        assert fields[k] == state[k], k
+    assert fields.get("ceil_mode", False) == state["ceil_mode"]
+    if state["mode"] == "max":
+        assert fields["ties"] == state["ties"]
+    else:
+        assert fields["count_include_pad"] == state["count_include_pad"]
+        assert fields.get("divisor_override", 0) == state["divisor_override"]
+    assert fields.get("step", 0) == state["step"]
+    assert set(fields.get("hide", ())) == set(state["hide"])
+    mode = state["gy_mode"]
+    assert fields.get("gy_mode", "ones") == mode
+    if mode == "random":
+        assert fields["gy_seed"] == state["gy_seed"]
+    if mode == "onehot":
+        assert (fields["gy_i"], fields["gy_j"]) == (state["gy_i"], state["gy_j"])
+    if mode == "custom":
+        assert same_grid(fields["gy_grid"], state["gy_grid"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.text(max_size=12), st.text(max_size=300), max_size=8))
+def test_any_query_decodes_or_is_noted(query: dict[str, str]) -> None:
+    fields, notes = decode_state(query)
+    assert {code for _, code in notes} <= VALID_CODES
+    noted = {name for name, _ in notes}
+    for key in query:
+        assert key == "lang" or key[:40] in noted or _applied(key, fields)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["x", "k", "s", "p", "d", "ceil", "mode", "ties", "cip", "div", "gy",
+                        "step", "hide"]),
+       st.text(max_size=200))
+def test_known_keys_with_random_values(key: str, value: str) -> None:
+    fields, notes = decode_state({key: value})
+    assert bool(notes) != bool(fields) or (not notes and not fields)
+    if fields:
+        _check_ranges(fields)
+
+
+def _applied(key: str, fields: dict) -> bool:
+    names = {"x": "grid", "k": "kh", "s": "sh", "p": "ph", "d": "dh", "ceil": "ceil_mode",
+             "cip": "count_include_pad", "div": "divisor_override", "gy": "gy_mode"}
+    return names.get(key, key) in fields
+
+
+def _check_ranges(fields: dict) -> None:
+    for k in ("kh", "kw", "sh", "sw", "dh", "dw"):
+        if k in fields:
+            assert 1 <= fields[k] <= MAX_SIDE
+    for k in ("ph", "pw"):
+        if k in fields:
+            assert 0 <= fields[k] <= MAX_SIDE // 2
+    if "grid" in fields:
+        g = fields["grid"]
+        assert 1 <= len(g) <= MAX_SIDE and 1 <= len(g[0]) <= MAX_SIDE
+
+
+@pytest.mark.parametrize("query, code", [
+    ({"x": "t3x3~1,2,3"}, "url_grid_broken"),  # cut-off link
+    ({"x": "t33x1~" + ",".join("1" * 33)}, "url_grid_size"),
+    ({"x": "t0x0~"}, "url_grid_size"),
+    ({"x": "zzzzzz"}, "url_grid_broken"),
+    ({"x": "q1x1~1"}, "url_grid_broken"),
+    ({"x": "t1x1~<script>alert(1)</script>"}, "url_grid_broken"),
+    ({"x": "t1x1~" + "9" * 5000}, "url_too_long"),
+    ({"k": "0"}, "url_number"),
+    ({"k": "-1"}, "url_number"),
+    ({"k": "3x3x3"}, "url_number"),
+    ({"k": "1e3"}, "url_number"),
+    ({"s": "99"}, "url_number"),
+    ({"p": "../../etc/passwd"}, "url_number"),
+    ({"mode": "median"}, "url_choice"),
+    ({"ties": "random"}, "url_choice"),
+    ({"ceil": "yes"}, "url_choice"),
+    ({"hide": "everything"}, "url_choice"),
+    ({"gy": "onehot.1"}, "url_number"),
+    ({"gy": "custom.t1x2~1"}, "url_grid_broken"),
+    ({"gy": "bogus"}, "url_choice"),
+    ({"step": "1" * 10}, "url_number"),
+    ({"unknown": "1"}, "url_unknown"),
+    ({"k": "3" * 10_000}, "url_too_long"),
+])
+def test_hostile_values_are_ignored_with_a_note(query: dict[str, str], code: str) -> None:
+    fields, notes = decode_state(query)
+    assert fields == {}
+    assert [c for _, c in notes] == [code]
+
+
+def test_zip_bomb_is_refused() -> None:
+    import base64
+    import zlib
+
+    plain = "32x32~" + ",".join(["1"] * 1024) + "," * 200_000
+    packed = base64.urlsafe_b64encode(zlib.compress(plain.encode(), 9)).decode().rstrip("=")
+    assert len(packed) < 4096
+    with pytest.raises(UrlError) as info:
+        decode_grid("z" + packed)
+    assert info.value.code == "url_grid_size"
