@@ -24,6 +24,7 @@ pages = [
     st.Page("pages/explorer.py", title=t("nav.explorer"), icon=":material/grid_on:",
             default=True),
     st.Page("pages/ties.py", title=t("nav.ties"), icon=":material/balance:"),
+    st.Page("pages/exercise.py", title=t("nav.exercise"), icon=":material/quiz:"),
     st.Page("pages/next_layer.py", title=t("nav.next_layer"), icon=":material/account_tree:"),
     st.Page("pages/theory.py", title=t("nav.theory"), icon=":material/school:"),
 ]

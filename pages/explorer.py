@@ -8,6 +8,7 @@ import streamlit as st
 from pooling_core import PoolingError, output_size
 from ui import controls, figures
 from ui.compute import compute, player_page, spec_key
+from ui.exports_view import export_section
 from ui.format import fmt
 from ui.i18n import current_language, t
 
@@ -214,3 +215,4 @@ with c2:
             key="fig_numerical", config={"displayModeBar": False}, width="content",
             alt=t("alt.numerical"))
 
+export_section(x, gy, spec, res)

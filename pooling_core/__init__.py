@@ -12,6 +12,16 @@ Pure NumPy; no user-interface imports. Invalid input raises `PoolingError` (a Va
 
 from .checks import SumCheck, gradient_sum_check
 from .errors import PoolingError
+from .exercise import (
+    ANSWER_PARTS,
+    EXERCISE_LEVELS,
+    CheckResult,
+    Exercise,
+    Explanation,
+    PartResult,
+    check,
+    generate,
+)
 from .geometry import AxisSize, axis_size, output_size
 from .gradcheck import GradCheck, gradient_check, numerical_gradient
 from .pooling import ForwardResult, as_input, pool_backward, pool_forward, win_counts
@@ -34,15 +44,21 @@ from .upstream import (
 
 __all__ = [
     "ACTIVATIONS",
+    "ANSWER_PARTS",
+    "EXERCISE_LEVELS",
     "MODES",
     "TIE_POLICIES",
     "AxisSize",
+    "CheckResult",
     "ConvBackward",
     "ConvTerm",
     "ConvTouch",
     "DenseBackward",
+    "Exercise",
+    "Explanation",
     "ForwardResult",
     "GradCheck",
+    "PartResult",
     "PoolSpec",
     "PoolingError",
     "ScatterStep",
@@ -52,11 +68,13 @@ __all__ = [
     "as_input",
     "axis_size",
     "chain_to_input",
+    "check",
     "conv_backward",
     "conv_forward",
     "conv_touching",
     "dense_backward",
     "dense_forward",
+    "generate",
     "gradient_check",
     "gradient_sum_check",
     "numerical_gradient",

@@ -221,6 +221,10 @@ def input_controls() -> tuple[np.ndarray | None, list[CellError]]:
             msg = ss.get("csv_message")
             if msg:
                 (st.error if msg[0] == "error" else st.info)(msg[1])
+        with st.expander(t("image.label"), icon=":material/image:"):
+            from .exports_view import image_input
+
+            image_input(on_load=lambda grid: _set_grid(to_text(grid)))
     with c1:
         rows = grid_editor(f"grid_editor_{ss.grid_version}", ss.grid_text, t("input.caption"))
     ss.grid_current = [["" if v is None else str(v) for v in row] for row in rows]
