@@ -156,9 +156,23 @@ def build_spec() -> PoolSpec:
     return _spec_from({k: ss[k] for k in PARAM_DEFAULTS})
 
 
+_AXIS_KEYS = {"height": "param.h", "width": "param.w"}
+_NAME_KEYS = {"kernel_size": "param.kernel", "stride": "param.stride", "padding": "param.padding",
+              "dilation": "param.dilation"}
+
+
 def error_text(e: PoolingError) -> str:
-    """A core error in the user's language (English text of the core as the fallback)."""
-    text = t(f"error.{e.code}", **e.params)
+    """A core error in the user's language (English text of the core as the fallback).
+
+    The core names axes and parameters in English ("height", "kernel_size"); they are
+    translated here before they are put into the message.
+    """
+    params = dict(e.params)
+    if params.get("axis") in _AXIS_KEYS:
+        params["axis"] = t(_AXIS_KEYS[params["axis"]])
+    if params.get("name") in _NAME_KEYS:
+        params["name"] = t(_NAME_KEYS[params["name"]])
+    text = t(f"error.{e.code}", **params)
     return str(e) if text == f"error.{e.code}" else text
 
 
@@ -189,7 +203,7 @@ def cell_errors_text(errors: list[CellError]) -> str:
         for e in errors[:6]
     )
     more = t("grid.more", n=len(errors) - 6) if len(errors) > 6 else ""
-    return t("grid.not_numbers", cells=shown) + more
+    return t("grid.not_numbers", cells=shown + more)
 
 
 def input_controls() -> tuple[np.ndarray | None, list[CellError]]:

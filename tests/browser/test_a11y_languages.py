@@ -1,0 +1,54 @@
+"""Every page in every language: fully translated, and no critical or serious axe-core violation.
+
+axe-core runs inside the page (axe-playwright-python) and also checks the step player's iframe.
+One screenshot per page and language goes to test-artifacts/ to be looked at.
+"""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser
+from pw_helpers import ARTIFACTS, assert_no_exception, wait_idle
+
+from ui.i18n import LANGUAGES, t
+
+# (URL path, the page's title key)
+PAGES = [
+    ("", "explorer.title"),
+    ("ties", "ties.title"),
+    ("exercise", "exercise.title"),
+    ("next_layer", "next.title"),
+    ("theory", "theory.title"),
+]
+SEVERE = {"critical", "serious"}
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_every_page_translated_and_accessible(browser: Browser, app_url: str, lang: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 2400}, locale="en-US")
+    context.set_default_timeout(30_000)
+    axe = Axe()
+    problems: list[str] = []
+    try:
+        page = context.new_page()
+        for path, title_key in PAGES:
+            page.goto(f"{app_url}/{path}?lang={lang}")
+            page.wait_for_selector("[data-testid=stApp]")
+            wait_idle(page, settle_ms=800)
+            assert_no_exception(page)
+            title = page.locator("h1").first.inner_text()
+            assert title.strip() == t(title_key, lang=lang).strip(), (path, lang, title)
+            # The language sticks to the URL (classroom links, page switches).
+            assert f"lang={lang}" in page.url, page.url
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"lang-{lang}-{path or 'explorer'}.png"))
+            result = axe.run(page)
+            for v in result.response["violations"]:
+                if v.get("impact") in SEVERE:
+                    targets = [n.get("target") for n in v.get("nodes", [])][:3]
+                    problems.append(f"{path or 'explorer'} [{lang}] {v['id']} ({v['impact']}): "
+                                    f"{v['help']} at {targets}")
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
