@@ -3,8 +3,11 @@
 Layout: `x` has shape (H, W), (C, H, W) or (N, C, H, W); pooling runs over the last two axes.
 Internally every array is viewed as P planes of shape (H, W), P = product of the leading axes.
 
-Vectorisation: the only Python loops run over the kernel's taps (kh * kw of them), never over
-output cells. Each tap is a strided view of the padded input with the output's shape.
+Vectorisation: the Python loops run over the kernel's taps (kh * kw of them), never over
+output cells. Each tap is a strided view of the input with the output's shape (average
+pooling and the split/all tie policies pad the input; max pooling's scan reads only the real
+cells). Max pooling also goes over the planes in blocks of about 1 MiB of input, so that its
+several passes per tap run in the CPU cache; blocks change no result.
 
 Exactness: the max fold follows PyTorch's CPU kernel (`val > maxval || isnan(val)`, the first
 real cell as the initial index); gradients are accumulated into each input cell in the order
@@ -17,6 +20,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -121,8 +125,13 @@ class _Geometry:
         return np.argmax(real, axis=1)
 
     def pad(self, planes: np.ndarray, value: float) -> np.ndarray:
-        """(P, H, W) -> (P, H + pads, W + pads) filled with `value` outside the input."""
+        """(P, H, W) -> (P, H + pads, W + pads) filled with `value` outside the input.
+
+        Without padding this is `planes` itself, not a copy (callers only read it).
+        """
         (bh, bw), (ah, aw) = self.pad_before, self.pad_after
+        if bh == bw == ah == aw == 0:
+            return planes
         return np.pad(planes, ((0, 0), (bh, ah), (bw, aw)), constant_values=value)
 
 
@@ -169,99 +178,120 @@ class ForwardResult:
 
 
 # --------------------------------------------------------------------------- max pooling
-class _TapViews:
-    """Each kernel tap's real input cells, as views of the (unpadded) planes.
+# Max pooling runs over blocks of planes of about this many bytes of input at a time, so that
+# the scan's passes over its arrays (several per tap) stay in the CPU cache instead of
+# streaming every plane from memory again for each tap. The results do not depend on it.
+_BLOCK_BYTES = 1 << 20
 
-    `view(t_h, t_w)` gives the block of output cells (row slice, column slice) whose windows
-    read a real cell at that tap, and those cells: a (P, rows, cols) view. Padding is never
-    read: a -inf pad can never win a max, so leaving it out changes no result and saves
-    padding a copy of the whole input. With a column stride s > 1 the planes are split once
-    into column phases `planes[:, :, b::s]` (contiguous copies), so that every view has unit
-    stride along its rows, which NumPy processes several times faster than stride-s views.
+
+def _plane_blocks(planes: np.ndarray) -> Iterator[slice]:
+    """Consecutive slices of the P planes, each about `_BLOCK_BYTES` of input (>= 1 plane)."""
+    P = planes.shape[0]
+    n = max(1, _BLOCK_BYTES // max(1, planes[0].nbytes))
+    return (slice(lo, min(lo + n, P)) for lo in range(0, P, n))
+
+
+class _TapRead(NamedTuple):
+    k: int  # tap number t_h * kw + t_w (row-major)
+    block: tuple[slice, slice, slice]  # output cells whose window reads a real cell at the tap
+    rows: slice  # ... and where those cells are: phases[phase][:, rows, cols]
+    phase: int
+    cols: slice
+
+
+class _TapPlan:
+    """Where each kernel tap reads real input cells, worked out once per geometry.
+
+    `reads` has one `_TapRead` per tap that reads any real cell, in row-major tap order.
+    Padding is never read: a -inf pad can never win a max, so leaving it out changes no result
+    and saves a padded copy of the input. With a column stride s > 1 the planes are split
+    into column phases `planes[:, :, b::s]` (contiguous copies), so that every tap's cells
+    have unit stride along their rows, which NumPy processes faster than stride-s views.
     """
 
-    def __init__(self, planes: np.ndarray, g: _Geometry) -> None:
+    def __init__(self, g: _Geometry) -> None:
         self.g = g
-        a = g.sizes[1]
-        used = {(t * a.d - a.p) % a.s for t in range(a.k)}
-        self.phases = {
-            b: planes if a.s == 1 else np.ascontiguousarray(planes[:, :, b :: a.s]) for b in used
-        }
-
-    def view(self, t_h: int, t_w: int) -> tuple[tuple[slice, slice, slice], np.ndarray] | None:
-        """(output block, input cells), or None when the tap reads only padding."""
-        g = self.g
-        (i0, i1), (j0, j1) = g.real_range(0, t_h), g.real_range(1, t_w)
-        if i0 >= i1 or j0 >= j1:
-            return None
         ah, aw = g.sizes
-        r0 = i0 * ah.s - ah.p + t_h * ah.d
-        rows = slice(r0, r0 + (i1 - i0 - 1) * ah.s + 1, ah.s)
-        # Plane column j * s + off is column j + q of phase b, where off = q * s + b.
-        q, b = divmod(t_w * aw.d - aw.p, aw.s)
-        block = (slice(None), slice(i0, i1), slice(j0, j1))
-        return block, self.phases[b][:, rows, j0 + q : j1 + q]
+        self.reads: list[_TapRead] = []
+        for k, (t_h, t_w) in enumerate(g.taps):
+            (i0, i1), (j0, j1) = g.real_range(0, t_h), g.real_range(1, t_w)
+            if i0 >= i1 or j0 >= j1:
+                continue
+            r0 = i0 * ah.s - ah.p + t_h * ah.d
+            rows = slice(r0, r0 + (i1 - i0 - 1) * ah.s + 1, ah.s)
+            # Plane column j * s + off is column j + q of phase b, where off = q * s + b.
+            q, b = divmod(t_w * aw.d - aw.p, aw.s)
+            block = (slice(None), slice(i0, i1), slice(j0, j1))
+            self.reads.append(_TapRead(k, block, rows, b, slice(j0 + q, j1 + q)))
+        self.tap_dtype = np.min_scalar_type(len(g.taps) - 1)
+        # The scan starts at each window's first real cell (the kernel's `ih0 += dilation`).
+        self.first = g.first_real_tap(0)[:, None] * aw.k + g.first_real_tap(1)[None, :]
+        # Winner's flat index r * W + c = origin (tap (0, 0), maybe padding) + tap offset.
+        self.origin = g.tap_coords(0, 0)[:, None] * g.W + g.tap_coords(1, 0)[None, :]
+        self.tap_offset = (
+            np.arange(ah.k)[:, None] * ah.d * g.W + np.arange(aw.k)[None, :] * aw.d
+        ).ravel()
+
+    def phases(self, planes: np.ndarray) -> dict[int, np.ndarray]:
+        s = self.g.sizes[1].s
+        if s == 1:
+            return {0: planes}
+        return {b: np.ascontiguousarray(planes[:, :, b::s]) for b in {r.phase for r in self.reads}}
 
 
 def _fold(
-    views: _TapViews, P: int, dtype: np.dtype, last: bool, nan_aware: bool
+    plan: _TapPlan, phases: dict[int, np.ndarray], shape: tuple[int, int, int],
+    dtype: np.dtype, last: bool, nan_aware: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One scan over the taps: (winning tap number, running maximum), each (P, OH, OW)."""
-    g = views.g
-    shape = (P,) + g.out_hw
-    kw = g.sizes[1].k
-    taps = np.empty(shape, dtype=np.min_scalar_type(len(g.taps) - 1))
-    taps[...] = g.first_real_tap(0)[:, None] * kw + g.first_real_tap(1)[None, :]
+    """One scan over the taps: (winning tap number, running maximum), each of `shape`."""
+    taps = np.empty(shape, dtype=plan.tap_dtype)
+    taps[...] = plan.first
     m = np.full(shape, -np.inf, dtype=dtype)
     upd = np.empty(shape, dtype=bool)
     wins = np.greater_equal if last else np.greater
-    for k, (t_h, t_w) in enumerate(g.taps):
-        tap = views.view(t_h, t_w)
-        if tap is None:
-            continue
-        block, v = tap
-        wins(v, m[block], out=upd[block])
+    for read in plan.reads:
+        v = phases[read.phase][:, read.rows, read.cols]
+        m_r, upd_r, taps_r = m[read.block], upd[read.block], taps[read.block]
+        wins(v, m_r, out=upd_r)
         if nan_aware:
-            upd[block] |= np.isnan(v)
+            upd_r |= np.isnan(v)
         # taps = k where upd. A window's real taps come in increasing number and its start
         # is its first real tap, so this is max(taps, k * upd): branch-free and much faster
         # than np.copyto(..., where=upd) on an unpredictable mask.
-        np.maximum(taps[block], upd[block] * taps.dtype.type(k), out=taps[block])
-        np.maximum(m[block], v, out=m[block])
+        np.maximum(taps_r, upd_r * plan.tap_dtype.type(read.k), out=taps_r)
+        np.maximum(m_r, v, out=m_r)
     return taps, m
 
 
-def _winning_taps(planes: np.ndarray, g: _Geometry, last: bool) -> np.ndarray:
-    """Row-major tap number t_h * kw + t_w of each window's winner, shape (P, OH, OW).
+def _winning_taps(planes: np.ndarray, plan: _TapPlan, last: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Row-major tap number t_h * kw + t_w of each window's winner, and the window's maximum
+    as a number (see `_max_pool` for its bits), each of shape (P, OH, OW).
 
     The scan of PyTorch's CPU kernel, over the taps in row-major order: first (`last=False`):
     a value replaces the running max when it is greater, or NaN (`val > maxval ||
     isnan(val)`); last: when it is greater or equal, or NaN. The start is the window's first
-    real cell (the kernel's `while (ih0 < 0) ih0 += dilation`), so an all -inf window reports
-    it. The running max is kept with NaN-propagating `np.maximum`: it equals the scanned max
-    as a number (they can differ only in a zero's sign or a NaN's payload, which no comparison
-    sees), so the winners are the same.
+    real cell, so an all -inf window reports it. The running max is kept with NaN-propagating
+    `np.maximum`: it equals the scanned max as a number (they can differ only in a zero's sign
+    or a NaN's payload, which no comparison sees), so the winners are the same.
 
     The NaN test costs a pass per tap, so the scan first runs without it: a window read a NaN
     exactly when its maximum came out NaN, and only then is the scan redone with the test.
     """
-    views = _TapViews(planes, g)
-    taps, m = _fold(views, planes.shape[0], planes.dtype, last, nan_aware=False)
+    phases = plan.phases(planes)
+    shape = (planes.shape[0],) + plan.g.out_hw
+    taps, m = _fold(plan, phases, shape, planes.dtype, last, nan_aware=False)
     if np.isnan(m).any():
-        taps, _ = _fold(views, planes.shape[0], planes.dtype, last, nan_aware=True)
-    return taps
+        taps, m = _fold(plan, phases, shape, planes.dtype, last, nan_aware=True)
+    return taps, m
 
 
-def _winner_index(taps: np.ndarray, g: _Geometry, dtype: type, global_: bool) -> np.ndarray:
+def _winner_index(taps: np.ndarray, plan: _TapPlan, dtype: type, global_: bool) -> np.ndarray:
     """Flat input index of each winner: r * W + c within its plane, or, with `global_`,
     within all P planes (p * H * W + r * W + c). `dtype` must hold the largest index."""
-    ah, aw = g.sizes
-    tap_offset = (np.arange(ah.k)[:, None] * ah.d * g.W + np.arange(aw.k)[None, :] * aw.d).ravel()
-    origin = g.tap_coords(0, 0)[:, None] * g.W + g.tap_coords(1, 0)[None, :]  # tap (0, 0)
-    idx = tap_offset.astype(dtype).take(taps, mode="clip")  # in range; "clip" skips checks
-    idx += origin.astype(dtype)
+    idx = plan.tap_offset.astype(dtype).take(taps, mode="clip")  # in range; "clip" skips checks
+    idx += plan.origin.astype(dtype)
     if global_:
-        idx += (np.arange(taps.shape[0], dtype=dtype) * (g.H * g.W))[:, None, None]
+        idx += (np.arange(taps.shape[0], dtype=dtype) * (plan.g.H * plan.g.W))[:, None, None]
     return idx
 
 
@@ -273,13 +303,22 @@ def _index_dtype(n: int) -> type:
 def _max_pool(planes: np.ndarray, g: _Geometry, last: bool) -> tuple[np.ndarray, np.ndarray]:
     """(maximum, flat index r * W + c of the winner as int64), each (P, OH, OW).
 
-    The maximum is read back from the input at the winner, so it is bit for bit the element
-    PyTorch reports (a zero's sign and a NaN's payload included).
+    The maximum is bit for bit the winning element, as PyTorch reports it: the running max
+    of the scan can differ from it only in a zero's sign or a NaN's payload, so those cells
+    are read back from the input at the winner.
     """
-    taps = _winning_taps(planes, g, last)
-    idx = _winner_index(taps, g, np.int64, global_=False)
-    flat = idx + (np.arange(planes.shape[0], dtype=np.int64) * (g.H * g.W))[:, None, None]
-    return np.ascontiguousarray(planes).reshape(-1).take(flat), idx
+    plan = _TapPlan(g)
+    shape = (planes.shape[0],) + g.out_hw
+    out = np.empty(shape, dtype=planes.dtype)
+    idx = np.empty(shape, dtype=np.int64)
+    for blk in _plane_blocks(planes):
+        taps, out[blk] = _winning_taps(planes[blk], plan, last)
+        idx[blk] = _winner_index(taps, plan, np.int64, global_=False)
+    unsure = (out == 0) | np.isnan(out)
+    if unsure.any():
+        p, i, j = np.nonzero(unsure)
+        out[p, i, j] = planes.reshape(planes.shape[0], -1)[p, idx[p, i, j]]
+    return out, idx
 
 
 def _max_fold(xp: np.ndarray, g: _Geometry, last: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -335,10 +374,13 @@ def _max_backward(
     if ties in ("first", "last"):
         # grad[winner] += gout, in row-major order of the output cells (np.add.at adds
         # sequentially, in the array's dtype), as PyTorch's backward kernel does.
-        taps = _winning_taps(planes, g, last=(ties == "last"))
-        flat = _winner_index(taps, g, _index_dtype(planes.size), global_=True)
-        grad = np.zeros(planes.size, dtype=planes.dtype)
-        np.add.at(grad, flat.reshape(-1), gout.reshape(-1))
+        plan = _TapPlan(g)
+        grad = np.zeros((P, g.H * g.W), dtype=planes.dtype)
+        for blk in _plane_blocks(planes):
+            taps, _ = _winning_taps(planes[blk], plan, last=(ties == "last"))
+            grad_blk = grad[blk].reshape(-1)  # a view: grad is C-contiguous
+            flat = _winner_index(taps, plan, _index_dtype(grad_blk.size), global_=True)
+            np.add.at(grad_blk, flat.reshape(-1), gout[blk].reshape(-1))
         return grad.reshape(planes.shape)
     m, _ = _max_pool(planes, g, last=False)
     xp = g.pad(planes, -np.inf)
@@ -431,12 +473,14 @@ def check_grad_output(
             name="grad_output",
         ) from None
     if arr.dtype.kind == "O":
-        try:
-            arr = arr.astype(np.float64)
-        except (ValueError, TypeError):
+        bad_values = [v for v in arr.ravel().tolist() if not isinstance(v, numbers.Real)]
+        if bad_values:
+            bad = bad_values[0]
             raise PoolingError(
-                "grad_non_numeric", "grad_output must hold only real numbers", name="grad_output"
-            ) from None
+                "grad_non_numeric", f"grad_output must hold only real numbers, found {bad!r}",
+                name="grad_output", value=repr(bad),
+            )
+        arr = arr.astype(np.float64)
     if arr.dtype.kind not in "fiub":
         raise PoolingError(
             "grad_non_numeric", f"grad_output must hold real numbers, got {arr.dtype}",

@@ -1,0 +1,372 @@
+"""`scatter_steps` (the backward pass one output cell at a time) and the gradient check.
+
+Expected values come from the loop reference (tests/loop_reference.py), which builds the same
+steps from the definitions, or from hand-worked examples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from exact_compare import assert_exact
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from loop_reference import (
+    TIE_POLICIES,
+    accumulate,
+    loop_accumulated,
+    loop_pool_backward,
+    loop_scatter_steps,
+    loop_spec,
+    ref_out_hw,
+    spec_problem,
+)
+
+from pooling_core import (
+    PoolingError,
+    PoolSpec,
+    gradient_check,
+    numerical_gradient,
+    pool_backward,
+    scatter_steps,
+    win_counts,
+)
+
+pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+
+COURSE_X = np.array(
+    [
+        [1, 2, 3, 1, 0, 4],
+        [2, 2, 5, 4, 7, 1],
+        [0, 6, 9, 6, 3, 2],
+        [4, 1, 8, 2, 5, 7],
+        [3, 7, 2, 6, 1, 0],
+        [5, 0, 4, 3, 8, 6],
+    ],
+    dtype=np.float64,
+)
+COURSE_DZ = np.arange(1.0, 17.0).reshape(4, 4) * 0.25  # distinct upstream values
+
+
+def same_float(a: float, b: float) -> bool:
+    return (np.isnan(a) and np.isnan(b)) or a == b
+
+
+def check_steps_against_loop(x: np.ndarray, g: np.ndarray, params: dict) -> None:
+    """Every attribute of every step, every prefix sum, against the loop reference."""
+    spec = PoolSpec(**params)
+    steps = scatter_steps(x, g, spec)
+    ref = loop_scatter_steps(x, g, **params)
+    OH, OW = ref_out_hw(x.shape, loop_spec(**params))
+    assert len(steps) == len(ref) == OH * OW
+    assert steps.output_shape == (OH, OW) and steps.input_shape == x.shape
+
+    for k, (step, want) in enumerate(zip(steps, ref, strict=True)):
+        assert step.index == k
+        assert step.out_index == want.out_index == (k // OW, k % OW)
+        assert step.window == want.window  # real cells only, row-major tap order
+        assert [c for c, _ in step.receivers] == [c for c, _ in want.receivers]
+        for (_, amount), (_, want_amount) in zip(step.receivers, want.receivers, strict=True):
+            assert same_float(amount, float(want_amount)), (k, amount, want_amount)
+        assert same_float(step.upstream, float(g[want.out_index]))
+        assert same_float(step.value, float(want.value))
+        if params["mode"] == "max":
+            assert step.tied == want.tied
+            assert step.divisor is None
+        else:
+            assert step.tied == ()
+            assert step.divisor == want.divisor
+
+    # Running dL/dx after each step: the loop reference's accumulation of the first k + 1.
+    assert_exact(steps.accumulated(-1), np.zeros(x.shape, dtype=x.dtype), "accumulated(-1)")
+    running = list(steps.iter_accumulated())
+    assert len(running) == len(ref)
+    for k in range(len(ref)):
+        want = accumulate(ref, x.shape, x.dtype, upto=k)
+        assert_exact(steps.accumulated(k), want, f"accumulated({k})")
+        assert_exact(running[k], want, f"iter_accumulated[{k}]")
+
+    # The sum of all receivers is the backward pass.
+    backward = pool_backward(x, g, spec)
+    assert_exact(steps.accumulated(len(steps) - 1), backward, "accumulated(last)")
+    assert_exact(backward, loop_pool_backward(x, g, **params), "pool_backward")
+
+    # contributions / earlier_steps: which steps sent something to each cell.
+    hits: dict[tuple[int, int], list[int]] = {}
+    for k, want in enumerate(ref):
+        for cell, _ in want.receivers:
+            hits.setdefault(cell, []).append(k)
+    for k in (0, len(ref) // 2, len(ref) - 1):
+        counts = np.zeros(x.shape, dtype=np.int64)
+        for cell, ks in hits.items():
+            counts[cell] = sum(1 for j in ks if j <= k)
+        np.testing.assert_array_equal(steps.contributions(k), counts)
+        for cell in [(r, c) for r in range(x.shape[0]) for c in range(x.shape[1])]:
+            assert steps.earlier_steps(k, cell) == [j for j in hits.get(cell, []) if j < k]
+
+
+@st.composite
+def step_cases(draw):
+    mode = draw(st.sampled_from(["max", "avg"]))
+    H, W = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    d = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if mode == "max" else (1, 1)
+    p = tuple(draw(st.integers(0, ((kk - 1) * dd + 1) // 2)) for kk, dd in zip(k, d, strict=True))
+    params = {
+        "kernel_size": k,
+        "stride": draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3)))),
+        "padding": p,
+        "dilation": d,
+        "ceil_mode": draw(st.booleans()),
+        "mode": mode,
+        "ties": draw(st.sampled_from(TIE_POLICIES)),
+    }
+    if mode == "avg":
+        params["count_include_pad"] = draw(st.booleans())
+        params["divisor_override"] = draw(st.one_of(st.none(), st.integers(1, 5)))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    elements = st.one_of(
+        st.integers(-2, 2).map(float), st.sampled_from([np.nan, np.inf, -np.inf, -0.0])
+    ) if draw(st.booleans()) else st.integers(-2, 2).map(float)
+    x = draw(hnp.arrays(dtype, (H, W), elements=elements))
+    if spec_problem((H, W), **params) is not None:
+        return x, None, params
+    g = draw(hnp.arrays(dtype, ref_out_hw((H, W), loop_spec(**params)),
+                        elements=st.integers(-6, 6).map(lambda v: v / 3)))
+    return x, g, params
+
+
+@settings(max_examples=150, deadline=None)
+@given(step_cases())
+def test_scatter_steps_match_loop_reference(case):
+    x, g, params = case
+    if g is None:
+        with pytest.raises(PoolingError):
+            scatter_steps(x, np.zeros((1, 1)), PoolSpec(**params))
+        return
+    check_steps_against_loop(x, g, params)
+
+
+@pytest.mark.parametrize("ties", TIE_POLICIES)
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(kernel_size=3, stride=1),
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+        dict(kernel_size=(2, 3), stride=(1, 2), padding=(1, 1), dilation=(2, 1)),
+        dict(kernel_size=3, stride=2, padding=1, mode="avg", ceil_mode=True),
+        dict(kernel_size=2, stride=1, padding=1, mode="avg", count_include_pad=False),
+        dict(kernel_size=3, stride=1, mode="avg", divisor_override=4),
+    ],
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scatter_steps_fixed_configs(params, ties, dtype):
+    x = COURSE_X.astype(dtype)
+    x[4, 4] = 9  # one more 9, so some windows tie between two 9s
+    OH, OW = ref_out_hw(x.shape, loop_spec(**params))
+    g = (np.arange(OH * OW).reshape(OH, OW) * 0.75 - 2).astype(dtype)
+    check_steps_against_loop(x, g, {**params, "mode": params.get("mode", "max"), "ties": ties})
+
+
+def test_window_excludes_padding():
+    steps = scatter_steps(np.arange(9.0).reshape(3, 3), np.ones((3, 3)), PoolSpec(3, 1, 1))
+    assert steps[0].window == ((0, 0), (0, 1), (1, 0), (1, 1))
+    assert steps[4].window == tuple((r, c) for r in range(3) for c in range(3))
+    assert steps[8].window == ((1, 1), (1, 2), (2, 1), (2, 2))
+    assert steps[0].receivers == (((1, 1), 1.0),)
+    assert steps[-1].index == 8  # negative indexing as a sequence
+    assert [s.index for s in steps[2:5]] == [2, 3, 4]
+
+
+def test_course_example_steps():
+    """Steps 0 and 1 both send their gradient to (2, 2); at step 1 it already holds dz[0,0]."""
+    dz = COURSE_DZ
+    steps = scatter_steps(COURSE_X, dz, PoolSpec(kernel_size=3, stride=1))
+    assert len(steps) == 16
+    s0, s1 = steps[0], steps[1]
+    assert s0.out_index == (0, 0) and s1.out_index == (0, 1)
+    win0 = [[COURSE_X[r, c] for r, c in s0.window[i : i + 3]] for i in (0, 3, 6)]
+    win1 = [[COURSE_X[r, c] for r, c in s1.window[i : i + 3]] for i in (0, 3, 6)]
+    assert win0 == [[1, 2, 3], [2, 2, 5], [0, 6, 9]]
+    assert win1 == [[2, 3, 1], [2, 5, 4], [6, 9, 6]]
+    assert s0.value == s1.value == 9.0
+    assert s0.receivers == (((2, 2), dz[0, 0]),)
+    assert s1.receivers == (((2, 2), dz[0, 1]),)
+    assert s0.tied == s1.tied == ((2, 2),)
+
+    before = steps.accumulated(0)
+    assert_exact(before, loop_accumulated(COURSE_X, dz, 0, kernel_size=3, stride=1))
+    assert before[2, 2] == dz[0, 0]  # the cell already held dz[0,0] when step 1 ran
+    assert steps.earlier_steps(1, (2, 2)) == [0]
+    assert steps.contributions(0)[2, 2] == 1
+    after = steps.accumulated(1)
+    assert after[2, 2] == dz[0, 0] + dz[0, 1]
+    assert np.count_nonzero(after) == 1
+    assert steps.contributions(1)[2, 2] == 2
+    # The running value at the receiving cell, as recorded per receiver.
+    assert steps.receiver_before[1] == dz[0, 0]
+    assert steps.receiver_after[1] == dz[0, 0] + dz[0, 1]
+    assert steps.receiver_hits_before[1] == 1 and steps.receiver_prev_step[1] == 0
+    # At the end, (2, 2) holds the upstream values of all nine windows containing it.
+    final = steps.accumulated(15)
+    assert final[2, 2] == dz[:3, :3].sum()
+    assert steps.earlier_steps(15, (2, 2)) == [0, 1, 2, 4, 5, 6, 8, 9, 10]
+
+
+@pytest.mark.parametrize("ties", TIE_POLICIES)
+def test_receiver_running_values_match_loop(ties):
+    x = COURSE_X.copy()
+    x[4, 4] = 9
+    params = dict(kernel_size=3, stride=1, padding=1, ties=ties)
+    steps = scatter_steps(x, np.arange(36.0).reshape(6, 6) / 8, PoolSpec(**params))
+    ref = loop_scatter_steps(x, np.arange(36.0).reshape(6, 6) / 8, **params)
+    running = np.zeros(x.shape)
+    m = 0
+    for k, step in enumerate(ref):
+        for cell, amount in step.receivers:
+            assert steps.receiver_step[m] == k
+            assert steps.receiver_flat[m] == cell[0] * 6 + cell[1]
+            assert steps.receiver_before[m] == running[cell]
+            running[cell] += amount
+            assert steps.receiver_after[m] == running[cell]
+            m += 1
+    assert m == len(steps.receiver_flat)
+
+
+@pytest.mark.parametrize("ties", TIE_POLICIES)
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_win_counts_match_loop(ties, mode):
+    x = COURSE_X.copy()
+    x[4, 4] = 9
+    params = dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, mode=mode, ties=ties)
+    ref = loop_scatter_steps(x, np.ones((4, 4)), **params)  # ceil(5 / 2) + 1 = 4 windows
+    counts = np.zeros(x.shape, dtype=np.int64)
+    for step in ref:
+        for cell, _ in step.receivers:
+            counts[cell] += 1
+    got = win_counts(x, PoolSpec(**params))
+    assert got.dtype == np.int64
+    np.testing.assert_array_equal(got, counts)
+
+
+# --------------------------------------------------------------------------- gradient check
+def tie_free(shape: tuple[int, ...], seed: int) -> np.ndarray:
+    """Distinct values 0.5 apart (>> eps = 1e-6), shuffled."""
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.5 - n / 4).reshape(shape)
+
+
+GRADCHECK_PARAMS = [
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=1, padding=1),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    dict(kernel_size=(2, 3), stride=(1, 2), padding=(1, 1), dilation=(2, 1)),
+    dict(kernel_size=3, stride=2, padding=1, mode="avg", ceil_mode=True),
+    dict(kernel_size=3, stride=2, padding=1, mode="avg", count_include_pad=False),
+    dict(kernel_size=2, stride=1, mode="avg", divisor_override=3),
+]
+
+
+@pytest.mark.parametrize("params", GRADCHECK_PARAMS)
+@pytest.mark.parametrize("shape", [(7, 6), (2, 5, 5), (2, 2, 4, 5)])
+def test_gradient_check_agrees_without_ties(params, shape):
+    x = tie_free(shape, seed=len(shape))
+    OH, OW = ref_out_hw(shape[-2:], loop_spec(**params))
+    g = np.random.default_rng(7).standard_normal(shape[:-2] + (OH, OW))
+    expected = loop_pool_backward(x, g, **params)
+    numerical = numerical_gradient(x, g, PoolSpec(**params))
+    assert numerical.shape == x.shape and numerical.dtype == np.float64
+    np.testing.assert_allclose(numerical, expected, rtol=0, atol=1e-6)
+    for ties in TIE_POLICIES:  # without ties every policy is the same derivative
+        result = gradient_check(x, g, PoolSpec(**params, ties=ties))
+        assert result.ok, result.mismatch_cells
+        assert result.checked.all()
+        assert result.mismatch_cells == []
+        assert result.max_abs_diff < 1e-6
+        assert_exact(result.analytic, expected)
+
+
+def test_gradient_check_float32_input():
+    x = tie_free((6, 6), seed=3).astype(np.float32)
+    g = np.ones((3, 3))
+    result = gradient_check(x, g, PoolSpec(2))
+    assert result.ok
+    np.testing.assert_array_equal(result.analytic, loop_pool_backward(x, g, kernel_size=2))
+
+
+def test_two_way_tie_central_difference_gives_half():
+    # Window (0, 0) ties two 5s; upstream 4. Raising a tied cell makes it win alone (slope 1),
+    # lowering it hands the window to the other (slope 0): the central difference is 1/2.
+    x = np.array([[5.0, 5.0, 0.0, 1.0], [1.0, 2.0, 3.0, 2.5]])
+    g = np.array([[4.0, 10.0]])
+    numerical = numerical_gradient(x, g, PoolSpec(2))
+    np.testing.assert_allclose(numerical, [[2, 2, 0, 0], [0, 0, 10, 0]], atol=1e-6)
+
+    first = gradient_check(x, g, PoolSpec(2, ties="first"))
+    assert not first.ok
+    assert first.mismatch_cells == [(0, 0), (0, 1)]  # exactly the tied cells
+    np.testing.assert_array_equal(first.analytic, [[4, 0, 0, 0], [0, 0, 10, 0]])
+    assert abs(first.max_abs_diff - 2.0) < 1e-6
+    last = gradient_check(x, g, PoolSpec(2, ties="last"))
+    assert last.mismatch_cells == [(0, 0), (0, 1)]
+    split = gradient_check(x, g, PoolSpec(2, ties="split"))
+    assert split.ok  # a two-way split is exactly the central difference
+    np.testing.assert_array_equal(split.analytic, [[2, 2, 0, 0], [0, 0, 10, 0]])
+    every = gradient_check(x, g, PoolSpec(2, ties="all"))
+    assert every.mismatch_cells == [(0, 0), (0, 1)]
+
+
+def test_three_way_tie_central_difference_also_gives_half():
+    x = np.array([[7.0, 7.0], [7.0, 1.0]])
+    g = np.array([[6.0]])
+    numerical = numerical_gradient(x, g, PoolSpec(2))
+    np.testing.assert_allclose(numerical, [[3, 3], [3, 0]], atol=1e-6)  # 1/2 each, not 1/3
+    for ties, analytic in [
+        ("first", [[6, 0], [0, 0]]),
+        ("last", [[0, 0], [6, 0]]),
+        ("split", [[2, 2], [2, 0]]),
+        ("all", [[6, 6], [6, 0]]),
+    ]:
+        result = gradient_check(x, g, PoolSpec(2, ties=ties))
+        np.testing.assert_array_equal(result.analytic, analytic)
+        assert not result.ok
+        assert result.mismatch_cells == [(0, 0), (0, 1), (1, 0)]
+
+
+def test_mismatch_cells_at_ties_in_the_course_example():
+    # The course example has ties in windows (1, 3) [(1,4), (3,5)] and (3, 2) [(3,2), (5,4)].
+    # Under "first", the central difference differs exactly at the tied cells of a window
+    # whose tie it resolves: (1,4) and (3,5) for window (1,3), (3,2) and (5,4) for (3,2).
+    dz = np.arange(1.0, 17.0).reshape(4, 4)
+    result = gradient_check(COURSE_X, dz, PoolSpec(3, stride=1, ties="first"))
+    assert not result.ok
+    assert result.mismatch_cells == [(1, 4), (3, 2), (3, 5), (5, 4)]
+    np.testing.assert_allclose(result.numerical[1, 4], 4 + 8 / 2, atol=1e-5)
+    np.testing.assert_allclose(result.numerical[5, 4], 16 + 15 / 2, atol=1e-5)
+
+
+def test_gradient_check_skips_non_finite_cells():
+    x = np.array([[-np.inf, 1.0, 2.0, 0.5], [3.0, 0.0, -np.inf, 4.0]])
+    result = gradient_check(x, np.array([[1.0, 1.0]]), PoolSpec(2))
+    assert not result.checked[0, 0] and not result.checked[1, 2]
+    assert result.checked.sum() == 6
+    assert result.ok
+
+
+# --------------------------------------------------------------------------- known bugs
+# Documents a pooling_core bug found while writing the suite; it fails until fixed.
+@pytest.mark.parametrize("scale", [1e5, 1e8])
+def test_gradient_check_agrees_on_large_tie_free_values(scale):
+    """Tie-free values 1*scale .. 36*scale (gaps of `scale`, far larger than eps): every
+    derivative is 0 or 1, so the check must pass. It currently reports mismatches because
+    numerical_gradient differences the whole loss sum(g * out) with an absolute eps of 1e-6:
+    the rounding error of |L| ~ 1e7 is already ~1e-3 / (2 eps)."""
+    rng = np.random.default_rng(0)
+    x = (rng.permutation(36).reshape(6, 6) + 1) * scale
+    g = np.ones((3, 3))
+    expected = loop_pool_backward(x, g, kernel_size=2)
+    result = gradient_check(x, g, PoolSpec(2))
+    assert_exact(result.analytic, expected)
+    assert result.ok, (result.max_abs_diff, result.mismatch_cells)
