@@ -4,10 +4,11 @@ Layout: `x` has shape (H, W), (C, H, W) or (N, C, H, W); pooling runs over the l
 Internally every array is viewed as P planes of shape (H, W), P = product of the leading axes.
 
 Vectorisation: the Python loops run over the kernel's taps (kh * kw of them), never over
-output cells. Each tap is a strided view of the input with the output's shape (average
-pooling and the split/all tie policies pad the input; max pooling's scan reads only the real
-cells). Max pooling also goes over the planes in blocks of about 1 MiB of input, so that its
-several passes per tap run in the CPU cache; blocks change no result.
+output cells. Each tap is a view of the input with the output's shape: a strided view of the
+padded input (average pooling, the split/all tie policies), or, in max pooling's scan, the
+real cells only, as a contiguous range of one stride phase of the input (see `_TapPlan`).
+Max pooling also goes over the planes in blocks of about 1 MiB of input, so that its several
+passes per tap run in the CPU cache; blocks change no result.
 
 Exactness: the max fold follows PyTorch's CPU kernel (`val > maxval || isnan(val)`, the first
 real cell as the initial index); gradients are accumulated into each input cell in the order
@@ -194,8 +195,8 @@ def _plane_blocks(planes: np.ndarray) -> Iterator[slice]:
 class _TapRead(NamedTuple):
     k: int  # tap number t_h * kw + t_w (row-major)
     block: tuple[slice, slice, slice]  # output cells whose window reads a real cell at the tap
-    rows: slice  # ... and where those cells are: phases[phase][:, rows, cols]
-    phase: int
+    phase: tuple[int, int]  # ... and where those cells are: phases[phase][:, rows, cols]
+    rows: slice
     cols: slice
 
 
@@ -204,9 +205,12 @@ class _TapPlan:
 
     `reads` has one `_TapRead` per tap that reads any real cell, in row-major tap order.
     Padding is never read: a -inf pad can never win a max, so leaving it out changes no result
-    and saves a padded copy of the input. With a column stride s > 1 the planes are split
-    into column phases `planes[:, :, b::s]` (contiguous copies), so that every tap's cells
-    have unit stride along their rows, which NumPy processes faster than stride-s views.
+    and saves a padded copy of the input.
+
+    With strides (sh, sw) the planes are split into phases `planes[:, a::sh, b::sw]`
+    (contiguous copies; the planes themselves when both strides are 1). A tap then reads a
+    contiguous range of rows and columns of one phase, so NumPy can run its passes over long
+    stretches of memory instead of short strided rows, which is several times faster.
     """
 
     def __init__(self, g: _Geometry) -> None:
@@ -217,12 +221,14 @@ class _TapPlan:
             (i0, i1), (j0, j1) = g.real_range(0, t_h), g.real_range(1, t_w)
             if i0 >= i1 or j0 >= j1:
                 continue
-            r0 = i0 * ah.s - ah.p + t_h * ah.d
-            rows = slice(r0, r0 + (i1 - i0 - 1) * ah.s + 1, ah.s)
-            # Plane column j * s + off is column j + q of phase b, where off = q * s + b.
-            q, b = divmod(t_w * aw.d - aw.p, aw.s)
+            # Plane row i * s + off is row i + q of phase b, where off = q * s + b; same for
+            # columns.
+            qh, bh = divmod(t_h * ah.d - ah.p, ah.s)
+            qw, bw = divmod(t_w * aw.d - aw.p, aw.s)
             block = (slice(None), slice(i0, i1), slice(j0, j1))
-            self.reads.append(_TapRead(k, block, rows, b, slice(j0 + q, j1 + q)))
+            self.reads.append(
+                _TapRead(k, block, (bh, bw), slice(i0 + qh, i1 + qh), slice(j0 + qw, j1 + qw))
+            )
         self.tap_dtype = np.min_scalar_type(len(g.taps) - 1)
         # The scan starts at each window's first real cell (the kernel's `ih0 += dilation`).
         self.first = g.first_real_tap(0)[:, None] * aw.k + g.first_real_tap(1)[None, :]
@@ -232,11 +238,14 @@ class _TapPlan:
             np.arange(ah.k)[:, None] * ah.d * g.W + np.arange(aw.k)[None, :] * aw.d
         ).ravel()
 
-    def phases(self, planes: np.ndarray) -> dict[int, np.ndarray]:
-        s = self.g.sizes[1].s
-        if s == 1:
-            return {0: planes}
-        return {b: np.ascontiguousarray(planes[:, :, b::s]) for b in {r.phase for r in self.reads}}
+    def phases(self, planes: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
+        sh, sw = self.g.sizes[0].s, self.g.sizes[1].s
+        if sh == sw == 1:
+            return {(0, 0): planes}
+        return {
+            (a, b): np.ascontiguousarray(planes[:, a::sh, b::sw])
+            for a, b in {r.phase for r in self.reads}
+        }
 
 
 def _fold(
