@@ -31,32 +31,41 @@ from .spec import PoolSpec
 
 
 # --------------------------------------------------------------------------- input handling
+def real_array(obj: object, name: str, code: str) -> np.ndarray:
+    """`obj` as a NumPy array of real numbers (bool, int, uint or float dtype).
+
+    An object array must hold only real numbers (None, strings and complex are refused, not
+    silently converted); ragged nested lists are refused. Raises `PoolingError(code)`.
+    """
+    try:
+        arr = np.asarray(obj)
+    except (ValueError, TypeError) as exc:  # ragged nested lists
+        raise PoolingError(
+            code, f"{name} must be a rectangular array of numbers ({exc})", name=name
+        ) from None
+    if arr.dtype.kind == "O":
+        bad = [v for v in arr.ravel().tolist() if not isinstance(v, numbers.Real)]
+        if bad:
+            raise PoolingError(
+                code, f"{name} must hold only real numbers, found {bad[0]!r}",
+                name=name, value=repr(bad[0]),
+            )
+        arr = arr.astype(np.float64)
+    if arr.dtype.kind not in "fiub":
+        raise PoolingError(
+            code, f"{name} must hold real numbers, got data of type {arr.dtype}",
+            name=name, value=str(arr.dtype),
+        )
+    return arr
+
+
 def as_input(x: object) -> np.ndarray:
     """Validate `x` and return it as a float array of shape (H, W), (C, H, W) or (N, C, H, W).
 
     float32 stays float32, float64 stays float64, integers, booleans and other floats become
     float64. Raises `PoolingError` for non-numeric data, a wrong number of axes or an empty array.
     """
-    try:
-        arr = np.asarray(x)
-    except (ValueError, TypeError) as exc:  # ragged nested lists
-        raise PoolingError(
-            "non_numeric", f"x must be a rectangular array of numbers ({exc})", name="x"
-        ) from None
-    if arr.dtype.kind == "O":
-        flat = arr.ravel().tolist()
-        if not all(isinstance(v, numbers.Real) for v in flat):
-            bad = next(v for v in flat if not isinstance(v, numbers.Real))
-            raise PoolingError(
-                "non_numeric", f"x must hold only real numbers, found {bad!r}",
-                name="x", value=repr(bad),
-            )
-        arr = arr.astype(np.float64)
-    if arr.dtype.kind not in "fiub":
-        raise PoolingError(
-            "non_numeric", f"x must hold real numbers, got data of type {arr.dtype}",
-            name="x", value=str(arr.dtype),
-        )
+    arr = real_array(x, "x", "non_numeric")
     if arr.dtype not in (np.float32, np.float64):
         arr = arr.astype(np.float64)
     if arr.ndim not in (2, 3, 4):
@@ -474,27 +483,7 @@ def check_grad_output(
     grad_output: object, out_shape: tuple[int, ...], dtype: np.dtype
 ) -> np.ndarray:
     """Validate dL/dy: real numbers, exactly the output's shape; returned in `dtype`."""
-    try:
-        arr = np.asarray(grad_output)
-    except (ValueError, TypeError):
-        raise PoolingError(
-            "grad_non_numeric", "grad_output must be a rectangular array of numbers",
-            name="grad_output",
-        ) from None
-    if arr.dtype.kind == "O":
-        bad_values = [v for v in arr.ravel().tolist() if not isinstance(v, numbers.Real)]
-        if bad_values:
-            bad = bad_values[0]
-            raise PoolingError(
-                "grad_non_numeric", f"grad_output must hold only real numbers, found {bad!r}",
-                name="grad_output", value=repr(bad),
-            )
-        arr = arr.astype(np.float64)
-    if arr.dtype.kind not in "fiub":
-        raise PoolingError(
-            "grad_non_numeric", f"grad_output must hold real numbers, got {arr.dtype}",
-            name="grad_output", value=str(arr.dtype),
-        )
+    arr = real_array(grad_output, "grad_output", "grad_non_numeric")
     if arr.shape != tuple(out_shape):
         raise PoolingError(
             "grad_shape",
