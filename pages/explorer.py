@@ -96,6 +96,13 @@ steps = res.steps
 n_steps = len(steps)
 answers_hidden = "answers" in hidden and not ss.get("revealed")
 
+
+def chart(fig: dict, key: str, alt: str) -> None:
+    """One heatmap, drawn at its own size, without Plotly's toolbar."""
+    st.plotly_chart(figures.checked(fig), key=key, config={"displayModeBar": False},
+                    width="content", alt=alt)
+
+
 # ----------------------------------------------------------------- forward pass
 st.subheader(t("forward.header"))
 ss.setdefault("step", 0)
@@ -129,11 +136,10 @@ if not answers_hidden:
         marked[r, c] = True
 c1, c2 = st.columns(2, gap="large")
 with c1:
-    st.plotly_chart(
+    chart(
         figures.heatmap(x, t("forward.input", i=i, j=j), name="x", rects=[window_rect(cur.index)],
                         thin_rects=thin, marked=marked, pad=pad, projector=projector),
-        key="fig_input", config={"displayModeBar": False}, width="content",
-        alt=t("alt.input", h=H, w=W, i=i, j=j))
+        "fig_input", t("alt.input", h=H, w=W, i=i, j=j))
 if answers_hidden:
     with c2:
         st.info(t("classroom.answers_hidden", oh=res.forward.output.shape[0],
@@ -144,25 +150,23 @@ if answers_hidden:
 with c2:
     out_marked = np.zeros(res.forward.output.shape, dtype=bool)
     out_marked[i, j] = True
-    st.plotly_chart(
+    chart(
         figures.heatmap(res.forward.output, t("forward.output"), name="y", marked=out_marked,
                         projector=projector),
-        key="fig_output", config={"displayModeBar": False}, width="content",
-        alt=t("alt.output", oh=res.forward.output.shape[0], ow=res.forward.output.shape[1]))
+        "fig_output",
+        t("alt.output", oh=res.forward.output.shape[0], ow=res.forward.output.shape[1]))
 c1, c2 = st.columns(2, gap="large")
 with c1:
     if spec.mode == "max":
-        st.plotly_chart(
+        chart(
             figures.heatmap(res.wins, t("forward.mask", policy=spec.ties), kind="count",
                             name=t("forward.wins_name"), projector=projector),
-            key="fig_mask", config={"displayModeBar": False}, width="content",
-            alt=t("alt.mask"))
+            "fig_mask", t("alt.mask"))
     else:
-        st.plotly_chart(
+        chart(
             figures.heatmap(res.forward.divisor, t("forward.divisor"), kind="count",
                             name=t("forward.divisor_name"), projector=projector),
-            key="fig_divisor", config={"displayModeBar": False}, width="content",
-            alt=t("alt.divisor"))
+            "fig_divisor", t("alt.divisor"))
 with c2:
     st.markdown(t("forward.mask_note" if spec.mode == "max" else "forward.divisor_note"))
 
@@ -178,11 +182,10 @@ st.iframe(player_page(x, gy, key, int(ss.step), projector, current_language()),
 st.subheader(t("result.header"))
 c1, c2 = st.columns([1, 1], gap="large")
 with c1:
-    st.plotly_chart(
+    chart(
         figures.heatmap(res.grad_input, t("result.grad_input"), kind="grad", name="dL/dx",
                         projector=projector),
-        key="fig_grad_input", config={"displayModeBar": False}, width="content",
-        alt=t("alt.grad_input"))
+        "fig_grad_input", t("alt.grad_input"))
 with c2:
     sums = res.sums
     st.markdown(t("result.sums", gy=fmt(sums.sum_grad_output), gx=fmt(sums.sum_grad_input)))
@@ -207,12 +210,15 @@ with c2:
                      n=int(chk.mismatch.sum()), cells=cells), icon=":material/warning:")
     if not chk.checked.all():
         st.caption(t("result.gradcheck_skipped", n=int((~chk.checked).sum())))
-    with st.expander(t("result.numerical")):
-        st.plotly_chart(
-            figures.heatmap(np.where(chk.checked, chk.numerical, np.nan),
-                            t("result.numerical_title"), kind="grad", name="num",
-                            marked=chk.mismatch, projector=projector),
-            key="fig_numerical", config={"displayModeBar": False}, width="content",
-            alt=t("alt.numerical"))
+    # Drawn only while open (Streamlit's lazy expander): a closed expander's chart would be
+    # drawn, hidden, on every run (for 32x32, about a fifth of the browser's work per edit).
+    numerical = st.expander(t("result.numerical"), key="numerical_open", on_change="rerun")
+    with numerical:
+        if numerical.open:
+            chart(
+                figures.heatmap(np.where(chk.checked, chk.numerical, np.nan),
+                                t("result.numerical_title"), kind="grad", name="num",
+                                marked=chk.mismatch, projector=projector),
+                "fig_numerical", t("alt.numerical"))
 
 export_section(x, gy, spec, res)

@@ -21,7 +21,7 @@ from pooling_core import (
     win_counts,
 )
 
-from .player import player_html
+from .player import PlayerPage, player_page_parts
 
 
 def spec_key(spec: PoolSpec) -> tuple:
@@ -59,10 +59,18 @@ def compute(x: np.ndarray, grad_output: np.ndarray, key: tuple) -> Results:
     )
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def player_page(x: np.ndarray, grad_output: np.ndarray, key: tuple, start: int,
                 projector: bool, lang: str) -> str:
-    """The step player's HTML (cached per configuration, start step and language)."""
+    """The step player's HTML for one configuration, start step and language.
+
+    The page without its start step is cached per configuration and language, so moving the
+    jump slider only splices a number in (the sentences of every step are not worded again).
+    """
+    return _player_parts(x, grad_output, key, projector, lang).html(start)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _player_parts(x: np.ndarray, grad_output: np.ndarray, key: tuple, projector: bool,
+                  lang: str) -> PlayerPage:
     del lang  # part of the cache key: the page's texts are in this language
-    return player_html(scatter_steps(x, grad_output, _spec(key)), start=start,
-                       projector=projector)
+    return player_page_parts(scatter_steps(x, grad_output, _spec(key)), projector=projector)

@@ -10,7 +10,7 @@ import numpy as np
 from pooling_core import ScatterSteps
 
 from .format import fmt
-from .i18n import t
+from .i18n import current_language, t
 
 POLICY_WHO = {
     "first": "policy.first.who",
@@ -43,82 +43,102 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None) -> list[str]:
     n = len(steps) if limit is None else min(limit, len(steps))
     W = steps.input_shape[1]
     ow = steps.output_shape[1]
+    lang = current_language()  # once: looking it up per sentence costs more than the wording
     out = []
-    ends = np.searchsorted(steps.receiver_step, np.arange(n), side="right")
+    ends = np.searchsorted(steps.receiver_step, np.arange(n), side="right").tolist()
+    # Plain Python lists: indexing a NumPy array element by element is slow.
+    window_flat = steps.window_flat[:n].tolist()
+    tied_mask = steps.tied_mask[:n].tolist()
+    grad_output = steps.grad_output.ravel()[:n].tolist()
+    output = steps.output.ravel()[:n].tolist()
+    divisor = None if steps.divisor is None else steps.divisor.ravel()[:n].tolist()
+    rec = _Receivers(steps)
     start = 0
     for k in range(n):
-        end = int(ends[k])
+        end = ends[k]
         i, j = divmod(k, ow)
-        window = [int(f) for f in steps.window_flat[k] if f >= 0]
+        taps = window_flat[k]
+        window = [f for f in taps if f >= 0]
         rows = sorted({f // W for f in window})
         cols = sorted({f % W for f in window})
-        head = t("step.window", i=i, j=j, rows=_span(rows), cols=_span(cols))
-        g = fmt(steps.grad_output.flat[k])
+        head = t("step.window", lang, i=i, j=j, rows=_span(rows), cols=_span(cols))
+        g = fmt(grad_output[k])
         recv = range(start, end)
         parts = [head]
         if spec.mode == "max":
-            value = fmt(steps.output.flat[k])
-            tied = [(int(f) // W, int(f) % W)
-                    for f in steps.window_flat[k][steps.tied_mask[k]]]
+            value = fmt(output[k])
+            tied = [(f // W, f % W) for f, is_tied in zip(taps, tied_mask[k], strict=True)
+                    if is_tied]
             if len(tied) <= 1:
-                parts.append(t("step.max_at", value=value,
+                parts.append(t("step.max_at", lang, value=value,
                                cell=_cell(tied[0]) if tied else "—"))
             else:
-                parts.append(t("step.tie", value=value, n=len(tied), cells=_cells(tied),
-                               policy=spec.ties, who=t(POLICY_WHO[spec.ties])))
+                parts.append(t("step.tie", lang, value=value, n=len(tied), cells=_cells(tied),
+                               policy=spec.ties, who=t(POLICY_WHO[spec.ties], lang)))
             if spec.ties in ("first", "last") or len(tied) <= 1:
                 for m in recv:
-                    parts.append(_receive_one(steps, m, i, j, g))
+                    parts.append(rec.receive_one(m, i, j, g, lang))
             elif spec.ties == "split":
-                share = fmt(steps.receiver_amount[start]) if end > start else "0"
-                parts.append(t("step.split_share", i=i, j=j, g=g, n=len(tied), share=share))
-                parts.extend(_overlaps(steps, recv))
+                share = fmt(rec.amount[start]) if end > start else "0"
+                parts.append(t("step.split_share", lang, i=i, j=j, g=g, n=len(tied),
+                               share=share))
+                parts.extend(rec.overlaps(recv, lang))
             else:
-                parts.append(t("step.all_share", i=i, j=j, g=g, n=len(tied)))
-                parts.extend(_overlaps(steps, recv))
+                parts.append(t("step.all_share", lang, i=i, j=j, g=g, n=len(tied)))
+                parts.extend(rec.overlaps(recv, lang))
         else:
-            div = int(steps.divisor.flat[k])
+            div = int(divisor[k])
             real = len(window)
-            parts.append(t("step.avg", value=fmt(steps.output.flat[k]), real=real, divisor=div))
-            delta = fmt(steps.receiver_amount[start]) if end > start else "0"
-            parts.append(t("step.avg_share", i=i, j=j, g=g, divisor=div, delta=delta,
+            parts.append(t("step.avg", lang, value=fmt(output[k]), real=real, divisor=div))
+            delta = fmt(rec.amount[start]) if end > start else "0"
+            parts.append(t("step.avg_share", lang, i=i, j=j, g=g, divisor=div, delta=delta,
                            real=real))
             if spec.divisor_override is not None:
-                parts.append(t("step.avg_override", divisor=div, real=real,
+                parts.append(t("step.avg_override", lang, divisor=div, real=real,
                                ratio=f"{real}/{div}"))
             elif div > real:
-                parts.append(t("step.avg_lost", lost=div - real))
-            parts.extend(_overlaps(steps, recv))
+                parts.append(t("step.avg_lost", lang, lost=div - real))
+            parts.extend(rec.overlaps(recv, lang))
         out.append(" ".join(parts))
         start = end
     return out
 
 
-def _receive_one(steps: ScatterSteps, m: int, i: int, j: int, g: str) -> str:
-    W = steps.input_shape[1]
-    f = int(steps.receiver_flat[m])
-    r, c = divmod(f, W)
-    after = fmt(steps.receiver_after[m])
-    if steps.receiver_hits_before[m] == 0:
-        return t("step.goes_fresh", i=i, j=j, g=g, r=r, c=c, after=after)
-    prev = int(steps.receiver_prev_step[m])
-    ow = steps.output_shape[1]
-    key = "step.goes_acc" if steps.receiver_hits_before[m] == 1 else "step.goes_acc_many"
-    return t(key, i=i, j=j, g=g, r=r, c=c, before=fmt(steps.receiver_before[m]),
-             pi=prev // ow, pj=prev % ow, n=int(steps.receiver_hits_before[m]), after=after)
+class _Receivers:
+    """The receiver arrays of a ScatterSteps as Python lists, and the sentences about them."""
 
+    def __init__(self, steps: ScatterSteps) -> None:
+        self.W = steps.input_shape[1]
+        self.ow = steps.output_shape[1]
+        self.flat = steps.receiver_flat.tolist()
+        self.amount = steps.receiver_amount.tolist()
+        self.before = steps.receiver_before.tolist()
+        self.after = steps.receiver_after.tolist()
+        self.hits_before = steps.receiver_hits_before.tolist()
+        self.prev_step = steps.receiver_prev_step.tolist()
 
-def _overlaps(steps: ScatterSteps, recv: range) -> list[str]:
-    """For multi-receiver steps: name the cells that already held gradient (overlap)."""
-    W = steps.input_shape[1]
-    held = [m for m in recv if steps.receiver_hits_before[m] > 0]
-    if not held:
-        return []
-    items = ", ".join(
-        f"dL/dx[{int(steps.receiver_flat[m]) // W},{int(steps.receiver_flat[m]) % W}] "
-        f"{fmt(steps.receiver_before[m])} → {fmt(steps.receiver_after[m])}"
-        for m in held[:4]
-    )
-    if len(held) > 4:
-        items += ", …"
-    return [t("step.overlap", n=len(held), items=items)]
+    def receive_one(self, m: int, i: int, j: int, g: str, lang: str) -> str:
+        r, c = divmod(self.flat[m], self.W)
+        after = fmt(self.after[m])
+        hits = self.hits_before[m]
+        if hits == 0:
+            return t("step.goes_fresh", lang, i=i, j=j, g=g, r=r, c=c, after=after)
+        prev = self.prev_step[m]
+        key = "step.goes_acc" if hits == 1 else "step.goes_acc_many"
+        return t(key, lang, i=i, j=j, g=g, r=r, c=c, before=fmt(self.before[m]),
+                 pi=prev // self.ow, pj=prev % self.ow, n=hits, after=after)
+
+    def overlaps(self, recv: range, lang: str) -> list[str]:
+        """For multi-receiver steps: name the cells that already held gradient (overlap)."""
+        W = self.W
+        held = [m for m in recv if self.hits_before[m] > 0]
+        if not held:
+            return []
+        items = ", ".join(
+            f"dL/dx[{self.flat[m] // W},{self.flat[m] % W}] "
+            f"{fmt(self.before[m])} → {fmt(self.after[m])}"
+            for m in held[:4]
+        )
+        if len(held) > 4:
+            items += ", …"
+        return [t("step.overlap", lang, n=len(held), items=items)]
