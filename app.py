@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.charts import PROJECTOR_KEY, apply_projector_style
 from ui.i18n import LANG_KEY, LANGUAGES, normalise_language, t
 
 ss = st.session_state
@@ -18,6 +19,11 @@ st.set_page_config(page_title=t("app.title"), page_icon=":material/grid_on:", la
 with st.sidebar:
     st.selectbox(f":material/translate: {t('app.language')}", list(LANGUAGES), key=LANG_KEY,
                  format_func=LANGUAGES.get)
+    # Kept in session state across pages (a widget not drawn in a run would forget it).
+    ss[PROJECTOR_KEY] = bool(ss.get(PROJECTOR_KEY, False))
+    st.toggle(f":material/co_present: {t('app.projector')}", key=PROJECTOR_KEY,
+              help=t("help.projector"))
+apply_projector_style()
 st.query_params[LANG_KEY] = ss[LANG_KEY]  # keeps the language in links and across pages
 
 pages = [

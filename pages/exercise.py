@@ -9,12 +9,12 @@ import streamlit as st
 
 from pooling_core import ANSWER_PARTS, EXERCISE_LEVELS, Explanation, check, generate, output_size
 from ui import controls, figures
+from ui.charts import chart, projector_on
 from ui.format import fmt
 from ui.fractions import answer_text, frac_text, parse_answers
 from ui.i18n import t
 from ui.narrate import step_sentences
 
-CHART = {"displayModeBar": False}
 MAX_SEED = 999_999
 MAX_EXPLAINED = 8
 FIG_KIND = {"y": "value", "mask": "count", "grad_input": "grad"}
@@ -43,10 +43,6 @@ def _hidden() -> set[str]:
     if isinstance(hide, str):
         hide = hide.split(",")
     return {str(h).strip() for h in hide}
-
-
-def _chart(fig: dict, key: str, alt: str) -> None:
-    st.plotly_chart(fig, key=key, config=CHART, width="content", alt=alt)
 
 
 def _span(values: list[int]) -> str:
@@ -174,12 +170,12 @@ reach = [(n - 1) * s - p + k for n, s, p, k in zip((OH, OW), ex.spec.s, ex.spec.
 pad = (ph, pw, max(ph, reach[0] - H), max(pw, reach[1] - W))
 c_x, c_gy = st.columns(2, gap="large")
 with c_x:
-    _chart(figures.heatmap(ex.x, t("exercise.fig.x", h=H, w=W), name="x", pad=pad,
-                           width_px=360),
+    chart(figures.heatmap(ex.x, t("exercise.fig.x", h=H, w=W), name="x", pad=pad,
+                           projector=projector_on(), width_px=360),
            key="ex_fig_x", alt=t("exercise.alt.x", h=H, w=W))
 with c_gy:
-    _chart(figures.heatmap(ex.grad_output, t("exercise.fig.gy", oh=OH, ow=OW), kind="grad",
-                           name="dL/dy", width_px=360),
+    chart(figures.heatmap(ex.grad_output, t("exercise.fig.gy", oh=OH, ow=OW), kind="grad",
+                           name="dL/dy", projector=projector_on(), width_px=360),
            key="ex_fig_gy", alt=t("exercise.alt.gy", oh=OH, ow=OW))
     st.caption(t("exercise.gy_caption"))
 st.info(t("exercise.task"), icon=":material/edit:")
@@ -230,9 +226,9 @@ else:
                           part=name))
             if res.blank.all():
                 continue  # nothing typed: no heatmap of empty cells
-            _chart(figures.heatmap(res.given, t(f"exercise.yours.{part}"), kind=FIG_KIND[part],
+            chart(figures.heatmap(res.given, t(f"exercise.yours.{part}"), kind=FIG_KIND[part],
                                    name=FIG_NAME[part], marked=res.wrong & ~res.blank,
-                                   text=text, width_px=360),
+                                   text=text, projector=projector_on(), width_px=360),
                    key=f"ex_fig_yours_{part}",
                    alt=t("exercise.alt.yours", part=name,
                          n=int((res.wrong & ~res.blank).sum())))
@@ -269,8 +265,8 @@ else:
     for col, part in zip((row1[0], row1[1], row2[0]), ANSWER_PARTS, strict=True):
         values = ex.answers[part]
         with col:
-            _chart(figures.heatmap(values, titles[part], kind=FIG_KIND[part],
-                                   name=FIG_NAME[part], width_px=340,
+            chart(figures.heatmap(values, titles[part], kind=FIG_KIND[part],
+                                   name=FIG_NAME[part], projector=projector_on(), width_px=340,
                                    text=[[frac_text(v) for v in row] for row in values]),
                    key=f"ex_fig_answer_{part}", alt=t("exercise.alt.answer", part=titles[part]))
     with st.expander(t("exercise.answers.steps"), icon=":material/list:"):

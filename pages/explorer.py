@@ -7,6 +7,7 @@ import streamlit as st
 
 from pooling_core import PoolingError, output_size
 from ui import controls, figures
+from ui.charts import chart, projector_on
 from ui.compute import compute, player_page, spec_key
 from ui.exports_view import export_section
 from ui.format import fmt
@@ -15,7 +16,7 @@ from ui.i18n import current_language, t
 controls.init_state()
 url_notes = controls.apply_url_state()
 ss = st.session_state
-projector = bool(ss.get("projector", False))
+projector = projector_on()
 hidden = set(ss.get("hide") or ())
 
 st.title(t("explorer.title"))
@@ -87,7 +88,6 @@ if st.query_params.to_dict() != query:
     st.query_params.from_dict(query)
 with st.sidebar:
     st.divider()
-    st.toggle(t("explorer.projector"), key="projector", help=t("help.projector"))
     controls.share_controls(query)
 
 res = compute(x, gy, key)
@@ -95,12 +95,6 @@ spec = res.forward.spec
 steps = res.steps
 n_steps = len(steps)
 answers_hidden = "answers" in hidden and not ss.get("revealed")
-
-
-def chart(fig: dict, key: str, alt: str) -> None:
-    """One heatmap, drawn at its own size, without Plotly's toolbar."""
-    st.plotly_chart(figures.checked(fig), key=key, config={"displayModeBar": False},
-                    width="content", alt=alt)
 
 
 # ----------------------------------------------------------------- forward pass

@@ -18,6 +18,7 @@ from pooling_core import (
     pool_forward,
 )
 from ui import figures
+from ui.charts import chart, projector_on
 from ui.controls import error_text, grid_editor
 from ui.format import fmt
 from ui.grid import PRESETS, CellError, parse_grid, preset_text, random_grid, to_text
@@ -31,12 +32,11 @@ DEFAULTS: dict[str, object] = {
     "nl_ksize": 2, "nl_pad_2": 1, "nl_pad_3": 1, "nl_k_seed": 0,
     "nl_dy_mode": "ones", "nl_dy_seed": 1, "nl_from": "dense",
 }
-CFG = {"displayModeBar": False}
 
 ss = st.session_state
 for _k, _v in DEFAULTS.items():
     ss.setdefault(_k, _v)
-projector = bool(ss.get("projector", False))
+projector = projector_on()
 
 
 # ----------------------------------------------------------------- small helpers
@@ -63,10 +63,6 @@ def edit(key: str, default: list[list[str]], caption: str, what: str) -> np.ndar
         cells_error(what, errors)
         return None
     return arr
-
-
-def chart(fig: dict, key: str, alt: str) -> None:
-    st.plotly_chart(fig, key=key, config=CFG, width="content", alt=alt)
 
 
 def num(v: float) -> str:

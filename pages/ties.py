@@ -17,12 +17,12 @@ from pooling_core import (
     scatter_steps,
 )
 from ui import controls, figures
+from ui.charts import chart, projector_on
 from ui.format import fmt
 from ui.grid import MAX_SIDE, PRESETS, parse_grid, preset_text
 from ui.i18n import t
 
 PRESET = "plateau"
-CHART = {"displayModeBar": False}
 FD_EPS = 1e-6
 # Hand examples for the finite-difference section: one window holding a two- and a three-way tie.
 FD_EXAMPLES = (np.array([[5.0, 5.0]]), np.array([[5.0, 5.0, 5.0]]))
@@ -50,10 +50,6 @@ def _open_explorer() -> None:
     ss.preset = PRESET
     controls.load_preset()
     ss.ties = policy
-
-
-def _chart(fig: dict, key: str, alt: str) -> None:
-    st.plotly_chart(fig, key=key, config=CHART, width="content", alt=alt)
 
 
 st.title(t("ties.title"))
@@ -107,7 +103,8 @@ else:
 
     # Four side by side; a grid wider than 4 gets two rows of two so its numbers stay readable.
     # width_px is what the heatmap may take: it must fit a column, or the cells get squeezed.
-    per_row, width_px = (4, 140) if x.shape[1] <= 4 else (2, 340)
+    # In projector mode always two per row: the cells are larger.
+    per_row, width_px = (4, 140) if x.shape[1] <= 4 and not projector_on() else (2, 340)
     slots = []
     for _ in range(0, len(TIE_POLICIES), per_row):
         slots.extend(st.columns(per_row, gap="small"))
@@ -115,9 +112,10 @@ else:
         with slot:
             st.markdown(f"#### {t('ties.policy.heading', policy=policy)}")
             grad_input = pool_backward(x, grad_output, specs[policy])
-            _chart(
+            chart(
                 figures.heatmap(grad_input, t("ties.policy.title", policy=policy), kind="grad",
-                                name="dL/dx", marked=tied, width_px=width_px),
+                                name="dL/dx", marked=tied, projector=projector_on(),
+                                width_px=width_px),
                 key=f"ties_fig_{policy}",
                 alt=t("ties.alt.grad", policy=policy, n=int(tied.sum())),
             )
@@ -153,7 +151,9 @@ st.markdown(t("ties.why.body"))
 # ----------------------------------------------------------------- finite differences
 st.subheader(t("ties.fd.header"))
 st.markdown(t("ties.fd.intro"))
-fd_cols = st.columns(len(FD_EXAMPLES), gap="large")
+# Side by side, or one below the other where projector-sized tables would not fit.
+fd_cols = ([st.container() for _ in FD_EXAMPLES] if projector_on()
+           else st.columns(len(FD_EXAMPLES), gap="large"))
 for col, fx in zip(fd_cols, FD_EXAMPLES, strict=True):
     kernel = fx.shape
     one = np.ones((1, 1))

@@ -75,10 +75,11 @@ def heatmap(
         "text": text,
         "customdata": hover,
         "texttemplate": "%{text}",
-        "textfont": {"size": font},
+        # Projector mode: bold numbers, readable from the back of a room.
+        "textfont": {"size": font, "weight": "bold"} if projector else {"size": font},
         "hovertemplate": name + "[%{y},%{x}] = %{customdata}<extra></extra>",
-        "xgap": 2,
-        "ygap": 2,
+        "xgap": 3 if projector else 2,
+        "ygap": 3 if projector else 2,
         "showscale": False,
     }
     if kind == "grad":
@@ -96,13 +97,16 @@ def heatmap(
     if any(pad):
         shapes.append(_rect((-pad[0], -pad[1], R - 1 + pad[2], C - 1 + pad[3]),
                             width=1.5, dash="dot", color="#666"))
+    thin_line = {"width": 2, "color": "#0b5fff"} if projector else {
+        "width": 1.2, "color": "rgba(11,95,255,0.55)"}
     for r in thin_rects:
-        shapes.append(_rect(r, width=1.2, color="rgba(11,95,255,0.55)"))
+        shapes.append(_rect(r, **thin_line))
     for r in rects:
-        shapes.append(_rect(r, width=4, color="#000"))
+        shapes.append(_rect(r, width=6 if projector else 4, color="#000"))
     if marked is not None:
         for rr, cc in np.argwhere(marked):
-            shapes.append(_rect((rr, cc, rr, cc), width=3, color="#000", inset=0.08))
+            shapes.append(_rect((rr, cc, rr, cc), width=4 if projector else 3, color="#000",
+                                inset=0.08))
     ticks = {"tickmode": "linear", "dtick": 1 if max(R, C) <= 16 else 4, "tick0": 0}
     layout = {
         "title": {"text": title, "font": {"size": 18 if projector else 16}, "x": 0},

@@ -1,0 +1,71 @@
+"""Projector mode: one switch in the app's sidebar restyles every page and survives page switches.
+
+AppTest runs the real app.py (navigation and all five pages).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.charts import PROJECTOR_CSS, PROJECTOR_KEY
+from ui.figures import heatmap
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["pages/explorer.py", "pages/ties.py", "pages/exercise.py", "pages/next_layer.py"]
+
+
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def _style_blocks(at: AppTest) -> list[str]:
+    return [h.proto.body.strip() for h in at.get("html")]
+
+
+def _open(page: str, projector: bool) -> AppTest:
+    # AppTest quirk: after the first run of an st.navigation app with file pages, AppTest shows
+    # only the page's elements (app.py's sidebar and style are missing from its tree), so the
+    # style is checked on the first run and the switch's survival across pages in the browser
+    # test (tests/browser/test_explorer_browser.py).
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state[PROJECTOR_KEY] = projector
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.toggle(key=PROJECTOR_KEY).value is projector
+    assert (PROJECTOR_CSS.strip() in _style_blocks(at)) is projector
+    if page != PAGES[0]:
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_projector_mode_restyles_every_page(page: str) -> None:
+    plain, big = _open(page, False), _open(page, True)
+    plain_figs, big_figs = _figures(plain), _figures(big)
+    assert plain_figs and len(plain_figs) == len(big_figs)
+    for a, b in zip(plain_figs, big_figs, strict=True):
+        ta, tb = a["data"][0]["textfont"], b["data"][0]["textfont"]
+        assert "weight" not in ta and tb["weight"] == "bold"
+        assert tb["size"] >= ta["size"]
+        assert b["layout"]["font"]["size"] > a["layout"]["font"]["size"]
+
+
+def test_projector_heatmap_is_larger_and_outlines_thicker() -> None:
+    # 8x8 on a 1280-px screen: cells 64 px normally, 84 px in projector mode (width 520 allows
+    # 65 px per column, so the normal size is the 64-px cap and the projector one is 65).
+    grid = [[float(r * 8 + c) for c in range(8)] for r in range(8)]
+    a = heatmap(grid, "x", rects=[(0, 0, 1, 1)], marked=[[r == c for c in range(8)]
+                                                          for r in range(8)])
+    b = heatmap(grid, "x", rects=[(0, 0, 1, 1)], projector=True,
+                marked=[[r == c for c in range(8)] for r in range(8)])
+    assert a["layout"]["width"] == 64 * 8 + 50
+    assert b["layout"]["width"] == 65 * 8 + 50
+    assert a["data"][0]["textfont"]["size"] == 20 and b["data"][0]["textfont"]["size"] == 23
+    window_a = a["layout"]["shapes"][0]["line"]["width"]
+    window_b = b["layout"]["shapes"][0]["line"]["width"]
+    assert (window_a, window_b) == (4, 6)
