@@ -130,6 +130,7 @@ def player_page_parts(steps: ScatterSteps, projector: bool = False) -> PlayerPag
         "__L_NEXT__": t("player.next", lang), "__L_LAST__": t("player.last", lang),
         "__L_SPEED__": t("player.speed", lang), "__L_SCRUB__": t("player.scrub", lang),
         "__L_LEGEND__": t("player.legend", lang), "__TITLE__": t("player.title", lang),
+        "__L_SPACE__": t("player.key_space", lang),
         "__LANG__": lang,
     }
     for k, v in labels.items():
