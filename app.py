@@ -4,6 +4,7 @@ import streamlit as st
 
 from ui.charts import PROJECTOR_KEY, apply_projector_style
 from ui.i18n import LANG_KEY, LANGUAGES, normalise_language, t
+from ui.pagelink import remember_opening_link
 
 ss = st.session_state
 if LANG_KEY not in ss:
@@ -27,11 +28,13 @@ apply_projector_style()
 st.query_params[LANG_KEY] = ss[LANG_KEY]  # keeps the language in links and across pages
 
 pages = [
-    st.Page("pages/explorer.py", title=t("nav.explorer"), icon=":material/grid_on:",
+    st.Page("app_pages/explorer.py", title=t("nav.explorer"), icon=":material/grid_on:",
             default=True),
-    st.Page("pages/ties.py", title=t("nav.ties"), icon=":material/balance:"),
-    st.Page("pages/exercise.py", title=t("nav.exercise"), icon=":material/quiz:"),
-    st.Page("pages/next_layer.py", title=t("nav.next_layer"), icon=":material/account_tree:"),
-    st.Page("pages/theory.py", title=t("nav.theory"), icon=":material/school:"),
+    st.Page("app_pages/ties.py", title=t("nav.ties"), icon=":material/balance:"),
+    st.Page("app_pages/exercise.py", title=t("nav.exercise"), icon=":material/quiz:"),
+    st.Page("app_pages/next_layer.py", title=t("nav.next_layer"), icon=":material/account_tree:"),
+    st.Page("app_pages/theory.py", title=t("nav.theory"), icon=":material/school:"),
 ]
-st.navigation(pages).run()
+current = st.navigation(pages)
+remember_opening_link(current.url_path)  # the link this session was opened with
+current.run()

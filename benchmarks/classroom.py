@@ -55,14 +55,11 @@ import os
 import platform
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -72,6 +69,7 @@ for _p in (ROOT, ROOT / "tests" / "browser"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
+from appserver import start_server, stop_server  # noqa: E402
 from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402
 from playwright.async_api import Error as PlaywrightError  # noqa: E402
 from pw_helpers import GRID_HEADER_PX, GRID_INDEX_PX, GRID_ROW_PX, PLAYER_TITLE  # noqa: E402
@@ -86,7 +84,6 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-d
 VIEWPORT = {"width": 1366, "height": 768}  # a school laptop's screen
 KINDS = ("kernel", "player", "stride", "cell", "preset", "load")
 MAX_SESSIONS = MAX_INTERACTIONS = 200
-HOST = "127.0.0.1"
 PRESET_NAMES = {key: t(f"preset.{key}", lang="en") for key in PRESETS}
 IFRAME = f"iframe[title='{PLAYER_TITLE}']"
 
@@ -214,49 +211,6 @@ class InteractionError(Exception):
 
 
 # --------------------------------------------------------------------------- server
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-            return r.status == 200 and r.read().decode().strip() == "ok"
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
-
-
-def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
-           "--server.port", str(port), "--server.address", HOST,
-           "--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none"]
-    url = f"http://{HOST}:{port}"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    deadline = time.monotonic() + 60
-    while not healthy(url):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop_server(proc)
-            raise SystemExit(f"streamlit did not become healthy; see {log_path}")
-        time.sleep(0.1)
-    return proc, url
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 # --------------------------------------------------------------------------- /proc
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -844,7 +798,7 @@ def main() -> int:
     print(f"{args.sessions} sessions x {args.interactions} interactions ({args.clients} "
           f"clients, {args.browsers} browser(s)), think {args.think[0]}-{args.think[1]} s; "
           f"{machine['cpu_count']} cores, load average {machine['loadavg_before']}")
-    proc, url = start_server(log_path)
+    proc, url, _ = start_server(log_path)
     # Last resort if the event loop itself hangs: stop the server and leave.
     watchdog = threading.Timer(args.hard_stop + 120, lambda: (stop_server(proc), os._exit(2)))
     watchdog.daemon = True

@@ -34,13 +34,10 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
@@ -51,6 +48,7 @@ for p in (ROOT, ROOT / "tests" / "browser"):
         sys.path.insert(0, str(p))
 
 import numpy as np  # noqa: E402
+from appserver import start_server, stop_server  # noqa: E402
 from playwright.sync_api import Frame, Page, expect, sync_playwright  # noqa: E402
 from pw_helpers import (  # noqa: E402
     GRID_HEADER_PX,
@@ -186,53 +184,6 @@ PLAYER_DONE_JS = "() => window.__pb.done"
 
 
 # --------------------------------------------------------------------------- server
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-            return r.status == 200 and r.read().decode().strip() == "ok"
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return False
-
-
-def start_server(log_path: Path, app_root: Path = ROOT) -> tuple[subprocess.Popen, str, float]:
-    """`streamlit run app.py` (in `app_root`) on a free loopback port; returns (process, url,
-    spawn time as epoch seconds)."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-           "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    url = f"http://127.0.0.1:{port}"
-    log = open(log_path, "ab")  # noqa: SIM115  (closed with the process)
-    spawned = time.time()
-    proc = subprocess.Popen(cmd, cwd=app_root, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    proc._bench_log = log  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 60
-    while not healthy(url):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop_server(proc)
-            raise SystemExit(f"streamlit did not start; see {log_path}")
-        time.sleep(0.05)
-    return proc, url, spawned
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-    proc._bench_log.close()  # type: ignore[attr-defined]
-
-
 # --------------------------------------------------------------------------- page helpers
 class WsBytes:
     """Bytes of websocket frames the page receives / sends (Streamlit's /_stcore/stream)."""

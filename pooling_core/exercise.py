@@ -18,7 +18,7 @@ Pure NumPy; no user-interface imports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -194,7 +194,7 @@ _GENERATORS = {
 }
 
 
-def generate(level: str, seed: int) -> Exercise:
+def generate(level: str, seed: int, ties: str | None = None) -> Exercise:
     """A reproducible exercise of one level.
 
     Parameters
@@ -210,6 +210,10 @@ def generate(level: str, seed: int) -> Exercise:
         "average": average pooling, maybe padding with count_include_pad True or False.
     seed : int
         Any whole number >= 0; `numpy.random.default_rng(seed)` draws everything.
+    ties : str, optional
+        A tie policy ("first", "last", "split", "all") to use instead of the level's own in
+        max mode (the "ties" level draws one); x and dL/dy stay those of `seed`, so one grid
+        can be practised under every policy. Ignored for average pooling.
 
     Returns
     -------
@@ -229,6 +233,8 @@ def generate(level: str, seed: int) -> Exercise:
         )
     rng = np.random.default_rng(int(seed))
     x, spec = _GENERATORS[level](rng)
+    if ties is not None and spec.mode == "max":
+        spec = replace(spec, ties=ties)
     sizes = output_size(x.shape, spec)
     grad_output = _upstream(rng, (sizes[0].size, sizes[1].size))
     return Exercise(

@@ -35,7 +35,7 @@ from ui.fractions import answer_text, frac_text, parse_answer, parse_answers
 from ui.i18n import t
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = ROOT / "pages" / "exercise.py"
+PAGE = ROOT / "app_pages" / "exercise.py"
 SEEDS = range(40)
 LOOP_SEEDS = (0, 1, 2, 3, 7, 11)
 
@@ -537,11 +537,11 @@ def test_page_bad_input_names_the_cells() -> None:
 
 
 def test_page_keeps_exercise_and_answers_across_pages(tmp_path: Path) -> None:
-    (tmp_path / "pages").symlink_to(ROOT / "pages", target_is_directory=True)
+    (tmp_path / "app_pages").symlink_to(ROOT / "app_pages", target_is_directory=True)
     (tmp_path / "nav.py").write_text(
         "import streamlit as st\n"
-        'st.navigation([st.Page("pages/exercise.py", default=True), '
-        'st.Page("pages/theory.py")]).run()\n')
+        'st.navigation([st.Page("app_pages/exercise.py", default=True), '
+        'st.Page("app_pages/theory.py")]).run()\n')
     at = AppTest.from_file(str(tmp_path / "nav.py"), default_timeout=60)
     at.run()
     at.selectbox(key="ex_level").set_value("overlap").run()
@@ -549,8 +549,8 @@ def test_page_keeps_exercise_and_answers_across_pages(tmp_path: Path) -> None:
     ex = generate("overlap", 9)
     type_answers(at, ex, {"y": right_texts(ex)["y"]})
     at.run()
-    at.switch_page("pages/theory.py").run()
-    at.switch_page("pages/exercise.py").run()
+    at.switch_page("app_pages/theory.py").run()
+    at.switch_page("app_pages/exercise.py").run()
     assert not at.exception
     assert at.selectbox(key="ex_level").value == "overlap"
     assert at.number_input(key="ex_seed").value == 9

@@ -24,8 +24,8 @@ from streamlit.testing.v1 import AppTest
 from ui.urlstate import KNOWN
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ("pages/explorer.py", "pages/ties.py", "pages/exercise.py", "pages/next_layer.py",
-         "pages/theory.py")
+PAGES = tuple(f"app_pages/{name}.py"
+              for name in ("explorer", "ties", "exercise", "next_layer", "theory"))
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning"),
@@ -57,7 +57,7 @@ def exceptions(at: AppTest) -> list[str]:
 def navigation_frame_always_runs():
     """Make AppTest run app.py (the st.navigation frame) on every page, as the server does.
 
-    AppTest resets `PagesManager.uses_pages_directory` before each run; with a `pages/` folder
+    AppTest resets `PagesManager.uses_pages_directory` before each run; with a `app_pages/` folder
     next to app.py it becomes True again, and a run after `at.switch_page` then executes the
     page file alone (Streamlit's pages-directory mode), skipping app.py. In a real server the
     first `st.navigation` call sets the flag to False for good; this does the same.

@@ -26,7 +26,7 @@ from ui.format import fmt
 from ui.grid import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGE = str(ROOT / "pages" / "next_layer.py")
+PAGE = str(ROOT / "app_pages" / "next_layer.py")
 CATALOGUE = json.loads((ROOT / "ui" / "locales" / "en" / "next_layer.json").read_text("utf-8"))
 
 X = np.array(PRESETS["nonoverlap_4x4"].grid, dtype=np.float64)  # the default input

@@ -15,7 +15,7 @@ from ui.charts import PROJECTOR_CSS, PROJECTOR_KEY
 from ui.figures import heatmap
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["pages/explorer.py", "pages/ties.py", "pages/exercise.py", "pages/next_layer.py"]
+PAGES = [f"app_pages/{name}.py" for name in ("explorer", "ties", "exercise", "next_layer")]
 
 
 def _figures(at: AppTest) -> list[dict]:
@@ -27,19 +27,17 @@ def _style_blocks(at: AppTest) -> list[str]:
 
 
 def _open(page: str, projector: bool) -> AppTest:
-    # AppTest quirk: after the first run of an st.navigation app with file pages, AppTest shows
-    # only the page's elements (app.py's sidebar and style are missing from its tree), so the
-    # style is checked on the first run and the switch's survival across pages in the browser
-    # test (tests/browser/test_explorer_browser.py).
+    """The app, with the switch flipped (by the user) when `projector`, then moved to `page`."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state[PROJECTOR_KEY] = projector
     at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert at.toggle(key=PROJECTOR_KEY).value is projector
-    assert (PROJECTOR_CSS.strip() in _style_blocks(at)) is projector
+    if projector:
+        at.toggle(key=PROJECTOR_KEY).set_value(True).run()
     if page != PAGES[0]:
         at.switch_page(page).run()
-        assert not at.exception, [e.value for e in at.exception]
+    assert not at.exception, [e.value for e in at.exception]
+    # The switch keeps its value on every page, and the style follows it.
+    assert at.toggle(key=PROJECTOR_KEY).value is projector
+    assert (PROJECTOR_CSS.strip() in _style_blocks(at)) is projector
     return at
 
 

@@ -30,8 +30,8 @@ from ui.grid import PRESETS, preset_text
 from ui.i18n import catalogue, t
 
 ROOT = Path(__file__).resolve().parents[1]
-TIES = ROOT / "pages" / "ties.py"
-THEORY = ROOT / "pages" / "theory.py"
+TIES = ROOT / "app_pages" / "ties.py"
+THEORY = ROOT / "app_pages" / "theory.py"
 
 PLATEAU = np.array(PRESETS["plateau"].grid, dtype=np.float64)
 ONES_2x2 = np.ones((2, 2))
@@ -69,10 +69,10 @@ def texts(at: AppTest) -> list[str]:
 
 def nav_app(tmp_path: Path, default: str) -> AppTest:
     """The real pages behind an st.navigation frame (as app.py will register them), so that
-    st.switch_page("pages/explorer.py") can switch. `pages` is linked, not copied."""
-    (tmp_path / "pages").symlink_to(ROOT / "pages", target_is_directory=True)
+    st.switch_page("app_pages/explorer.py") can switch. `pages` is linked, not copied."""
+    (tmp_path / "app_pages").symlink_to(ROOT / "app_pages", target_is_directory=True)
     entries = ", ".join(
-        f'st.Page("pages/{name}.py"{", default=True" if name == default else ""})'
+        f'st.Page("app_pages/{name}.py"{", default=True" if name == default else ""})'
         for name in ("explorer", "ties", "theory")
     )
     (tmp_path / "nav.py").write_text(f"import streamlit as st\nst.navigation([{entries}]).run()\n")

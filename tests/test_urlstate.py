@@ -10,11 +10,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ui.urlstate import (
+    EXERCISE_FIELDS,
     HIDE_OPTIONS,
     MAX_SIDE,
+    NEXT_FIELDS,
+    TIES_FIELDS,
+    Field,
     UrlError,
+    decode_fields,
     decode_grid,
     decode_state,
+    encode_fields,
     encode_grid,
     encode_state,
 )
@@ -177,3 +183,56 @@ def test_zip_bomb_is_refused() -> None:
     with pytest.raises(UrlError) as info:
         decode_grid("z" + packed)
     assert info.value.code == "url_grid_size"
+
+
+# ----------------------------------------------------------------- the other pages' fields
+PAGE_FIELDS = {"ties": TIES_FIELDS, "exercise": EXERCISE_FIELDS, "next_layer": NEXT_FIELDS}
+
+
+def field_values(f: Field) -> st.SearchStrategy:
+    if f.kind == "int":
+        return st.integers(f.lo, f.hi)
+    if f.kind == "choice":
+        return st.sampled_from(f.choices)
+    if f.kind == "hide":
+        return st.lists(st.sampled_from(f.choices), min_size=1, unique=True).map(tuple)
+    return grids(max_side=min(f.hi, 8))
+
+
+@pytest.mark.parametrize("page", list(PAGE_FIELDS))
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_page_fields_round_trip(page: str, data) -> None:
+    fields = PAGE_FIELDS[page]
+    chosen = data.draw(st.lists(st.sampled_from(fields), unique_by=lambda f: f.name))
+    values = {f.name: data.draw(field_values(f)) for f in chosen}
+    query = encode_fields(fields, values)
+    decoded, problems = decode_fields(fields, query)
+    assert problems == []
+    assert set(decoded) == set(values)
+    for name, v in values.items():
+        if isinstance(v, list):
+            assert same_grid(decoded[name], v)
+        elif isinstance(v, tuple):
+            assert set(decoded[name]) == set(v)
+        else:
+            assert decoded[name] == v
+
+
+@pytest.mark.parametrize("page", list(PAGE_FIELDS))
+@settings(max_examples=150, deadline=None)
+@given(query=st.dictionaries(
+    st.one_of(st.sampled_from(["x", "k", "s", "policy", "level", "seed", "hide", "src", "cell",
+                               "W", "K", "cp", "from", "lang"]), st.text(max_size=12)),
+    st.text(max_size=60), max_size=8))
+def test_any_page_query_decodes_or_is_noted(page: str, query: dict[str, str]) -> None:
+    fields = PAGE_FIELDS[page]
+    decoded, problems = decode_fields(fields, query)
+    names = {f.name for f in fields}
+    assert set(decoded) <= names
+    assert {code for _, code in problems} <= VALID_CODES
+    # Every parameter is either used or noted (the language belongs to app.py).
+    assert set(decoded) | {n for n, _ in problems} | {"lang"} >= {k[:40] for k in query}
+    for f in fields:
+        if f.name in decoded and f.kind == "int":
+            assert f.lo <= decoded[f.name] <= f.hi

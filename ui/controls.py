@@ -301,13 +301,14 @@ def apply_url_state() -> list[str]:
     Each parameter is validated alone (ui.urlstate); then grid and parameters together: a
     combination that cannot be pooled is dropped with a note, and the defaults stay.
     """
+    from .pagelink import take_link
     from .urlstate import decode_state
 
     ss = st.session_state
-    if ss.get("url_applied"):
+    query = take_link("")  # the Explorer is the default page: its path is ""
+    if query is None:
         return ss.get("url_notes", [])
-    ss.url_applied = True
-    fields, problems = decode_state(st.query_params.to_dict())
+    fields, problems = decode_state(query)
     notes = [t(f"url.{code}", name=name) for name, code in problems]
     grid = fields.pop("grid", None)
     params = {k: v for k, v in fields.items() if k in PARAM_DEFAULTS}
@@ -392,19 +393,7 @@ def random_upstream(shape: tuple[int, int], seed: int) -> np.ndarray:
 
 
 def share_controls(query: dict[str, str]) -> None:
-    """'Share this exact view': the link (with a copy button) and the classroom hide options."""
-    from urllib.parse import urlencode
+    """'Share this exact view' for the Explorer, with both classroom hide options."""
+    from .pagelink import share_box
 
-    with st.expander(t("classroom.share"), icon=":material/link:"):
-        st.checkbox(t("classroom.hide_controls"), key="share_hide_controls")
-        st.checkbox(t("classroom.hide_answers"), key="share_hide_answers")
-        q = dict(query)
-        q.pop("hide", None)
-        hide = [name for name, key in (("controls", "share_hide_controls"),
-                                       ("answers", "share_hide_answers"))
-                if st.session_state.get(key)]
-        if hide:
-            q["hide"] = ",".join(hide)
-        base = (st.context.url or "").split("?")[0]
-        st.code(f"{base}?{urlencode(q)}", language=None, wrap_lines=True)
-        st.caption(t("classroom.share_note"))
+    share_box(query, ("controls", "answers"))

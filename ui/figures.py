@@ -68,7 +68,10 @@ def heatmap(
                     for r, ts in zip(v, text, strict=True)]
     hover = [[fmt_full(x) for x in row] for row in v]
     size = cell_px(R + pad[0] + pad[2], C + pad[1] + pad[3], width_px, projector)
-    font = int(max(10, min(26 if projector else 20, size * 0.36)))
+    font = min(26 if projector else 20, size * 0.36)
+    # Long numbers (0.3333, -12.25) get a smaller font so they stay inside their cell.
+    longest = max((len(s) for row in text for s in row), default=1)
+    font = int(max(9, min(font, size * 1.65 / max(longest, 1))))
     trace: dict = {
         "type": "heatmap",
         "z": z.tolist(),

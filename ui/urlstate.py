@@ -25,9 +25,13 @@ import base64
 import binascii
 import math
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pooling_core import ACTIVATIONS, EXERCISE_LEVELS, TIE_POLICIES
 
 from .format import cell_text, parse_number
+from .grid import PRESETS
 
 MAX_VALUE_LEN = 4096
 MAX_SIDE = 32
@@ -231,3 +235,121 @@ def _flag(value: str) -> bool:
 
 def is_finite_grid(rows: list[list[float]]) -> bool:
     return all(not math.isnan(v) and not math.isinf(v) for row in rows for v in row)
+
+
+# ----------------------------------------------------------------- the other pages' links
+@dataclass(frozen=True)
+class Field:
+    """One query parameter of a page's link.
+
+    kind: "int" (lo..hi), "choice" (one of `choices`), "grid" (encode_grid text, at most
+    `hi` rows and columns) or "hide" (comma list of `choices`).
+    """
+
+    name: str
+    kind: str
+    lo: int = 0
+    hi: int = 0
+    choices: tuple[str, ...] = ()
+
+    def decode(self, value: str) -> object:
+        """Query text -> value; raises UrlError."""
+        if len(value) > MAX_VALUE_LEN:
+            raise UrlError("url_too_long")
+        if self.kind == "int":
+            return _int(value, self.lo, self.hi)
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise UrlError("url_choice")
+            return value
+        if self.kind == "grid":
+            grid = decode_grid(value)
+            if len(grid) > self.hi or len(grid[0]) > self.hi:
+                raise UrlError("url_grid_size")
+            return grid
+        if self.kind == "hide":
+            items = [h for h in value.split(",") if h]
+            if not items or any(h not in self.choices for h in items):
+                raise UrlError("url_choice")
+            return tuple(h for h in self.choices if h in items)
+        raise ValueError(f"unknown field kind {self.kind!r}")
+
+    def encode(self, value: object) -> str:
+        """Value -> query text (the inverse of `decode`)."""
+        if self.kind == "int":
+            return str(int(value))  # type: ignore[call-overload]
+        if self.kind == "grid":
+            return encode_grid(value)  # type: ignore[arg-type]
+        if self.kind == "hide":
+            return ",".join(h for h in self.choices if h in value)  # type: ignore[operator]
+        return str(value)
+
+
+def decode_fields(fields: Sequence[Field], query: Mapping[str, str],
+                  ) -> tuple[dict[str, object], list[tuple[str, str]]]:
+    """Query parameters -> ({name: value} of the valid ones, [(parameter, problem code)]).
+
+    Never raises; `lang` is the app's and is skipped.
+    """
+    by_name = {f.name: f for f in fields}
+    out: dict[str, object] = {}
+    notes: list[tuple[str, str]] = []
+    for key, value in query.items():
+        if key == "lang":
+            continue
+        field = by_name.get(key)
+        if field is None:
+            notes.append((key[:40], "url_unknown"))
+            continue
+        if not isinstance(value, str):
+            notes.append((key, "url_too_long"))
+            continue
+        try:
+            out[key] = field.decode(value)
+        except UrlError as e:
+            notes.append((key, e.code))
+    return out, notes
+
+
+def encode_fields(fields: Sequence[Field], values: Mapping[str, object]) -> dict[str, str]:
+    """{name: value} -> query parameters, in the order of `fields`; None and empty are left out."""
+    q = {}
+    for f in fields:
+        v = values.get(f.name)
+        if v is None or (f.kind == "hide" and not v):
+            continue
+        q[f.name] = f.encode(v)
+    return q
+
+
+POLICIES = tuple(TIE_POLICIES)
+# Ties page: the grid (when it is not the plateau example), kernel, stride and the policy the
+# Explorer button opens with.
+TIES_FIELDS = (
+    Field("x", "grid", hi=MAX_SIDE), Field("k", "int", 1, MAX_SIDE), Field("s", "int", 1, MAX_SIDE),
+    Field("policy", "choice", choices=POLICIES),
+)
+# Exercise page: which exercise (level, number, optionally a tie policy of the teacher's choice)
+# and the classroom option that removes the "show the answers" button.
+EXERCISE_FIELDS = (
+    Field("level", "choice", choices=tuple(EXERCISE_LEVELS)),
+    Field("seed", "int", 0, 999_999), Field("policy", "choice", choices=POLICIES),
+    Field("hide", "hide", choices=("answers",)),
+)
+# Next-layer page: the input (a preset, a seeded random grid, or the edited grid itself), the pool,
+# the followed pooled cell, the dense layer (size, activation, seed, edited W, b, dL/da), the
+# convolution (kernel size, padding, seed, edited K, dL/dY) and which layer is carried back.
+NEXT_SOURCES = tuple(k for k in PRESETS if k != "special_values") + ("random",)
+NEXT_FIELDS = (
+    Field("src", "choice", choices=NEXT_SOURCES), Field("rows", "int", 2, 8),
+    Field("cols", "int", 2, 8), Field("rs", "int", 0, 9999), Field("x", "grid", hi=8),
+    Field("k", "int", 1, 6), Field("s", "int", 1, 6),
+    Field("mode", "choice", choices=("max", "avg")), Field("cell", "int", 0, 63),
+    Field("m", "int", 1, 4),
+    Field("act", "choice", choices=ACTIVATIONS),
+    Field("ws", "int", 0, 9999), Field("W", "grid", hi=64), Field("b", "grid", hi=64),
+    Field("da", "grid", hi=64),
+    Field("ck", "int", 2, 3), Field("cp", "int", 0, 2), Field("cs", "int", 0, 9999),
+    Field("K", "grid", hi=3), Field("dy", "choice", choices=("ones", "random")),
+    Field("dys", "int", 0, 9999), Field("from", "choice", choices=("dense", "conv")),
+)

@@ -16,11 +16,12 @@ from pooling_core import (
     pool_backward,
     scatter_steps,
 )
-from ui import controls, figures
+from ui import controls, figures, pagelink
 from ui.charts import chart, projector_on
 from ui.format import fmt
-from ui.grid import MAX_SIDE, PRESETS, parse_grid, preset_text
+from ui.grid import MAX_SIDE, PRESETS, parse_grid, preset_text, to_text
 from ui.i18n import t
+from ui.urlstate import TIES_FIELDS, encode_fields
 
 PRESET = "plateau"
 FD_EPS = 1e-6
@@ -32,11 +33,35 @@ ss.setdefault("ties_grid_version", 0)
 ss.setdefault("ties_k", PRESETS[PRESET].params["kernel"][0])
 ss.setdefault("ties_s", PRESETS[PRESET].params["stride"][0])
 ss.setdefault("ties_open_policy", PRESETS[PRESET].params.get("ties", "split"))
+# The grid the editor starts from; it follows the edits, so they survive a visit to another page.
+ss.setdefault("ties_base", preset_text(PRESET))
+for _key in ("ties_k", "ties_s", "ties_open_policy"):
+    ss[_key] = ss[_key]  # a widget's value would be forgotten while another page runs
+
+
+def _apply_link() -> None:
+    """A classroom link opened on this page: its grid, kernel, stride and policy."""
+    link = pagelink.load_fields("ties", TIES_FIELDS)
+    if not link:
+        return
+    if "x" in link:
+        ss.ties_base = to_text(np.array(link["x"], dtype=np.float64))
+        ss.ties_grid_version += 1
+    if "policy" in link:
+        ss.ties_open_policy = link["policy"]
+    k, s = int(link.get("k", ss.ties_k)), int(link.get("s", ss.ties_s))
+    try:
+        output_size((len(ss.ties_base), len(ss.ties_base[0])), PoolSpec(kernel_size=k, stride=s))
+    except PoolingError as e:
+        pagelink.add_note("ties", t("url.url_combo", reason=controls.error_text(e)))
+        return
+    ss.ties_k, ss.ties_s = k, s
 
 
 def _reset() -> None:
     """Callback: the plateau grid, kernel and stride again."""
     ss.ties_grid_version += 1
+    ss.ties_base = preset_text(PRESET)
     ss.ties_k = PRESETS[PRESET].params["kernel"][0]
     ss.ties_s = PRESETS[PRESET].params["stride"][0]
 
@@ -52,8 +77,10 @@ def _open_explorer() -> None:
     ss.ties = policy
 
 
+_apply_link()
 st.title(t("ties.title"))
 st.markdown(t("ties.intro"))
+pagelink.show_notes("ties")
 
 # ----------------------------------------------------------------- input
 st.subheader(t("ties.input.header"))
@@ -65,8 +92,10 @@ with c_params:
                     help=t("ties.stride.help"))
     st.button(t("ties.reset"), key="ties_reset", on_click=_reset, icon=":material/restart_alt:")
 with c_grid:
-    rows = controls.grid_editor(f"ties_grid_{ss.ties_grid_version}", preset_text(PRESET),
+    rows = controls.grid_editor(f"ties_grid_{ss.ties_grid_version}", ss.ties_base,
                                 t("ties.input.caption"))
+    # The editor replays its own edits onto this text, which then already holds them.
+    ss.ties_base = [["" if v is None else str(v) for v in row] for row in rows]
 
 x, cell_errors = parse_grid(rows)
 problem = controls.cell_errors_text(cell_errors) if cell_errors else None
@@ -179,5 +208,17 @@ c_pick.selectbox(t("ties.open.policy"), TIE_POLICIES, key="ties_open_policy",
                  format_func=lambda p: f"{p} — {t(f'policy.{p}.who')}")
 if c_go.button(t("ties.open.button"), key="ties_open", on_click=_open_explorer,
                icon=":material/open_in_new:", type="primary"):
-    st.switch_page("pages/explorer.py")
+    st.switch_page("app_pages/explorer.py")
 st.caption(t("ties.open.note", preset=t(f"preset.{PRESET}")))
+
+# ----------------------------------------------------------------- the link to this view
+if problem is None:
+    plateau = np.array(PRESETS[PRESET].grid, dtype=np.float64)
+    edited = x.shape != plateau.shape or not np.array_equal(x, plateau, equal_nan=True)
+    query = encode_fields(TIES_FIELDS, {
+        "x": x.tolist() if edited else None, "k": int(ss.ties_k), "s": int(ss.ties_s),
+        "policy": ss.ties_open_policy,
+    })
+    pagelink.publish(query)
+    with st.sidebar:
+        pagelink.share_box(query, note="classroom.share_note.ties")

@@ -7,13 +7,22 @@ import secrets
 import numpy as np
 import streamlit as st
 
-from pooling_core import ANSWER_PARTS, EXERCISE_LEVELS, Explanation, check, generate, output_size
-from ui import controls, figures
+from pooling_core import (
+    ANSWER_PARTS,
+    EXERCISE_LEVELS,
+    TIE_POLICIES,
+    Explanation,
+    check,
+    generate,
+    output_size,
+)
+from ui import controls, figures, pagelink
 from ui.charts import chart, projector_on
 from ui.format import fmt
 from ui.fractions import answer_text, frac_text, parse_answers
 from ui.i18n import t
 from ui.narrate import step_sentences
+from ui.urlstate import EXERCISE_FIELDS, encode_fields
 
 MAX_SEED = 999_999
 MAX_EXPLAINED = 8
@@ -30,6 +39,17 @@ if ss.get("ex_level") not in EXERCISE_LEVELS:
 if not isinstance(ss.get("ex_seed"), int) or not 0 <= ss.ex_seed <= MAX_SEED:
     ss.ex_seed = ss.get("ex_saved_seed", 1)
 ss.setdefault("ex_typed", {})
+POLICY_CHOICES = ("", *TIE_POLICIES)  # "": the exercise's own policy
+if ss.get("ex_policy") not in POLICY_CHOICES:
+    ss.ex_policy = ss.get("ex_saved_policy", "")
+
+link = pagelink.load_fields("exercise", EXERCISE_FIELDS)
+if link:  # a classroom link opened on this page: that exercise, and maybe no answers button
+    ss.ex_level = link.get("level", ss.ex_level)
+    ss.ex_seed = link.get("seed", ss.ex_seed)
+    ss.ex_policy = link.get("policy", ss.ex_policy)
+    if "hide" in link:
+        ss.hide = tuple(link["hide"])  # type: ignore[arg-type]
 
 
 def _new_exercise() -> None:
@@ -135,17 +155,25 @@ def _shown_text(text: object) -> str:
 # ----------------------------------------------------------------- choose an exercise
 st.title(t("exercise.title"))
 st.markdown(t("exercise.intro"))
-c_level, c_seed, c_new = st.columns([3, 2, 2], vertical_alignment="bottom")
+pagelink.show_notes("exercise")
+c_level, c_seed, c_policy, c_new = st.columns([3, 2, 3, 2], vertical_alignment="bottom")
 c_level.selectbox(t("exercise.level"), EXERCISE_LEVELS, key="ex_level",
                   format_func=lambda v: t(f"exercise.level.{v}"))
 c_seed.number_input(t("exercise.seed"), min_value=0, max_value=MAX_SEED, step=1, key="ex_seed",
                     help=t("exercise.seed.help"))
+c_policy.selectbox(t("exercise.policy"), POLICY_CHOICES, key="ex_policy",
+                   format_func=lambda p: t("exercise.policy.own") if not p else
+                   f"{p} — {t(f'policy.{p}.who')}",
+                   help=t("exercise.policy.help"), disabled=ss.ex_level == "average")
 c_new.button(t("exercise.new"), key="ex_new", on_click=_new_exercise, icon=":material/casino:")
 
 ss.ex_saved_level, ss.ex_saved_seed = ss.ex_level, int(ss.ex_seed)
+ss.ex_saved_policy = ss.ex_policy
 
-ex = generate(str(ss.ex_level), int(ss.ex_seed))
-ex_id = f"{ex.level}_{ex.seed}"
+ex = generate(str(ss.ex_level), int(ss.ex_seed), ss.ex_policy or None)
+mode_is_max = ex.spec.mode == "max"
+# The exercise's identity (editor keys, kept answers): level and number, and a chosen policy.
+ex_id = f"{ex.level}_{ex.seed}" + (f"_{ss.ex_policy}" if ss.ex_policy and mode_is_max else "")
 saved = ss.ex_typed.pop(ex_id, {})  # re-inserted below, so the dict keeps recent ones last
 H, W = ex.x.shape
 OH, OW = ex.output.shape
@@ -242,10 +270,12 @@ else:
         st.caption(t("exercise.blank_count", n=blanks))
     typed_wrong = [e for e in result.explanations if not e.blank]
     if typed_wrong:
-        st.markdown(f"**{t('exercise.why.header')}**")
-        st.markdown("\n".join(f"- {explanation_text(e)}" for e in typed_wrong[:MAX_EXPLAINED]))
-        if len(typed_wrong) > MAX_EXPLAINED:
-            st.caption(t("exercise.why.more", n=len(typed_wrong) - MAX_EXPLAINED))
+        with st.container(key="ex_why"):
+            st.markdown(f"**{t('exercise.why.header')}**")
+            st.markdown("\n".join(f"- {explanation_text(e)}"
+                                   for e in typed_wrong[:MAX_EXPLAINED]))
+            if len(typed_wrong) > MAX_EXPLAINED:
+                st.caption(t("exercise.why.more", n=len(typed_wrong) - MAX_EXPLAINED))
 
 # ----------------------------------------------------------------- answers
 st.divider()
@@ -271,3 +301,13 @@ else:
                    key=f"ex_fig_answer_{part}", alt=t("exercise.alt.answer", part=titles[part]))
     with st.expander(t("exercise.answers.steps"), icon=":material/list:"):
         st.markdown("\n".join(f"{k + 1}. {s}" for k, s in enumerate(step_sentences(ex.steps))))
+
+# ----------------------------------------------------------------- the link to this exercise
+query = encode_fields(EXERCISE_FIELDS, {
+    "level": ex.level, "seed": ex.seed,
+    "policy": (ss.ex_policy or None) if ex.spec.mode == "max" else None,
+    "hide": tuple(h for h in _hidden() if h == "answers"),
+})
+pagelink.publish(query)
+with st.sidebar:
+    pagelink.share_box(query, ("answers",), note="classroom.share_note.exercise")

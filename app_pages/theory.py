@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from pooling_core import PoolSpec, gradient_sum_check, output_size
-from ui import controls
+from ui import controls, pagelink
 from ui.format import fmt
 from ui.grid import PRESETS
 from ui.i18n import t
@@ -74,9 +74,10 @@ def open_buttons(*numbers: int) -> None:
     for n in numbers:
         if st.button(t("theory.open", example=t(f"theory.example.{n}")), key=f"theory_open_{n}",
                      on_click=_open, args=(n,), icon=":material/open_in_new:"):
-            st.switch_page("pages/explorer.py")
+            st.switch_page("app_pages/explorer.py")
 
 
+pagelink.publish({})  # this page has no state of its own: the link is the language
 st.title(t("theory.title"))
 st.markdown(t("theory.intro"))
 

@@ -14,17 +14,19 @@ from pooling_core import (
     conv_backward,
     conv_forward,
     dense_backward,
+    output_size,
     pool_backward,
     pool_forward,
 )
-from ui import figures
+from ui import figures, pagelink
 from ui.charts import chart, projector_on
 from ui.controls import error_text, grid_editor
 from ui.format import fmt
 from ui.grid import PRESETS, CellError, parse_grid, preset_text, random_grid, to_text
 from ui.i18n import t
+from ui.urlstate import NEXT_FIELDS, NEXT_SOURCES, encode_fields
 
-SOURCES = [k for k in PRESETS if k != "special_values"] + ["random"]  # NaN/inf: not here
+SOURCES = list(NEXT_SOURCES)  # the presets without NaN/inf, and a seeded random grid
 DEFAULTS: dict[str, object] = {
     "nl_source": "nonoverlap_4x4", "nl_kernel": 2, "nl_stride": 2, "nl_mode": "max",
     "nl_rand_rows": 4, "nl_rand_cols": 4, "nl_rand_seed": 0,
@@ -33,10 +35,102 @@ DEFAULTS: dict[str, object] = {
     "nl_dy_mode": "ones", "nl_dy_seed": 1, "nl_from": "dense",
 }
 
+# Link parameter -> session key, for the plain values (ui.urlstate.NEXT_FIELDS lists them all).
+LINK_SCALARS = {
+    "src": "nl_source", "rows": "nl_rand_rows", "cols": "nl_rand_cols", "rs": "nl_rand_seed",
+    "k": "nl_kernel", "s": "nl_stride", "mode": "nl_mode", "m": "nl_m", "act": "nl_act",
+    "ws": "nl_w_seed", "ck": "nl_ksize", "cs": "nl_k_seed", "dy": "nl_dy_mode",
+    "dys": "nl_dy_seed", "from": "nl_from",
+}
+
 ss = st.session_state
 for _k, _v in DEFAULTS.items():
-    ss.setdefault(_k, _v)
+    ss[_k] = ss.get(_k, _v)  # re-written each run: a widget's value would be forgotten
 projector = projector_on()
+
+
+def source_default(state: dict) -> list[list[str]]:
+    """The input grid a source gives before any edit (a preset, or the seeded random grid)."""
+    if state["nl_source"] == "random":
+        return to_text(random_grid(int(state["nl_rand_rows"]), int(state["nl_rand_cols"]),
+                                   int(state["nl_rand_seed"]), 0, 9, True))
+    return preset_text(state["nl_source"])
+
+
+def dense_defaults(m: int, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The seeded weights W (m, n) and bias (1, m) of the dense layer."""
+    rng = np.random.default_rng(seed)
+    return np.round(rng.uniform(-1, 1, size=(m, n)), 1), np.round(rng.uniform(-0.5, 0.5,
+                                                                           size=(1, m)), 1)
+
+
+def conv_default(k: int, seed: int) -> np.ndarray:
+    """The seeded k x k convolution kernel (whole numbers -2..2)."""
+    return np.random.default_rng(seed).integers(-2, 3, size=(k, k)).astype(np.float64)
+
+
+def apply_link() -> None:
+    """A classroom link opened on this page: check every value against the others, keep what
+    fits (grids wait in nl_link_grids until their editor is drawn), and note the rest."""
+    link = pagelink.load_fields("next_layer", NEXT_FIELDS)
+    if not link:
+        return
+
+    def note(name: str, code: str, **kw: object) -> None:
+        pagelink.add_note("next_layer", t(f"url.{code}", name=name, **kw))
+
+    trial = {key: ss[key] for key in DEFAULTS}
+    trial.update({key: link[q] for q, key in LINK_SCALARS.items() if q in link})
+    x_rows = len(source_default(trial)), len(source_default(trial)[0])
+    grids = {name: link[name] for name in ("x", "W", "b", "da", "K") if name in link}
+    if "x" in grids and (len(grids["x"]), len(grids["x"][0])) != x_rows:
+        note("x", "url_grid_size")
+        del grids["x"]
+    try:
+        sizes = output_size(x_rows, PoolSpec(kernel_size=int(trial["nl_kernel"]),
+                                             stride=int(trial["nl_stride"])))
+    except PoolingError as e:
+        pagelink.add_note("next_layer", t("url.url_combo", reason=error_text(e)))
+        trial["nl_kernel"], trial["nl_stride"] = ss.nl_kernel, ss.nl_stride
+        sizes = output_size(x_rows, PoolSpec(kernel_size=int(ss.nl_kernel),
+                                             stride=int(ss.nl_stride)))
+    n, m, k = sizes[0].size * sizes[1].size, int(trial["nl_m"]), int(trial["nl_ksize"])
+    shapes = {"x": x_rows, "W": (m, n), "b": (1, m), "da": (1, m), "K": (k, k)}
+    for name, rows in list(grids.items()):
+        if (len(rows), len(rows[0])) != shapes[name]:
+            note(name, "url_grid_size")
+            del grids[name]
+    if "cp" in link:
+        if int(link["cp"]) <= k - 1:
+            trial[f"nl_pad_{k}"] = int(link["cp"])
+        else:
+            note("cp", "url_number")
+    if "cell" in link:
+        if int(link["cell"]) < n:
+            ss.nl_link_cell = int(link["cell"])
+        else:
+            note("cell", "url_number")
+    for key in DEFAULTS:
+        ss[key] = trial[key]
+    ss.nl_link_grids = grids
+
+
+def linked_default(name: str, key: str, default: list[list[str]]) -> list[list[str]]:
+    """The text an editor starts from: the link's grid the first time the editor `key` is drawn
+    after a link brought one (it stays bound to that key), else `default`."""
+    bound = ss.setdefault("nl_bound_grids", {})
+    pending = ss.get("nl_link_grids") or {}
+    if name in pending:
+        bound[key] = to_text(np.array(pending.pop(name), dtype=np.float64))
+    return bound.get(key, default)
+
+
+def differs(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
+
+
+apply_link()
+link_state: dict[str, object] = {}  # what the link to this view carries, filled as we go
 
 
 # ----------------------------------------------------------------- small helpers
@@ -57,8 +151,11 @@ def cells_error(what: str, errors: list[CellError]) -> None:
 
 
 def edit(key: str, default: list[list[str]], caption: str, what: str) -> np.ndarray | None:
-    """A keyed grid editor; the numbers, or None after showing which cells are not numbers."""
-    arr, errors = parse_grid(grid_editor(key, default, caption))
+    """A keyed grid editor; the numbers, or None after showing which cells are not numbers.
+
+    `what` also names the editor's link parameter (x, W, b, dL/da -> da, K)."""
+    name = "da" if what == "dL/da" else what
+    arr, errors = parse_grid(grid_editor(key, linked_default(name, key, default), caption))
     if errors:
         cells_error(what, errors)
         return None
@@ -89,6 +186,7 @@ def source_changed() -> None:
 
 st.title(t("next.title"))
 st.markdown(t("next.intro"))
+pagelink.show_notes("next_layer")
 
 # ----------------------------------------------------------------- 1. the pooling layer
 st.subheader(t("next.pool.header"))
@@ -109,12 +207,13 @@ with c_par:
     st.radio(t("next.pool.mode"), ("max", "avg"), key="nl_mode", horizontal=True,
              format_func=lambda m: t(f"next.mode.{m}"))
 with c_in:
+    x_text = source_default(ss)
     if ss.nl_source == "random":
         rows, cols, seed = int(ss.nl_rand_rows), int(ss.nl_rand_cols), int(ss.nl_rand_seed)
-        x_key, x_text = (f"nl_x_random_{rows}x{cols}_{seed}",
-                         to_text(random_grid(rows, cols, seed, 0, 9, True)))
+        x_key = f"nl_x_random_{rows}x{cols}_{seed}"
+        link_state.update(rows=rows, cols=cols, rs=seed)
     else:
-        x_key, x_text = f"nl_x_{ss.nl_source}", preset_text(ss.nl_source)
+        x_key = f"nl_x_{ss.nl_source}"
     x = edit(x_key, x_text, t("next.pool.x_caption"), "x")
 if x is None:
     st.stop()
@@ -127,11 +226,17 @@ except PoolingError as e:
     st.stop()
 OH, OW = P.shape
 n = P.size
+x0, _ = parse_grid(x_text)
+link_state.update(src=ss.nl_source, x=x.tolist() if differs(x, x0) else None,
+                  k=int(ss.nl_kernel), s=int(ss.nl_stride), mode=ss.nl_mode)
+if "nl_link_cell" in ss:
+    ss[f"nl_cell_{OH}x{OW}"] = ss.pop("nl_link_cell")
 
 st.selectbox(t("next.cell"), range(n), key=f"nl_cell_{OH}x{OW}",
              format_func=lambda k: t("next.cell_option", r=k // OW, c=k % OW, j=k),
              help=t("next.cell_help"))
 j = int(ss[f"nl_cell_{OH}x{OW}"])
+link_state["cell"] = j
 r, c = divmod(j, OW)
 chosen = cell_mask((OH, OW), [(r, c)])
 
@@ -163,9 +268,7 @@ def dense_tab() -> np.ndarray | None:
     s.number_input(t("next.dense.seed"), 0, 9999, step=1, key="nl_w_seed",
                    help=t("next.dense.seed_help"))
     m, seed = int(ss.nl_m), int(ss.nl_w_seed)
-    rng = np.random.default_rng(seed)
-    W0 = np.round(rng.uniform(-1, 1, size=(m, n)), 1)
-    b0 = np.round(rng.uniform(-0.5, 0.5, size=(1, m)), 1)
+    W0, b0 = dense_defaults(m, n, seed)
     W = edit(f"nl_W_{m}x{n}_{seed}", to_text(W0), t("next.dense.W_caption", m=m, n=n), "W")
     e1, e2 = st.columns(2)
     with e1:
@@ -174,6 +277,9 @@ def dense_tab() -> np.ndarray | None:
         da = edit(f"nl_da_{m}", [["1"] * m], t("next.dense.da_caption", last=m - 1), "dL/da")
     if W is None or bias is None or da is None:
         return None
+    link_state.update(m=m, act=ss.nl_act, ws=seed, W=W.tolist() if differs(W, W0) else None,
+                      b=bias.tolist() if differs(bias, b0) else None,
+                      da=da.tolist() if differs(da, np.ones((1, m))) else None)
     try:
         res = dense_backward(P, W, bias[0], ss.nl_act, da[0])
     except PoolingError as e:
@@ -235,10 +341,13 @@ def conv_tab() -> np.ndarray | None:
     if ss.nl_dy_mode == "random":
         d.number_input(t("next.seed"), 0, 9999, step=1, key="nl_dy_seed")
     pad, seed = int(ss[f"nl_pad_{k}"]), int(ss.nl_k_seed)
-    K0 = np.random.default_rng(seed).integers(-2, 3, size=(k, k)).astype(np.float64)
+    K0 = conv_default(k, seed)
     K = edit(f"nl_K_{k}_{seed}", to_text(K0), t("next.conv.K_caption", k=k), "K")
     if K is None:
         return None
+    link_state.update(ck=k, cp=pad, cs=seed, K=K.tolist() if differs(K, K0) else None,
+                      dy=ss.nl_dy_mode,
+                      dys=int(ss.nl_dy_seed) if ss.nl_dy_mode == "random" else None)
     try:
         Y = conv_forward(P, K, pad)
         if ss.nl_dy_mode == "ones":
@@ -337,3 +446,10 @@ with b2:
           "nl_fig_back_gx", t("next.alt.grad_x", h=x.shape[0], w=x.shape[1], r=r, c=c))
 st.caption(t("next.back.figs", layer=t(f"next.tab.{ss.nl_from}"), r=r, c=c))
 st.caption(t("next.back.caption"))
+
+# ----------------------------------------------------------------- the link to this view
+link_state["from"] = ss.nl_from
+query = encode_fields(NEXT_FIELDS, link_state)
+pagelink.publish(query)
+with st.sidebar:
+    pagelink.share_box(query, note="classroom.share_note.next")

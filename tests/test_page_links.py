@@ -1,0 +1,179 @@
+"""Classroom links of the Ties, Exercise and Next-layer pages (AppTest of each page run alone,
+where the page reads the query it is opened with).
+
+Each page must (1) open exactly the view a link describes, (2) write that same link back to the
+address bar, (3) ignore what is invalid with a visible note and keep its defaults, and (4) turn
+its current view into a link that reopens it. Expected values are written out here or computed
+with pooling_core's public functions (checked against PyTorch elsewhere).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pooling_core import PoolSpec, generate, pool_backward, pool_forward
+from ui.i18n import t
+from ui.urlstate import EXERCISE_FIELDS, NEXT_FIELDS, TIES_FIELDS, decode_fields, encode_grid
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def open_page(name: str, query: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app_pages" / f"{name}.py"), default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def published(at: AppTest) -> dict[str, str]:
+    """The query the page wrote to the address bar, without the language."""
+    q = {k: v[-1] if isinstance(v, list) else v for k, v in at.query_params.items()}
+    q.pop("lang", None)
+    return q
+
+
+def warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+def figure(at: AppTest, key: str) -> np.ndarray:
+    for el in at.get("plotly_chart"):
+        if el.key == key:
+            z = json.loads(el.proto.spec)["data"][0]["z"]
+            return np.array([[np.nan if v is None else v for v in row] for row in z])
+    raise AssertionError(f"no chart {key}")
+
+
+# ----------------------------------------------------------------- Ties
+TIE_GRID = [[3.0, 3.0, 1.0], [0.0, 3.0, 2.0], [2.0, 2.0, 2.0]]
+
+
+def test_ties_link_opens_that_grid_kernel_stride_and_policy() -> None:
+    query = {"x": encode_grid(TIE_GRID), "k": "2", "s": "1", "policy": "all"}
+    at = open_page("ties", query)
+    assert warnings(at) == []
+    assert at.number_input(key="ties_k").value == 2
+    assert at.number_input(key="ties_s").value == 1
+    assert at.selectbox(key="ties_open_policy").value == "all"
+    # Hand-worked: kernel 2, stride 1 on the 3x3 grid, dL/dy = 1. Window (0,0) holds three 3s,
+    # (0,1) two 3s, (1,0) a single 3, (1,1) a 3 at (1,1) only.
+    assert figure(at, "ties_fig_all").tolist() == [[1, 2, 0], [0, 4, 0], [0, 0, 0]]
+    assert figure(at, "ties_fig_first").tolist() == [[1, 1, 0], [0, 2, 0], [0, 0, 0]]
+    assert published(at) == query
+
+
+def test_ties_default_view_has_a_short_link_without_the_grid() -> None:
+    at = open_page("ties", {})
+    assert published(at) == {"k": "2", "s": "2", "policy": "split"}
+
+
+def test_ties_link_with_a_kernel_too_large_keeps_the_defaults_and_says_so() -> None:
+    at = open_page("ties", {"x": encode_grid(TIE_GRID), "k": "5", "s": "1"})
+    assert at.number_input(key="ties_k").value == 2  # the plateau's default
+    assert any(w.startswith(t("url.url_combo", reason="")[:30]) for w in warnings(at))
+    assert published(at)["x"] == encode_grid(TIE_GRID)  # the grid itself was fine
+
+
+@pytest.mark.parametrize("query, param", [
+    ({"x": "zzz"}, "x"), ({"k": "0"}, "k"), ({"policy": "<script>"}, "policy"),
+    ({"s": "9" * 5000}, "s"), ({"bogus": "1"}, "bogus"),
+])
+def test_ties_hostile_link_is_noted_and_ignored(query: dict[str, str], param: str) -> None:
+    at = open_page("ties", query)
+    assert len(warnings(at)) == 1 and f"“{param}”" in warnings(at)[0]
+    assert published(at) == {"k": "2", "s": "2", "policy": "split"}
+
+
+# ----------------------------------------------------------------- Exercise
+def test_exercise_link_opens_that_exercise_with_the_teachers_policy_and_no_answers() -> None:
+    query = {"level": "ties", "seed": "17", "policy": "all", "hide": "answers"}
+    at = open_page("exercise", query)
+    assert warnings(at) == []
+    assert at.selectbox(key="ex_level").value == "ties"
+    assert at.number_input(key="ex_seed").value == 17
+    assert at.selectbox(key="ex_policy").value == "all"
+    ex = generate("ties", 17)
+    assert figure(at, "ex_fig_x").tolist() == ex.x.tolist()
+    sentence = t("exercise.spec.policy", policy="all", rule=t("exercise.rule.all"))
+    assert sentence in [m.value for m in at.markdown]
+    assert not [b for b in at.button if b.key == "ex_show"]  # the answers cannot be shown
+    assert t("exercise.answers_hidden") in [c.value for c in at.caption]
+    assert published(at) == query
+
+
+def test_exercise_policy_changes_the_answers_not_the_grid() -> None:
+    own, chosen = generate("ties", 17), generate("ties", 17, "all")
+    assert own.x.tolist() == chosen.x.tolist()
+    assert own.grad_output.tolist() == chosen.grad_output.tolist()
+    spec = PoolSpec(kernel_size=2, stride=2, ties="all")
+    assert chosen.grad_input.tolist() == pool_backward(own.x, own.grad_output, spec).tolist()
+
+
+def test_exercise_bad_link_values_are_noted() -> None:
+    at = open_page("exercise", {"level": "expert", "seed": "-3", "hide": "controls"})
+    assert len(warnings(at)) == 3
+    assert at.selectbox(key="ex_level").value == "nonoverlap"
+    assert published(at) == {"level": "nonoverlap", "seed": "1"}
+
+
+# ----------------------------------------------------------------- Next layer
+W_EDITED = [[0.5, -1.0, 0.0, 2.0], [1.0, 1.0, -0.5, 0.25]]
+
+
+def test_next_layer_link_opens_the_exact_view_and_republishes_it() -> None:
+    query = {
+        "src": "nonoverlap_4x4", "k": "2", "s": "2", "mode": "max", "cell": "3",
+        "m": "2", "act": "tanh", "ws": "4", "W": encode_grid(W_EDITED),
+        "ck": "3", "cp": "2", "cs": "1", "dy": "random", "dys": "9", "from": "conv",
+    }
+    at = open_page("next_layer", query)
+    assert warnings(at) == []
+    assert at.selectbox(key="nl_cell_2x2").value == 3
+    assert at.selectbox(key="nl_act").value == "tanh"
+    assert at.number_input(key="nl_pad_3").value == 2
+    assert at.radio(key="nl_from").value == "conv"
+    # The dense tab's term heatmap holds delta_i * f'(z_i) * W_ij: column j of the edited W
+    # scaled, so its zeros sit exactly where W_EDITED has them.
+    terms = figure(at, "nl_fig_terms")
+    assert terms.shape == (2, 4) and (terms[0, 2] == 0)
+    assert published(at) == query
+
+
+def test_next_layer_link_random_source_and_edited_input() -> None:
+    x = np.arange(30, dtype=np.float64).reshape(5, 6) % 7
+    query = {"src": "random", "rows": "5", "cols": "6", "rs": "3", "x": encode_grid(x.tolist()),
+             "k": "2", "s": "2", "mode": "avg"}
+    at = open_page("next_layer", query)
+    assert warnings(at) == []
+    expected = pool_forward(x, PoolSpec(kernel_size=2, stride=2, mode="avg")).output
+    assert figure(at, "nl_fig_P").tolist() == expected.tolist()
+    assert {k: published(at)[k] for k in query} == query
+
+
+def test_next_layer_link_with_grids_of_the_wrong_shape_is_noted() -> None:
+    query = {"W": encode_grid([[1.0, 2.0]]), "cell": "40", "cp": "2"}  # default ck=2: cp <= 1
+    at = open_page("next_layer", query)
+    assert len(warnings(at)) == 3
+    assert at.selectbox(key="nl_cell_2x2").value == 0
+    assert "W" not in published(at)
+
+
+# ----------------------------------------------------------------- every page's link decodes
+@pytest.mark.parametrize("name, fields", [("ties", TIES_FIELDS), ("exercise", EXERCISE_FIELDS),
+                                          ("next_layer", NEXT_FIELDS)])
+def test_published_links_decode_cleanly_and_reopen_the_same_view(name, fields) -> None:
+    first = open_page(name, {})
+    link = published(first)
+    values, problems = decode_fields(fields, link)
+    assert problems == [] and set(values) == set(link)
+    again = open_page(name, link)
+    assert warnings(again) == [] and published(again) == link
+    for el in first.get("plotly_chart"):
+        assert figure(again, el.key).tolist() == figure(first, el.key).tolist()

@@ -1,0 +1,93 @@
+"""Classroom links for every page: which link the session was opened with, and the URL kept
+equal to the view on screen.
+
+A session is opened with one link (`remember_opening_link`, called by app.py on its first run).
+The page it points to reads it once (`take_link`); every later run of a page writes its own
+state back to the address bar (`publish`), so copying the URL or the page's share box always
+gives a link to the exact view. Decoding and validation live in ui.urlstate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from .i18n import LANG_KEY, t
+from .urlstate import Field, decode_fields
+
+OPENING_LINK_KEY = "opening_link"
+
+
+def remember_opening_link(url_path: str) -> None:
+    """On a session's first run: keep the page and the query it was opened with."""
+    ss = st.session_state
+    if OPENING_LINK_KEY not in ss:
+        ss[OPENING_LINK_KEY] = (url_path, st.query_params.to_dict())
+
+
+def take_link(page: str) -> dict[str, str] | None:
+    """The query of the link that opened this session, if it opened `page`.
+
+    Returns it once per session and page; None afterwards. A page that was not the one the
+    link pointed to gets {} (its defaults). Run alone (without app.py, as in AppTest of one
+    page), the page reads the current query instead.
+    """
+    ss = st.session_state
+    flag = f"link_taken:{page}"
+    if ss.get(flag):
+        return None
+    ss[flag] = True
+    opening = ss.get(OPENING_LINK_KEY)
+    if opening is None:
+        return st.query_params.to_dict()
+    path, query = opening
+    return dict(query) if path == page else {}
+
+
+def load_fields(page: str, fields: Sequence[Field]) -> dict[str, object] | None:
+    """Decoded link values for `page` the first time it runs (None later). Problems become
+    notes in the user's language, kept for `link_notes`."""
+    query = take_link(page)
+    if query is None:
+        return None
+    values, problems = decode_fields(fields, query)
+    st.session_state[f"link_notes:{page}"] = [t(f"url.{code}", name=name)
+                                              for name, code in problems]
+    return values
+
+
+def add_note(page: str, text: str) -> None:
+    """One more note about the link (e.g. a combination that does not fit)."""
+    st.session_state.setdefault(f"link_notes:{page}", []).append(text)
+
+
+def show_notes(page: str) -> None:
+    """The notes about what the opening link carried that could not be used."""
+    for note in st.session_state.get(f"link_notes:{page}", []):
+        st.warning(note, icon=":material/link_off:")
+
+
+def publish(query: Mapping[str, str]) -> None:
+    """Make the address bar hold `query` and the language (only when it differs)."""
+    q = {**query, LANG_KEY: st.session_state.get(LANG_KEY, "en")}
+    if st.query_params.to_dict() != q:
+        st.query_params.from_dict(q)
+
+
+def share_box(query: Mapping[str, str], hide_options: Sequence[str] = (),
+              note: str = "classroom.share_note") -> None:
+    """'Share this exact view': the link (with Streamlit's copy button), and the classroom
+    options that hide parts of the page (each option `o` is a checkbox `share_hide_<o>`)."""
+    with st.expander(t("classroom.share"), icon=":material/link:"):
+        q = {k: v for k, v in query.items() if k != "hide"}
+        q[LANG_KEY] = st.session_state.get(LANG_KEY, "en")
+        for option in hide_options:
+            st.checkbox(t(f"classroom.hide_{option}"), key=f"share_hide_{option}")
+        hide = [o for o in hide_options if st.session_state.get(f"share_hide_{o}")]
+        if hide:
+            q["hide"] = ",".join(hide)
+        base = (st.context.url or "").split("?")[0]
+        st.code(f"{base}?{urlencode(q)}", language=None, wrap_lines=True)
+        st.caption(t(note))
