@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .ieee import quiet_overflow
 from .pooling import as_input, check_grad_output, geometry, pool_backward, pool_forward
 from .spec import PoolSpec
 
@@ -52,6 +53,7 @@ class GradCheck:
         return [tuple(int(v) for v in ix) for ix in np.argwhere(self.mismatch)]
 
 
+@quiet_overflow
 def numerical_gradient(
     x: object, grad_output: object, spec: PoolSpec, eps: float = 1e-6, chunk: int = 256
 ) -> np.ndarray:
@@ -91,9 +93,21 @@ def numerical_gradient(
             weighted = np.where(moved, diff * gout.reshape(1, -1), 0.0)
             num[start:stop] = weighted.sum(axis=1) / (2 * step[q])
             num[start:stop][~np.isfinite(diff).all(axis=1)] = np.nan
+        if spec.mode == "avg":
+            # An average that is ±inf both times (its sum overflowed, or it holds an inf)
+            # hides the nudge of every cell in its window: unmeasurable there, not 0. (A max
+            # window that stays inf is different: a non-winner truly does not move it.)
+            stuck = same & np.isinf(a)
+            if stuck.any():
+                onehot = np.zeros((stop - start, n))
+                onehot[rows, q] = 1.0
+                touch = pool_forward(onehot.reshape(-1, H, W), spec).output
+                hidden = (stuck & (touch.reshape(stop - start, -1) != 0)).any(axis=1)
+                num[start:stop][hidden] = np.nan
     return num.reshape(arr.shape)
 
 
+@quiet_overflow
 def gradient_check(
     x: object, grad_output: object, spec: PoolSpec, eps: float = 1e-6, tol: float | None = None
 ) -> GradCheck:

@@ -27,6 +27,7 @@ import numpy as np
 
 from .errors import PoolingError
 from .geometry import AxisSize, output_size
+from .ieee import quiet_overflow
 from .spec import PoolSpec
 
 
@@ -453,6 +454,7 @@ def _avg_backward(gout: np.ndarray, g: _Geometry, spec: PoolSpec, dtype: np.dtyp
 
 
 # --------------------------------------------------------------------------- public API
+@quiet_overflow
 def pool_forward(x: object, spec: PoolSpec) -> ForwardResult:
     """Pool `x` over its last two axes.
 
@@ -493,6 +495,7 @@ def check_grad_output(
     return arr.astype(dtype, copy=False)
 
 
+@quiet_overflow
 def pool_backward(x: object, grad_output: object, spec: PoolSpec) -> np.ndarray:
     """dL/dx for L = sum(grad_output * pool_forward(x, spec).output).
 
@@ -521,6 +524,7 @@ def pool_backward(x: object, grad_output: object, spec: PoolSpec) -> np.ndarray:
     return np.ascontiguousarray(grad).reshape(arr.shape)
 
 
+@quiet_overflow
 def win_counts(x: object, spec: PoolSpec) -> np.ndarray:
     """How many windows send gradient to each input cell (max mode: the cell is a receiving
     maximum under `spec.ties`; average mode: the cell lies in the window). Shape and dtype

@@ -15,6 +15,7 @@ from typing import overload
 import numpy as np
 
 from .errors import PoolingError
+from .ieee import quiet_overflow
 from .pooling import (
     _avg_divisor,
     _max_fold,
@@ -80,6 +81,7 @@ class ScatterSteps(Sequence[ScatterStep]):
     receiver_prev_step : (M,)                step of the latest of those, -1 if none
     """
 
+    @quiet_overflow
     def __init__(self, x: object, grad_output: object, spec: PoolSpec) -> None:
         arr = as_input(x)
         if arr.ndim != 2:
@@ -151,6 +153,7 @@ class ScatterSteps(Sequence[ScatterStep]):
         self._ends = np.searchsorted(step_of, np.arange(oh * ow), side="right")
         self._running_values()
 
+    @quiet_overflow
     def _running_values(self) -> None:
         """Per receiver: dL/dx at its cell just before and after its addition, how many earlier
         receivers hit the same cell, and the step of the latest of them (-1 if none).
@@ -230,6 +233,7 @@ class ScatterSteps(Sequence[ScatterStep]):
             return 0
         return int(self._ends[min(k, len(self) - 1)])
 
+    @quiet_overflow
     def accumulated(self, k: int) -> np.ndarray:
         """dL/dx after steps 0..k inclusive, shape (H, W); k = -1 gives zeros.
 
@@ -240,6 +244,7 @@ class ScatterSteps(Sequence[ScatterStep]):
         np.add.at(grad, self.receiver_flat[:end], self.receiver_amount[:end])
         return grad.reshape(self.input_shape)
 
+    @quiet_overflow
     def contributions(self, k: int) -> np.ndarray:
         """How many of steps 0..k sent something to each input cell, int64 (H, W)."""
         end = self._end(k)
@@ -253,7 +258,8 @@ class ScatterSteps(Sequence[ScatterStep]):
         grad = np.zeros(self.input_shape[0] * self.input_shape[1], dtype=self.dtype)
         start = 0
         for end in self._ends:
-            np.add.at(grad, self.receiver_flat[start:end], self.receiver_amount[start:end])
+            with np.errstate(over="ignore", invalid="ignore"):  # see pooling_core.ieee
+                np.add.at(grad, self.receiver_flat[start:end], self.receiver_amount[start:end])
             start = end
             yield grad.reshape(self.input_shape).copy()
 

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .errors import PoolingError
+from .ieee import quiet_overflow
 from .pooling import pool_backward
 from .spec import PoolSpec
 
@@ -240,6 +241,7 @@ def _dense_inputs(
     return P_arr, W_arr, b_arr
 
 
+@quiet_overflow
 def dense_forward(P: object, W: object, b: object, activation: str) -> tuple[np.ndarray,
                                                                              np.ndarray]:
     """z = W p + b and a = f(z), with p = P flattened row-major.
@@ -261,6 +263,7 @@ def dense_forward(P: object, W: object, b: object, activation: str) -> tuple[np.
     return z, a
 
 
+@quiet_overflow
 def dense_backward(
     P: object, W: object, b: object, activation: str, delta: object
 ) -> DenseBackward:
@@ -391,6 +394,7 @@ def _correlate(x: np.ndarray, k: np.ndarray) -> np.ndarray:
     return np.einsum("uvab,ab->uv", sliding_window_view(x, k.shape), k)
 
 
+@quiet_overflow
 def conv_forward(P: object, K: object, padding: int | Pair = 0) -> np.ndarray:
     """Y = corr(pad(P), K), as torch.nn.functional.conv2d (stride 1, one channel).
 
@@ -409,6 +413,7 @@ def conv_forward(P: object, K: object, padding: int | Pair = 0) -> np.ndarray:
     return _correlate(np.pad(P_arr, ((ph, ph), (pw, pw))), K_arr)
 
 
+@quiet_overflow
 def conv_backward(P: object, K: object, padding: int | Pair, delta: object) -> ConvBackward:
     """dL/dP for a convolution Y = corr(pad(P), K) that follows the pooling layer.
 

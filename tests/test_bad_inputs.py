@@ -201,12 +201,7 @@ def test_1e308_everywhere_renders_a_number_or_inf(mode):
 
 @pytest.mark.parametrize("mode", [
     "max",
-    pytest.param("avg", marks=pytest.mark.xfail(
-        strict=True, raises=AssertionError,
-        reason="pooling_core leaks numpy overflow RuntimeWarnings when window sums overflow: "
-               "pool_forward (avg: _avg_forward `acc += xp[...]`), ScatterSteps.__init__ (avg "
-               "window sums), and numerical_gradient (its pool_forward call sits outside the "
-               "np.errstate block); under warnings-as-errors the Explorer shows an exception.")),
+    "avg",
 ])
 @OVERFLOW_IS_ERROR
 def test_overflow_1e308_under_warnings_as_errors(mode):
@@ -221,12 +216,6 @@ def test_overflow_1e308_under_warnings_as_errors(mode):
     assert not at.exception, [e.value for e in at.exception]
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="gradcheck.numerical_gradient treats an output that is inf before and after the "
-           "nudge as 'did not move' (0) instead of unmeasurable, so gradient_check marks all "
-           "36 cells checked and mismatched; the page then says 'Central differences disagree "
-           "in 36 cell(s)' about a correct average-pool gradient.")
 @IGNORE_OVERFLOW
 def test_overflowed_windows_are_not_reported_as_gradient_mismatches():
     at = fresh()
@@ -236,12 +225,6 @@ def test_overflowed_windows_are_not_reported_as_gradient_mismatches():
     assert not wrong, wrong
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="pooling_core warns 'overflow encountered' when a dL/dy of 1e308s adds up past "
-           "the float range: ScatterSteps._running_values (`running[cells] += ...`) and "
-           "gradient_sum_check (`gout.sum()`) run outside np.errstate; under "
-           "warnings-as-errors the Explorer shows an exception.")
 @OVERFLOW_IS_ERROR
 def test_overflowing_upstream_gradient_under_warnings_as_errors():
     st.cache_data.clear()

@@ -370,3 +370,22 @@ def test_gradient_check_agrees_on_large_tie_free_values(scale):
     result = gradient_check(x, g, PoolSpec(2))
     assert_exact(result.analytic, expected)
     assert result.ok, (result.max_abs_diff, result.mismatch_cells)
+
+
+def test_overflowed_average_window_is_unmeasurable_not_zero() -> None:
+    """Window (0,0) sums two 1e308s past the float range: its output is inf before and after
+    any nudge, so its four cells cannot be measured (NaN, not checked); the other windows'
+    cells get 1/4 of dL/dy = 1 each, by hand."""
+    import warnings
+
+    x = np.ones((4, 4))
+    x[0, 0] = x[0, 1] = 1e308
+    spec = PoolSpec(kernel_size=2, mode="avg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow RuntimeWarning escapes pooling_core
+        num = numerical_gradient(x, np.ones((2, 2)), spec)
+        chk = gradient_check(x, np.ones((2, 2)), spec)
+    expected = np.full((4, 4), 0.25)
+    expected[:2, :2] = np.nan
+    np.testing.assert_allclose(num, expected, rtol=1e-6)
+    assert not chk.checked[:2, :2].any() and chk.checked[2:, :].all() and not chk.mismatch.any()
