@@ -372,6 +372,9 @@ def test_export_section_draws_buttons_and_code() -> None:
     at = AppTest.from_function(page, default_timeout=30).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.expander[0].label == t("export.header", lang="en")
+    assert not at.code and not at.get("download_button")  # closed: nothing built
+    at.session_state["export_open"] = True  # the user opens it
+    at.run()
     codes = [c.value for c in at.code]
     assert len(codes) == 2 and codes[0].startswith("% F.max_pool2d(")
     assert "torch.amax" in codes[1]

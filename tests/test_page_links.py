@@ -177,3 +177,23 @@ def test_published_links_decode_cleanly_and_reopen_the_same_view(name, fields) -
     assert warnings(again) == [] and published(again) == link
     for el in first.get("plotly_chart"):
         assert figure(again, el.key).tolist() == figure(first, el.key).tolist()
+
+
+def test_share_box_shows_the_published_link_with_the_hide_option() -> None:
+    at = AppTest.from_file(str(ROOT / "app_pages" / "exercise.py"), default_timeout=60)
+    at.query_params["level"], at.query_params["seed"] = "overlap", "5"
+    at.run()
+    assert not at.code  # the box is closed: nothing drawn
+    at.session_state["share_open"] = True
+    at.run()
+    at.checkbox(key="share_hide_answers").check().run()
+    assert not at.exception
+    link = at.code[0].value
+    assert link.endswith("?level=overlap&seed=5&lang=en&hide=answers"), link
+    assert at.caption[-1].value == t("classroom.share_note.exercise")
+    # The option is remembered while the box is closed again.
+    at.session_state["share_open"] = False
+    at.run()
+    at.session_state["share_open"] = True
+    at.run()
+    assert at.checkbox(key="share_hide_answers").value is True

@@ -40,15 +40,22 @@ def export_section(
 
     `x` (H, W), `grad_output` (OH, OW), `spec` and `results` are the ones the page shows
     (`results` None: the arrays are computed by pooling_core).
-    Widget keys: exp_csv, exp_json, exp_tex, exp_py. Downloading does not rerun the app.
+    Widget keys: export_open (the expander), exp_csv, exp_json, exp_tex, exp_py. Downloading
+    does not rerun the app; the contents are built only while the expander is open.
     """
     import streamlit as st
 
+    # Drawn only while open (a lazy expander): the files and code blocks cost the server and
+    # the browser work on every rerun otherwise, and are rarely looked at.
+    box = st.expander(t("export.header"), icon=":material/download:", key="export_open",
+                      on_change="rerun")
+    if not box.open:
+        return
     stem = file_stem(spec)
     py_name = f"{stem}.py"
     latex = latex_all(x, grad_output, spec, results)
     snippet = pytorch_snippet(x, grad_output, spec, file_name=py_name)
-    with st.expander(t("export.header"), icon=":material/download:"):
+    with box:
         st.caption(t("export.intro"))
         c1, c2, c3, c4 = st.columns(4)
         c1.download_button(

@@ -80,12 +80,21 @@ def share_box(query: Mapping[str, str], hide_options: Sequence[str] = (),
               note: str = "classroom.share_note") -> None:
     """'Share this exact view': the link (with Streamlit's copy button), and the classroom
     options that hide parts of the page (each option `o` is a checkbox `share_hide_<o>`)."""
-    with st.expander(t("classroom.share"), icon=":material/link:"):
+    ss = st.session_state
+    for option in hide_options:  # kept while the box is closed (a widget not drawn forgets)
+        if f"share_hide_{option}" in ss:
+            ss[f"share_hide_{option}"] = ss[f"share_hide_{option}"]
+    # Drawn only while open (a lazy expander): nothing to send to the browser otherwise.
+    box = st.expander(t("classroom.share"), icon=":material/link:", key="share_open",
+                      on_change="rerun")
+    if not box.open:
+        return
+    with box:
         q = {k: v for k, v in query.items() if k != "hide"}
         q[LANG_KEY] = st.session_state.get(LANG_KEY, "en")
         for option in hide_options:
             st.checkbox(t(f"classroom.hide_{option}"), key=f"share_hide_{option}")
-        hide = [o for o in hide_options if st.session_state.get(f"share_hide_{o}")]
+        hide = [o for o in hide_options if ss.get(f"share_hide_{o}")]
         if hide:
             q["hide"] = ",".join(hide)
         base = (st.context.url or "").split("?")[0]
