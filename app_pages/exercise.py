@@ -21,7 +21,7 @@ from ui.charts import chart, projector_on
 from ui.format import fmt
 from ui.fractions import answer_text, frac_text, parse_answers
 from ui.i18n import t
-from ui.narrate import step_sentences
+from ui.narrate import cells_text, span, step_sentences
 from ui.urlstate import EXERCISE_FIELDS, encode_fields
 
 MAX_SEED = 999_999
@@ -65,19 +65,6 @@ def _hidden() -> set[str]:
     return {str(h).strip() for h in hide}
 
 
-def _span(values: list[int]) -> str:
-    """'1–3' for consecutive indices, '0, 2, 4' otherwise."""
-    if len(values) == 1:
-        return str(values[0])
-    if all(b - a == 1 for a, b in zip(values, values[1:], strict=False)):
-        return f"{values[0]}–{values[-1]}"
-    return ", ".join(str(v) for v in values)
-
-
-def _cells(cells: list[tuple[int, int]]) -> str:
-    return ", ".join(f"({a},{b})" for a, b in cells)
-
-
 def _term(term: dict) -> str:
     g = frac_text(term["upstream"])
     if term["share"] == 1:
@@ -92,13 +79,13 @@ def explanation_text(e: Explanation) -> str:
     expected, given = answer_text(p["expected"]), fmt(p["given"])
     r, c = e.cell
     if e.code == "y_max":
-        text = t("exercise.why.y_max", i=r, j=c, rows=_span(p["rows"]), cols=_span(p["cols"]),
-                 value=frac_text(p["value"]), cells=_cells(p["cells"]), given=given)
+        text = t("exercise.why.y_max", i=r, j=c, rows=span(p["rows"]), cols=span(p["cols"]),
+                 value=frac_text(p["value"]), cells=cells_text(p["cells"]), given=given)
         if p["pad_cells"]:
             text += " " + t("exercise.why.y_max_pad", n=p["pad_cells"])
         return text
     if e.code == "y_avg":
-        text = t("exercise.why.y_avg", i=r, j=c, rows=_span(p["rows"]), cols=_span(p["cols"]),
+        text = t("exercise.why.y_avg", i=r, j=c, rows=span(p["rows"]), cols=span(p["cols"]),
                  real=p["real"], total=frac_text(p["total"]), divisor=p["divisor"],
                  expected=expected, given=given)
         if p["divisor"] > p["real"]:
@@ -110,7 +97,7 @@ def explanation_text(e: Explanation) -> str:
     if e.code in ("mask_max", "mask_avg"):
         windows = p["windows"]
         key = f"exercise.why.{e.code}" + ("" if windows else "_none")
-        text = t(key, r=r, c=c, n=len(windows), windows=_cells(windows), expected=expected,
+        text = t(key, r=r, c=c, n=len(windows), windows=cells_text(windows), expected=expected,
                  given=given)
         for i, j, wr, wc in p.get("passed_over", [])[:3]:
             text += " " + t("exercise.why.mask_passed_over", i=i, j=j, wr=wr, wc=wc,
@@ -171,14 +158,13 @@ ss.ex_saved_level, ss.ex_saved_seed = ss.ex_level, int(ss.ex_seed)
 ss.ex_saved_policy = ss.ex_policy
 
 ex = generate(str(ss.ex_level), int(ss.ex_seed), ss.ex_policy or None)
-mode_is_max = ex.spec.mode == "max"
+mode = ex.spec.mode
 # The exercise's identity (editor keys, kept answers): level and number, and a chosen policy.
-ex_id = f"{ex.level}_{ex.seed}" + (f"_{ss.ex_policy}" if ss.ex_policy and mode_is_max else "")
+ex_id = f"{ex.level}_{ex.seed}" + (f"_{ss.ex_policy}" if ss.ex_policy and mode == "max" else "")
 saved = ss.ex_typed.pop(ex_id, {})  # re-inserted below, so the dict keeps recent ones last
 H, W = ex.x.shape
 OH, OW = ex.output.shape
 sizes = output_size(ex.x.shape, ex.spec)
-mode = ex.spec.mode
 
 # ----------------------------------------------------------------- the problem
 st.subheader(t("exercise.problem.header"))
@@ -305,7 +291,7 @@ else:
 # ----------------------------------------------------------------- the link to this exercise
 query = encode_fields(EXERCISE_FIELDS, {
     "level": ex.level, "seed": ex.seed,
-    "policy": (ss.ex_policy or None) if ex.spec.mode == "max" else None,
+    "policy": (ss.ex_policy or None) if mode == "max" else None,
     "hide": tuple(h for h in _hidden() if h == "answers"),
 })
 pagelink.publish(query)

@@ -81,21 +81,22 @@ def apply_link() -> None:
 
     trial = {key: ss[key] for key in DEFAULTS}
     trial.update({key: link[q] for q, key in LINK_SCALARS.items() if q in link})
-    x_rows = len(source_default(trial)), len(source_default(trial)[0])
+    x_default = source_default(trial)
+    x_shape = len(x_default), len(x_default[0])
     grids = {name: link[name] for name in ("x", "W", "b", "da", "K") if name in link}
-    if "x" in grids and (len(grids["x"]), len(grids["x"][0])) != x_rows:
+    if "x" in grids and (len(grids["x"]), len(grids["x"][0])) != x_shape:
         note("x", "url_grid_size")
         del grids["x"]
     try:
-        sizes = output_size(x_rows, PoolSpec(kernel_size=int(trial["nl_kernel"]),
+        sizes = output_size(x_shape, PoolSpec(kernel_size=int(trial["nl_kernel"]),
                                              stride=int(trial["nl_stride"])))
     except PoolingError as e:
         pagelink.add_note("next_layer", t("url.url_combo", reason=error_text(e)))
         trial["nl_kernel"], trial["nl_stride"] = ss.nl_kernel, ss.nl_stride
-        sizes = output_size(x_rows, PoolSpec(kernel_size=int(ss.nl_kernel),
+        sizes = output_size(x_shape, PoolSpec(kernel_size=int(ss.nl_kernel),
                                              stride=int(ss.nl_stride)))
     n, m, k = sizes[0].size * sizes[1].size, int(trial["nl_m"]), int(trial["nl_ksize"])
-    shapes = {"x": x_rows, "W": (m, n), "b": (1, m), "da": (1, m), "K": (k, k)}
+    shapes = {"x": x_shape, "W": (m, n), "b": (1, m), "da": (1, m), "K": (k, k)}
     for name, rows in list(grids.items()):
         if (len(rows), len(rows[0])) != shapes[name]:
             note(name, "url_grid_size")

@@ -20,7 +20,7 @@ POLICY_WHO = {
 }
 
 
-def _span(values: list[int]) -> str:
+def span(values: list[int]) -> str:
     """'1–3' for consecutive indices, '0, 2, 4' otherwise."""
     if len(values) == 1:
         return str(values[0])
@@ -33,7 +33,8 @@ def _cell(rc: tuple[int, int]) -> str:
     return f"({rc[0]},{rc[1]})"
 
 
-def _cells(cells: list[tuple[int, int]]) -> str:
+def cells_text(cells: list[tuple[int, int]]) -> str:
+    """'(0,1), (2,3)': cells as written in every sentence."""
     return ", ".join(_cell(c) for c in cells)
 
 
@@ -61,7 +62,7 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None) -> list[str]:
         window = [f for f in taps if f >= 0]
         rows = sorted({f // W for f in window})
         cols = sorted({f % W for f in window})
-        head = t("step.window", lang, i=i, j=j, rows=_span(rows), cols=_span(cols))
+        head = t("step.window", lang, i=i, j=j, rows=span(rows), cols=span(cols))
         g = fmt(grad_output[k])
         recv = range(start, end)
         parts = [head]
@@ -73,7 +74,7 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None) -> list[str]:
                 parts.append(t("step.max_at", lang, value=value,
                                cell=_cell(tied[0]) if tied else "—"))
             else:
-                parts.append(t("step.tie", lang, value=value, n=len(tied), cells=_cells(tied),
+                parts.append(t("step.tie", lang, value=value, n=len(tied), cells=cells_text(tied),
                                policy=spec.ties, who=t(POLICY_WHO[spec.ties], lang)))
             if spec.ties in ("first", "last") or len(tied) <= 1:
                 for m in recv:
