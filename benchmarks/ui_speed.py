@@ -49,18 +49,10 @@ for p in (ROOT, ROOT / "tests" / "browser"):
 
 import numpy as np  # noqa: E402
 from appserver import start_server, stop_server  # noqa: E402
-from playwright.sync_api import Frame, Page, expect, sync_playwright  # noqa: E402
-from pw_helpers import (  # noqa: E402
-    GRID_HEADER_PX,
-    GRID_INDEX_PX,
-    GRID_ROW_PX,
-    PLAYER_TITLE,
-    grid_cell_text,
-    wait_idle,
-)
+from playwright.sync_api import Frame, Page, sync_playwright  # noqa: E402
+from pw_helpers import PLAYER_TITLE, open_cell_editor, wait_idle  # noqa: E402
 
 from pooling_core import PoolSpec, pool_forward  # noqa: E402
-from ui.controls import editor_col_width  # noqa: E402
 from ui.format import fmt  # noqa: E402
 from ui.grid import PRESETS, random_grid  # noqa: E402
 from ui.urlstate import encode_grid  # noqa: E402
@@ -269,26 +261,6 @@ def measure(page: Page, act: Callable[[], None], want: dict[str, str],
     return float(page.evaluate(DONE_JS))
 
 
-def open_cell_editor(page: Page, r: int, c: int, n_cols: int) -> None:
-    """Select data cell (r, c) of the input grid and open its text box (not yet committed)."""
-    editor = page.locator("[data-testid=stDataFrame]").first
-    editor.scroll_into_view_if_needed()
-    box = editor.bounding_box()
-    assert box is not None
-    x = box["x"] + 1 + GRID_INDEX_PX + (c + 0.5) * editor_col_width(n_cols)
-    y = box["y"] + 1 + GRID_HEADER_PX + (r + 0.5) * GRID_ROW_PX
-    target = grid_cell_text(page, r, c, editor)
-    for _ in range(3):
-        page.mouse.click(x, y)
-        try:
-            expect(target).to_have_attribute("aria-selected", "true", timeout=2_000)
-            break
-        except AssertionError:
-            wait_idle(page)
-    page.mouse.dblclick(x, y)
-    expect(page.locator("[data-testid=portal] textarea")).to_be_visible(timeout=5_000)
-
-
 def type_cell(page: Page, text: str) -> Callable[[], None]:
     def act() -> None:
         area = page.locator("[data-testid=portal] textarea")
@@ -379,7 +351,7 @@ def default_example(page: Page, url: str, n: int, meter: Meter, out: dict) -> No
     for k in range(n):
         r, c = ((0, 0), (5, 5))[k % 2]
         x[r, c] = 10 + k
-        open_cell_editor(page, r, c, 6)
+        open_cell_editor(page, r, c, n_cols=6)
         ms, row = rerun(page, meter, type_cell(page, fmt(x[r, c])),
                         {"fig_input": grid_texts(x), "fig_output": out_texts()})
         times.append(ms)
@@ -405,7 +377,7 @@ def big_input(page: Page, url: str, n: int, meter: Meter, out: dict) -> None:
     for k in range(n):
         r, c = ((0, 0), (1, 1))[k % 2]
         x[r, c] = 100 + k  # new every time: a full recompute, every chart and the player change
-        open_cell_editor(page, r, c, 32)
+        open_cell_editor(page, r, c, n_cols=32)
         want = {"fig_input": grid_texts(x), "fig_output": grid_texts(pool_forward(x, spec).output)}
         frame_want = (f"x[0,0] = {fmt(x[0, 0])}", f"Step 1 / {steps}")
         ms, row = rerun(page, meter, type_cell(page, fmt(x[r, c])), want, frame_want)

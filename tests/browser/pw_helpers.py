@@ -113,9 +113,10 @@ def grid_cell_text(page: Page, r: int, c: int, editor: Locator | None = None) ->
     return editor.locator(f"#glide-cell-{c + 1}-{r}")
 
 
-def edit_cell(page: Page, r: int, c: int, text: str, editor: Locator | None = None,
-              n_cols: int = 6) -> None:
-    """Type `text` into data cell (r, c) of a data editor with `n_cols` columns and commit it."""
+def open_cell_editor(page: Page, r: int, c: int, editor: Locator | None = None,
+                     n_cols: int = 6) -> Locator:
+    """Select data cell (r, c) of a data editor with `n_cols` columns and open its text box
+    (nothing typed yet). Returns the cell's node in the editor's accessibility table."""
     editor = editor or page.locator("[data-testid=stDataFrame]").first
     editor.scroll_into_view_if_needed()
     box = editor.bounding_box()
@@ -136,9 +137,20 @@ def edit_cell(page: Page, r: int, c: int, text: str, editor: Locator | None = No
             f"clicking at ({x:.0f}, {y:.0f}) selected {got}, not cell ({r},{c}); "
             "the grid geometry constants in pw_helpers.py may no longer match")
     page.mouse.dblclick(x, y)
+    expect(page.locator("[data-testid=portal] textarea")).to_be_visible(timeout=5_000)
+    return target
+
+
+def edit_cell(page: Page, r: int, c: int, text: str, editor: Locator | None = None,
+              n_cols: int = 6, wait: bool = True) -> None:
+    """Type `text` into data cell (r, c) of a data editor with `n_cols` columns and commit it.
+
+    `wait`: also wait for the rerun the edit starts (off when typing many cells in a row: each
+    commit holds the editor's whole state, so the last rerun carries every edit)."""
+    target = open_cell_editor(page, r, c, editor, n_cols)
     area = page.locator("[data-testid=portal] textarea")
-    expect(area).to_be_visible(timeout=5_000)
     area.fill(text)
     area.press("Enter")
-    wait_idle(page)
-    expect(grid_cell_text(page, r, c, editor)).to_have_text(text)
+    if wait:
+        wait_idle(page)
+    expect(target).to_have_text(text)

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from pw_helpers import (
     assert_no_exception,
     choose,
-    grid_cell_text,
+    edit_cell,
     heatmap_text,
     screenshot,
     set_number,
@@ -25,14 +25,12 @@ from pw_helpers import (
 )
 
 from pooling_core import generate
-from ui.controls import editor_col_width
 from ui.format import fmt
 from ui.i18n import t
 from ui.urlstate import encode_grid
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from loop_reference import loop_pool_backward, loop_pool_forward  # noqa: E402
-from pw_helpers import GRID_HEADER_PX, GRID_INDEX_PX, GRID_ROW_PX  # noqa: E402
 
 SEED = 34  # a 4x4 "ties" exercise whose own policy is "first"; the teacher picks "all"
 VIEWPORT = {"width": 1280, "height": 4000}
@@ -51,26 +49,8 @@ def open_page(browser: Browser, url: str) -> Page:
 
 def type_cell(page: Page, key: str, n_cols: int, r: int, c: int, text: str) -> None:
     """Type `text` into cell (r, c) of the data editor with widget key `key` and commit it."""
-    editor = page.locator(f".st-key-{key} [data-testid=stDataFrame]")
-    editor.scroll_into_view_if_needed()
-    box = editor.bounding_box()
-    assert box is not None
-    x = box["x"] + 1 + GRID_INDEX_PX + (c + 0.5) * editor_col_width(n_cols)
-    y = box["y"] + 1 + GRID_HEADER_PX + (r + 0.5) * GRID_ROW_PX
-    target = grid_cell_text(page, r, c, editor)
-    for _ in range(3):  # a click that lands during a rerun may only blur
-        page.mouse.click(x, y)
-        try:
-            expect(target).to_have_attribute("aria-selected", "true", timeout=2_000)
-            break
-        except AssertionError:
-            wait_idle(page, settle_ms=200)
-    page.mouse.dblclick(x, y)
-    area = page.locator("[data-testid=portal] textarea")
-    expect(area).to_be_visible(timeout=5_000)
-    area.fill(text)
-    area.press("Enter")
-    expect(target).to_have_text(text)
+    edit_cell(page, r, c, text, page.locator(f".st-key-{key} [data-testid=stDataFrame]"),
+              n_cols, wait=False)
 
 
 def fill_editor(page: Page, key: str, texts: list[list[str]]) -> None:
