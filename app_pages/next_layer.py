@@ -22,7 +22,15 @@ from ui import figures, pagelink
 from ui.charts import chart, projector_on
 from ui.controls import error_text, grid_editor
 from ui.format import fmt
-from ui.grid import PRESETS, CellError, parse_grid, preset_text, random_grid, to_text
+from ui.grid import (
+    PRESETS,
+    CellError,
+    grids_differ,
+    parse_grid,
+    preset_text,
+    random_grid,
+    to_text,
+)
 from ui.i18n import t
 from ui.urlstate import NEXT_FIELDS, NEXT_SOURCES, encode_fields
 
@@ -126,10 +134,6 @@ def linked_default(name: str, key: str, default: list[list[str]]) -> list[list[s
     return bound.get(key, default)
 
 
-def differs(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
-
-
 apply_link()
 link_state: dict[str, object] = {}  # what the link to this view carries, filled as we go
 
@@ -228,7 +232,7 @@ except PoolingError as e:
 OH, OW = P.shape
 n = P.size
 x0, _ = parse_grid(x_text)
-link_state.update(src=ss.nl_source, x=x.tolist() if differs(x, x0) else None,
+link_state.update(src=ss.nl_source, x=x.tolist() if grids_differ(x, x0) else None,
                   k=int(ss.nl_kernel), s=int(ss.nl_stride), mode=ss.nl_mode)
 if "nl_link_cell" in ss:
     ss[f"nl_cell_{OH}x{OW}"] = ss.pop("nl_link_cell")
@@ -278,9 +282,10 @@ def dense_tab() -> np.ndarray | None:
         da = edit(f"nl_da_{m}", [["1"] * m], t("next.dense.da_caption", last=m - 1), "dL/da")
     if W is None or bias is None or da is None:
         return None
-    link_state.update(m=m, act=ss.nl_act, ws=seed, W=W.tolist() if differs(W, W0) else None,
-                      b=bias.tolist() if differs(bias, b0) else None,
-                      da=da.tolist() if differs(da, np.ones((1, m))) else None)
+    link_state.update(m=m, act=ss.nl_act, ws=seed,
+                      W=W.tolist() if grids_differ(W, W0) else None,
+                      b=bias.tolist() if grids_differ(bias, b0) else None,
+                      da=da.tolist() if grids_differ(da, np.ones((1, m))) else None)
     try:
         res = dense_backward(P, W, bias[0], ss.nl_act, da[0])
     except PoolingError as e:
@@ -346,7 +351,7 @@ def conv_tab() -> np.ndarray | None:
     K = edit(f"nl_K_{k}_{seed}", to_text(K0), t("next.conv.K_caption", k=k), "K")
     if K is None:
         return None
-    link_state.update(ck=k, cp=pad, cs=seed, K=K.tolist() if differs(K, K0) else None,
+    link_state.update(ck=k, cp=pad, cs=seed, K=K.tolist() if grids_differ(K, K0) else None,
                       dy=ss.nl_dy_mode,
                       dys=int(ss.nl_dy_seed) if ss.nl_dy_mode == "random" else None)
     try:

@@ -19,7 +19,7 @@ from pooling_core import (
 from ui import controls, figures, pagelink
 from ui.charts import chart, projector_on
 from ui.format import fmt
-from ui.grid import MAX_SIDE, PRESETS, parse_grid, preset_text, to_text
+from ui.grid import MAX_SIDE, PRESETS, grids_differ, parse_grid, preset_text, to_text
 from ui.i18n import t
 from ui.urlstate import TIES_FIELDS, encode_fields
 
@@ -214,9 +214,9 @@ st.caption(t("ties.open.note", preset=t(f"preset.{PRESET}")))
 # ----------------------------------------------------------------- the link to this view
 if problem is None:
     plateau = np.array(PRESETS[PRESET].grid, dtype=np.float64)
-    edited = x.shape != plateau.shape or not np.array_equal(x, plateau, equal_nan=True)
     query = encode_fields(TIES_FIELDS, {
-        "x": x.tolist() if edited else None, "k": int(ss.ties_k), "s": int(ss.ties_s),
+        "x": x.tolist() if grids_differ(x, plateau) else None,
+        "k": int(ss.ties_k), "s": int(ss.ties_s),
         "policy": ss.ties_open_policy,
     })
     pagelink.publish(query)

@@ -80,6 +80,12 @@ PRESETS: dict[str, Preset] = {
 DEFAULT_PRESET = "overlap_6x6"
 
 
+def grids_differ(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two grids differ in shape or in any cell (NaN equals NaN): a link carries a grid
+    only when it is not the one its page would start from."""
+    return a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
+
+
 def to_text(values: np.ndarray) -> list[list[str]]:
     """A numeric 2-D array as editor text."""
     return [[cell_text(v) for v in row] for row in np.asarray(values, dtype=np.float64)]
