@@ -1,11 +1,38 @@
 """Pooling Backprop Explorer: the navigation frame and the language. Run with `scripts/start`."""
 
+import gc
+
 import streamlit as st
 
 from ui.charts import PROJECTOR_KEY, apply_projector_style
 from ui.i18n import LANG_KEY, LANGUAGES, normalise_language, t
 from ui.pagelink import remember_opening_link
 
+
+@st.cache_resource(show_spinner=False)
+def _freeze_startup_objects() -> bool:
+    """Once per server process: exempt the modules' objects from the garbage collector.
+
+    Streamlit collects garbage after every run (`gc.collect(2)`); with NumPy, pandas, Plotly
+    and Streamlit loaded that walked about 120 000 long-lived objects, 30-80 ms of server CPU
+    per interaction that held the GIL. Frozen, they are skipped; objects made later (sessions,
+    caches, figures) are still collected.
+    """
+    import pandas  # noqa: F401
+    import plotly.graph_objects  # noqa: F401
+
+    import pooling_core  # noqa: F401
+    import ui.compute  # noqa: F401
+    import ui.controls  # noqa: F401
+    import ui.exports_view  # noqa: F401
+    import ui.figures  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
+    return True
+
+
+_freeze_startup_objects()
 ss = st.session_state
 if LANG_KEY not in ss:
     # First run of this session: ?lang= in the URL, else the browser's language, else English.

@@ -67,3 +67,18 @@ def test_projector_heatmap_is_larger_and_outlines_thicker() -> None:
     window_a = a["layout"]["shapes"][0]["line"]["width"]
     window_b = b["layout"]["shapes"][0]["line"]["width"]
     assert (window_a, window_b) == (4, 6)
+
+
+def test_app_freezes_the_modules_objects_for_the_garbage_collector() -> None:
+    """app.py moves the long-lived objects of the loaded modules out of the collector's way
+    (Streamlit runs gc.collect(2) after every run), once per process."""
+    import gc
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    frozen = gc.get_freeze_count()
+    assert frozen > 50_000  # NumPy, pandas, Plotly and Streamlit: about 120 000 objects
+    at.run()
+    assert gc.get_freeze_count() <= frozen  # not again (freed objects leave the count)
