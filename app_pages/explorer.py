@@ -12,6 +12,7 @@ from ui.compute import compute, player_page, spec_key
 from ui.exports_view import export_section
 from ui.format import fmt
 from ui.i18n import current_language, t
+from ui.player import show_player
 
 controls.init_state()
 url_notes = controls.apply_url_state()
@@ -169,8 +170,7 @@ st.subheader(t("steps.header"))
 st.caption(t("steps.explain"))
 if n_steps > 1:
     st.slider(t("steps.jump"), 0, n_steps - 1, key="step", help=t("help.jump"))
-st.iframe(player_page(x, gy, key, int(ss.step), projector, current_language()),
-          alt=t("alt.player"))
+show_player(player_page(x, gy, key, int(ss.step), projector, current_language()))
 
 # ----------------------------------------------------------------- result
 st.subheader(t("result.header"))

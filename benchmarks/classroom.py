@@ -72,7 +72,7 @@ for _p in (ROOT, ROOT / "tests" / "browser"):
 from appserver import start_server, stop_server  # noqa: E402
 from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402
 from playwright.async_api import Error as PlaywrightError  # noqa: E402
-from pw_helpers import GRID_HEADER_PX, GRID_INDEX_PX, GRID_ROW_PX, PLAYER_TITLE  # noqa: E402
+from pw_helpers import GRID_HEADER_PX, GRID_INDEX_PX, GRID_ROW_PX, PLAYER  # noqa: E402
 
 from ui.controls import editor_col_width  # noqa: E402
 from ui.grid import PRESETS  # noqa: E402
@@ -85,7 +85,7 @@ VIEWPORT = {"width": 1366, "height": 768}  # a school laptop's screen
 KINDS = ("kernel", "player", "stride", "cell", "preset", "load")
 MAX_SESSIONS = MAX_INTERACTIONS = 200
 PRESET_NAMES = {key: t(f"preset.{key}", lang="en") for key in PRESETS}
-IFRAME = f"iframe[title='{PLAYER_TITLE}']"
+COUNTER = f"{PLAYER} #counter"  # the step player's step counter (in its shadow root)
 
 IDLE_JS = """() => {
   const app = document.querySelector('[data-testid=stApp]');
@@ -281,9 +281,9 @@ async def wait_idle(page: Page, timeout_ms: float) -> None:
 
 async def open_app(page: Page, url: str, timeout_ms: float) -> None:
     await page.goto(url, timeout=timeout_ms)
-    await page.wait_for_selector(IFRAME, timeout=timeout_ms)
+    await page.wait_for_selector(COUNTER, timeout=timeout_ms)
     await wait_idle(page, timeout_ms)
-    counter = page.frame_locator(IFRAME).locator("#counter")
+    counter = page.locator(COUNTER)
     await expect(counter).not_to_have_text("", timeout=timeout_ms)
     if not await page.evaluate("() => !!window.__classroom"):
         raise InteractionError("the websocket probe is not installed")
@@ -309,18 +309,16 @@ async def set_number(page: Page, key: str, choices: tuple[str, str], timeout_ms:
 
 
 async def step_player(page: Page, timeout_ms: float) -> Timed:
-    """Click next (prev on the last step) and wait for the counter to change in the frame."""
-    frame = await (await page.wait_for_selector(IFRAME, timeout=timeout_ms)).content_frame()
-    if frame is None:
-        raise InteractionError("the step player's frame is not there")
-    before = await frame.locator("#counter").inner_text()
+    """Click next (prev on the last step) and wait for the player's counter to change."""
+    counter = page.locator(COUNTER)
+    before = await counter.inner_text(timeout=timeout_ms)
     k, _, n = before.removeprefix("Step ").partition(" / ")
-    button = frame.locator("#prev" if k.strip() == n.strip() else "#next")
+    button = page.locator(f"{PLAYER} #{'prev' if k.strip() == n.strip() else 'next'}")
+    handle = await counter.element_handle(timeout=timeout_ms)
     start = time.perf_counter()
     await button.click(timeout=timeout_ms)
-    await frame.wait_for_function(
-        "b => document.getElementById('counter').textContent !== b", arg=before,
-        timeout=timeout_ms, polling="raf")
+    await page.wait_for_function("([el, b]) => el.textContent !== b", arg=[handle, before],
+                                 timeout=timeout_ms, polling="raf")
     return Timed(time.perf_counter() - start)
 
 

@@ -12,11 +12,11 @@ It starts its own `streamlit run app.py` on a free loopback port and measures, o
   (fig_input / fig_output) showing the numbers pooling_core gives, painted. Every cell edit
   writes a new value, so the server computes it afresh (no cache hit).
 * player_next / player_prev: a click on the step player's next / previous button to its
-  next painted frame, measured inside the player's frame; the websocket must stay silent
+  next painted frame, measured in the page; the websocket must stay silent
   (no server round trip).
 * The same on a 32x32 input with kernel 2, stride 1 (961 steps), loaded with a classroom link
   (ui.urlstate.encode_grid): a cell edit (a full rerun: every chart and the player change, the
-  player's frame is rebuilt) with the websocket bytes the browser receives for it, a jump of
+  player's grids are rebuilt) with the websocket bytes the browser receives for it, a jump of
   the step slider, and player steps.
 * cold_start: from spawning `streamlit run` to the first painted chart in a fresh page.
 
@@ -49,8 +49,8 @@ for p in (ROOT, ROOT / "tests" / "browser"):
 
 import numpy as np  # noqa: E402
 from appserver import start_server, stop_server  # noqa: E402
-from playwright.sync_api import Frame, Page, sync_playwright  # noqa: E402
-from pw_helpers import PLAYER_TITLE, open_cell_editor, wait_idle  # noqa: E402
+from playwright.sync_api import Locator, Page, sync_playwright  # noqa: E402
+from pw_helpers import PLAYER, open_cell_editor, wait_idle  # noqa: E402
 
 from pooling_core import PoolSpec, pool_forward  # noqa: E402
 from ui.format import fmt  # noqa: E402
@@ -61,7 +61,6 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-d
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 4000}  # Streamlit scrolls inside its own container
-IFRAME = f"iframe[title='{PLAYER_TITLE}']"
 DEFAULT_X = np.array(PRESETS["overlap_6x6"].grid, dtype=np.float64)
 TARGETS_MS = {  # metric -> (p50 target, p95 target) in ms; None: no target of its own
     "edit_param": (250, 500), "edit_cell": (250, 500),
@@ -85,6 +84,12 @@ WATCH_JS = """
     if (app0.getAttribute('data-test-script-state') === 'running') B.ran = true;
   });
   if (app0) seen.observe(app0, {attributes: true, attributeFilter: ['data-test-script-state']});
+  function playerRoot() {  // the step player's shadow root
+    const host = document.querySelector('__PLAYER__');
+    if (!host) return null;
+    for (const e of host.querySelectorAll('*')) if (e.shadowRoot) return e.shadowRoot;
+    return host;
+  }
   function labels(key) {
     const els = document.querySelectorAll('.st-key-' + key + ' g.heatmap-label text');
     const pts = [];
@@ -103,10 +108,9 @@ WATCH_JS = """
       if (!t || t.textContent !== text) return false;
     }
     if (frameWant) {
-      const f = document.querySelector("__IFRAME__");
-      const d = f && f.contentDocument;
+      const d = playerRoot();
       const cell = d && d.querySelector('#gx .cell');
-      const counter = d && d.getElementById('counter');
+      const counter = d && d.querySelector('#counter');
       if (!cell || cell.title !== frameWant[0]) return false;
       if (!counter || counter.textContent !== frameWant[1]) return false;
     }
@@ -129,15 +133,14 @@ WATCH_JS = """
         charts[key] = got === text ? 'ok' : {differsAt: i, got: got.slice(i, i + 60),
                                               want: text.slice(i, i + 60)};
       }
-      const f = document.querySelector("__IFRAME__");
-      const d = f && f.contentDocument;
+      const d = playerRoot();
       const cell = d && d.querySelector('#gx .cell');
       reject(new Error('not painted within 60 s: ' + JSON.stringify({
         keySeen: B.t0 !== null, rerunSeen: B.ran,
         state: app && app.getAttribute('data-test-script-state'),
         skeleton: !!document.querySelector('[data-testid=stSkeleton]'), charts: charts,
-        frame: frameWant && [cell && cell.title, d && d.getElementById('counter') &&
-                             d.getElementById('counter').textContent, frameWant],
+        frame: frameWant && [cell && cell.title, d && d.querySelector('#counter') &&
+                             d.querySelector('#counter').textContent, frameWant],
         titles: Object.keys(titleWant).map(k => {
           const t = document.querySelector('.st-key-' + k + ' .gtitle');
           return [t && t.textContent, titleWant[k]]; })})));
@@ -155,18 +158,18 @@ WATCH_JS = """
     requestAnimationFrame(tick);
   });
 }
-""".replace("__IFRAME__", IFRAME.replace('"', '\\"'))
+""".replace("__PLAYER__", PLAYER)
 DONE_JS = "() => window.__bench.done"
 
-# In the player's frame: click -> the counter changed -> that frame painted.
+# In the player (its root element is given): click -> the counter changed -> that frame painted.
 PLAYER_WATCH_JS = """
-(buttonId) => {
+(root, buttonId) => {
   const B = window.__pb = {};
-  const counter = document.getElementById('counter');
+  const counter = root.querySelector('#counter');
   const before = counter.textContent;
   B.done = new Promise((resolve, reject) => {
     const limit = setTimeout(() => reject(new Error('no click within 30 s')), 30000);
-    document.getElementById(buttonId).addEventListener('click', e => {
+    root.querySelector('#' + buttonId).addEventListener('click', e => {
       const t0 = e.timeStamp;
       requestAnimationFrame(() => setTimeout(() => {
         clearTimeout(limit);
@@ -250,11 +253,9 @@ def grid_texts(a: np.ndarray) -> str:
     return "|".join(fmt(v) for v in np.asarray(a, dtype=np.float64).ravel())
 
 
-def player_frame(page: Page) -> Frame:
-    handle = page.locator(IFRAME).element_handle()
-    frame = handle.content_frame() if handle else None
-    assert frame is not None, "the player's frame is missing"
-    return frame
+def player_root(page: Page) -> Locator:
+    """The step player's root element (in the component's shadow root)."""
+    return page.locator(f"{PLAYER} #player")
 
 
 def measure(page: Page, act: Callable[[], None], want: dict[str, str],
@@ -293,13 +294,13 @@ def load(page: Page, url: str, charts: dict[str, str]) -> float:
 def step_player(page: Page, button: str, n: int, meter: Meter) -> tuple[list[float], dict]:
     """Click the player's `button` n times; in-frame ms per click, and the meter's totals over
     the n clicks (websocket bytes must stay 0: no server round trip)."""
-    frame = player_frame(page)
+    root = player_root(page)
     times = []
     meter.start()
     for _ in range(n):
-        frame.evaluate(PLAYER_WATCH_JS, button)
-        frame.locator(f"#{button}").click()
-        got = frame.evaluate(PLAYER_DONE_JS)
+        root.evaluate(PLAYER_WATCH_JS, button)
+        root.locator(f"#{button}").click()
+        got = page.evaluate(PLAYER_DONE_JS)
         assert got["changed"], f"#{button} did not change the counter ({got['counter']})"
         times.append(float(got["ms"]))
     page.wait_for_timeout(300)
@@ -321,9 +322,9 @@ def player_steps(page: Page, meter: Meter, n: int, out: dict) -> None:
         times: list[float] = []
         traffic = 0
         while len(times) < n:  # a few steps at a time from the first (or last) step
-            frame = player_frame(page)
-            frame.locator("#first" if button == "next" else "#last").click()
-            total = int(frame.locator("#counter").inner_text().split("/")[-1])  # "Step a / b"
+            root = player_root(page)
+            root.locator("#first" if button == "next" else "#last").click()
+            total = int(root.locator("#counter").inner_text().split("/")[-1])  # "Step a / b"
             t, row = step_player(page, button, min(n - len(times), 15, total - 1), meter)
             times += t
             traffic += row["ws_bytes_received"] + row["ws_bytes_sent"]
@@ -333,7 +334,7 @@ def player_steps(page: Page, meter: Meter, n: int, out: dict) -> None:
 # --------------------------------------------------------------------------- scenarios
 def default_example(page: Page, url: str, n: int, meter: Meter, out: dict) -> None:
     page.goto(url + "/?lang=en")
-    page.wait_for_selector(IFRAME, timeout=60_000)
+    page.wait_for_selector(f"{PLAYER} #counter", timeout=60_000)
     wait_idle(page)
     x = DEFAULT_X.copy()
     spec = {"kh": 3, "kw": 3, "sh": 1, "sw": 1}
@@ -406,10 +407,10 @@ def big_input(page: Page, url: str, n: int, meter: Meter, out: dict) -> None:
     out["big_jump_slider"] = collect(rows, times)
 
     # From the middle of the 961 steps: "next" applies one step; "prev" is a jump (replay).
-    frame = player_frame(page)
+    root = player_root(page)
     for button, name in (("next", "big_player_next"), ("prev", "big_player_prev")):
-        frame.evaluate("() => { document.getElementById('scrub').value = 480; "
-                       "document.getElementById('scrub').dispatchEvent(new Event('input')); }")
+        root.evaluate("root => { const s = root.querySelector('#scrub'); s.value = 480; "
+                      "s.dispatchEvent(new Event('input')); }")
         t, row = step_player(page, button, n, meter)
         out[name] = {"ms": t, "ws_bytes": row["ws_bytes_received"] + row["ws_bytes_sent"]}
 

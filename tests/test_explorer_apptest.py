@@ -106,12 +106,10 @@ def sums(at: AppTest) -> tuple[str, str]:
 
 
 def player(at: AppTest) -> dict:
-    """The JSON payload the step player (an iframe) was given."""
-    (frame,) = at.get("iframe")
-    m = re.search(r'<script id="payload" type="application/json">(.*?)</script>',
-                  frame.proto.srcdoc, re.S)
-    assert m, "player payload not found"
-    return json.loads(m.group(1))
+    """The payload the step player (a v2 component) was given, its start step included."""
+    (component,) = at.get("bidi_component")
+    data = json.loads(component.proto.json)
+    return {**json.loads(data["page"]), "start": data["start"]}
 
 
 def texts(elements) -> list[str]:

@@ -60,13 +60,14 @@ def compute(x: np.ndarray, grad_output: np.ndarray, key: tuple) -> Results:
 
 
 def player_page(x: np.ndarray, grad_output: np.ndarray, key: tuple, start: int,
-                projector: bool, lang: str) -> str:
-    """The step player's HTML for one configuration, start step and language.
+                projector: bool, lang: str) -> dict:
+    """The step player's data (ui.player.show_player) for one configuration, start step and
+    language.
 
-    The page without its start step is cached per configuration and language, so moving the
-    jump slider only splices a number in (the sentences of every step are not worded again).
+    The data without its start step is cached per configuration and language, so moving the
+    jump slider only changes a number (the sentences of every step are not worded again).
     """
-    return _player_parts(x, grad_output, key, projector, lang).html(start)
+    return _player_parts(x, grad_output, key, projector, lang).data(start)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

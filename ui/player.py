@@ -1,14 +1,15 @@
 """The in-browser step player: every step of the backward pass, played with no server trip.
 
-`player_html` packs the steps of a `pooling_core.ScatterSteps` into one self-contained HTML
-page (shown with `st.iframe`). Per step it ships only what changes: the window's cells, the
-receiving cells and their new dL/dx text, the sentence. The browser only looks values up; every
-number is computed by pooling_core and formatted here.
+The player is a Streamlit v2 component (ui/assets/player.js and player.css) mounted in the page
+with a fixed key, so it stays in place across reruns. Its data is the JSON text of
+`player_payload` without the start step, and the start step: per step it ships only what
+changes (the window's cells, the receiving cells and their new dL/dx text, the sentence). A
+rerun with the same text only moves to the new start step; new text rebuilds the grids. The
+browser only looks values up; every number is computed by pooling_core and formatted here.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
+import streamlit as st
 
 from pooling_core import ScatterSteps
 
@@ -24,12 +26,13 @@ from .i18n import current_language, t
 from .narrate import step_sentences
 
 MAX_PLAYER_STEPS = 1024  # 32 x 32 with kernel 1: every step of the largest grid
-_TEMPLATE = Path(__file__).parent / "assets" / "player.html"
+_ASSETS = Path(__file__).parent / "assets"
+COMPONENT_NAME = "pbe_step_player"
 
 
 @cache
-def _template() -> str:
-    return _TEMPLATE.read_text(encoding="utf-8")
+def _asset(name: str) -> str:
+    return (_ASSETS / name).read_text(encoding="utf-8")
 
 
 def player_payload(steps: ScatterSteps, start: int = 0, projector: bool = False) -> dict:
@@ -84,9 +87,16 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str) -> dict:
         "start": None,
         "projector": projector,
         "note": note,
+        "lang": lang,
         "labels": {
-            "step": t("player.step", lang), "play": t("player.play", lang),
-            "pause": t("player.pause", lang), "from": t("player.windows", lang),
+            "title": t("alt.player", lang), "step": t("player.step", lang),
+            "play": t("player.play", lang), "pause": t("player.pause", lang),
+            "from": t("player.windows", lang), "x": t("player.input", lang),
+            "gy": t("player.upstream", lang), "gx": t("player.running", lang),
+            "first": t("player.first", lang), "prev": t("player.prev", lang),
+            "next": t("player.next", lang), "last": t("player.last", lang),
+            "speed": t("player.speed", lang), "scrub": t("player.scrub", lang),
+            "legend": t("player.legend", lang), "space": t("player.key_space", lang),
         },
     }
 
@@ -98,51 +108,30 @@ def steps_input_text(steps: ScatterSteps) -> list[str]:
 
 @dataclass(frozen=True)
 class PlayerPage:
-    """The player's HTML page with the start step left open.
+    """The player's data for one configuration and language, the start step left open.
 
-    The page for one configuration is built once (the payload for 961 steps takes tens of
-    milliseconds); `html(start)` only splices the start step in.
+    Built once per configuration (the payload for 961 steps takes tens of milliseconds);
+    `data(start)` only adds the start step.
     """
 
-    head: str
-    tail: str
+    text: str  # JSON of player_payload without "start"
     n_steps: int
 
-    def html(self, start: int = 0) -> str:
-        start = int(min(max(start, 0), self.n_steps - 1))
-        return f"{self.head}{start}{self.tail}"
-
-
-_START_SLOT = '"start":null,'
+    def data(self, start: int = 0) -> dict:
+        """What the component is given: {"page": text, "start": step, clamped to the steps}."""
+        return {"page": self.text, "start": int(min(max(start, 0), self.n_steps - 1))}
 
 
 def player_page_parts(steps: ScatterSteps, projector: bool = False) -> PlayerPage:
-    """The player page of `steps` in the current language, start step open (see PlayerPage)."""
-    lang = current_language()
-    data = _payload(steps, projector, lang)
-    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    payload = payload.replace("</", "<\\/")
-    page = _template()
-    labels = {
-        "__L_X__": t("player.input", lang), "__L_GY__": t("player.upstream", lang),
-        "__L_GX__": t("player.running", lang), "__L_FIRST__": t("player.first", lang),
-        "__L_PREV__": t("player.prev", lang), "__L_PLAY__": t("player.play", lang),
-        "__L_NEXT__": t("player.next", lang), "__L_LAST__": t("player.last", lang),
-        "__L_SPEED__": t("player.speed", lang), "__L_SCRUB__": t("player.scrub", lang),
-        "__L_LEGEND__": t("player.legend", lang), "__TITLE__": t("player.title", lang),
-        "__L_SPACE__": t("player.key_space", lang),
-        "__LANG__": lang,
-    }
-    for k, v in labels.items():
-        page = page.replace(k, html.escape(v))
-    page = page.replace("__PAYLOAD__", payload)
-    # The slot is the only place a bare `"start":` can stand: inside JSON strings every quote
-    # is escaped.
-    head, sep, tail = page.partition(_START_SLOT)
-    assert sep and _START_SLOT not in tail, "the player page has no single start slot"
-    return PlayerPage(head + '"start":', "," + tail, len(data["steps"]))
+    """The player data of `steps` in the current language, start step open (see PlayerPage)."""
+    data = _payload(steps, projector, current_language())
+    del data["start"]
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return PlayerPage(text, len(data["steps"]))
 
 
-def player_html(steps: ScatterSteps, start: int = 0, projector: bool = False) -> str:
-    """A self-contained HTML page with the player (no external resources)."""
-    return player_page_parts(steps, projector).html(start)
+def show_player(data: dict, key: str = "player") -> None:
+    """Mount the step player with `PlayerPage.data(...)` (same key: the same element updates)."""
+    mount = st.components.v2.component(COMPONENT_NAME, css=_asset("player.css"),
+                                       js=_asset("player.js"))
+    mount(data=data, key=key)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from playwright.sync_api import FrameLocator, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from ui.controls import editor_col_width
 
@@ -25,6 +25,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
 PLAYER_TITLE = "Step-by-step player of the backward pass."  # alt.player in ui/locales/en
+# The step player: a v2 component with key "player", its elements in an open shadow root
+# (Playwright's CSS selectors pierce it: `player(page).locator("#counter")`).
+PLAYER = ".st-key-player"
 
 # glide-data-grid geometry in Streamlit 1.67 (default row height, header, index column width,
 # column widths from ui.controls.editor_col_width). Checked by a single click before every edit.
@@ -46,14 +49,14 @@ def wait_idle(page: Page, timeout_ms: int = 30_000, settle_ms: int = 400) -> Non
 def open_app(page: Page, url: str) -> None:
     """Open the app and wait for the first complete run (player drawn)."""
     page.goto(url)
-    page.wait_for_selector(f"iframe[title='{PLAYER_TITLE}']", timeout=60_000)
+    page.wait_for_selector(f"{PLAYER} #counter", timeout=60_000)
     wait_idle(page)
     expect(player(page).locator("#counter")).to_have_text(re.compile(r"\S"), timeout=20_000)
 
 
-def player(page: Page) -> FrameLocator:
-    """The step player's iframe (rendered with st.iframe, a srcdoc page)."""
-    return page.frame_locator(f"iframe[title='{PLAYER_TITLE}']")
+def player(page: Page) -> Locator:
+    """The step player (ui.player.show_player), to look for its parts in: `#counter`, ..."""
+    return page.locator(PLAYER)
 
 
 def assert_no_exception(page: Page) -> None:

@@ -1,6 +1,6 @@
 """Every page in every language: fully translated, and no critical or serious axe-core violation.
 
-axe-core runs inside the page (axe-playwright-python) and also checks the step player's iframe.
+axe-core runs inside the page (axe-playwright-python); the step player is part of the page.
 One screenshot per page and language goes to test-artifacts/ to be looked at.
 """
 

@@ -29,7 +29,7 @@ def test_projector_mode_on_every_page(page: Page, app_url: str) -> None:
     assert_no_exception(page)
     expect(switch).to_be_checked()
     assert root_font_px(page) == 21 > normal_px
-    # The step player (its own iframe page) switches to its projector layout too.
+    # The step player (a component in the page) switches to its projector layout too.
     expect(player(page).locator(".projector").first).to_be_attached()
     screenshot(page, "projector-explorer")
     assert severe_violations(page) == []

@@ -1,0 +1,238 @@
+// The step player: every step of the backward pass, played in the browser with no server trip.
+//
+// ui/player.py mounts this as a Streamlit v2 component (in the page, inside a shadow root) and
+// gives it `data = {page, start}`: `page` is the JSON text of ui.player.player_payload without
+// its start step, `start` the step to show. The element stays mounted across reruns (its key
+// is fixed), so a rerun that brings the same page only moves to a new start step, and a new
+// page rebuilds the grids in place: no frame to reload, no script to parse again.
+// The browser only looks values up; every number is computed by pooling_core and formatted
+// in Python.
+
+const MARKUP = `
+  <div class="sentence" id="sentence" aria-live="polite"></div>
+  <div class="panels">
+    <section class="panel" data-label="x"><h3></h3><div class="grid" id="gx"></div></section>
+    <section class="panel" data-label="gy"><h3></h3><div class="grid" id="gy"></div></section>
+    <section class="panel" data-label="gx"><h3></h3><div class="grid" id="gx2"></div></section>
+  </div>
+  <div class="controls">
+    <button id="first" data-label="first" data-key="Home">⇤</button>
+    <button id="prev" data-label="prev" data-key="←">←</button>
+    <button id="play" data-label="play" data-key="space">▶</button>
+    <button id="next" data-label="next" data-key="→">→</button>
+    <button id="last" data-label="last" data-key="End">⇥</button>
+    <label for="speed" data-label="speed"></label>
+    <select id="speed">
+      <option value="1600">0.5×</option><option value="800" selected>1×</option>
+      <option value="400">2×</option><option value="200">4×</option>
+    </select>
+    <input type="range" id="scrub" min="0" value="0">
+    <span class="counter" id="counter" aria-live="off"></span>
+  </div>
+  <div class="legend" data-label="legend"></div>
+  <div class="note" id="note"></div>`;
+
+const ZERO = [-1, "0", 0, 0];  // a dL/dx cell back at 0 (see `shownU`)
+
+function createPlayer(host) {
+  const root = document.createElement("section");
+  root.className = "pbe";
+  root.id = "player";
+  root.tabIndex = 0;
+  root.innerHTML = MARKUP;
+  host.appendChild(root);
+  const $ = (id) => root.querySelector("#" + id);
+  const scrub = $("scrub"), counter = $("counter"), sentence = $("sentence"), playBtn = $("play");
+
+  let D = null, N = 0, k = 0, timer = null, showText = true;
+  let cx = [], cy = [], cg = [];
+  // What each dL/dx cell shows: the "u" entry last written to it (ZERO: reset to 0; null: as
+  // built). Only cells whose entry changes are written, and only the cells marked by the last
+  // step are unmarked, so a step costs what it changes, not the size of the grid.
+  let shownU = [], marked = null, shown = -1;
+  let pageText = null, lastStart = null;
+
+  function build(el, rows, cols, texts, prefix) {
+    el.replaceChildren();
+    el.style.gridTemplateColumns = "auto repeat(" + cols + ", var(--cell))";
+    const cells = [];
+    el.appendChild(document.createElement("div"));
+    for (let c = 0; c < cols; c++) {
+      const h = document.createElement("div"); h.className = "hdr"; h.textContent = c;
+      el.appendChild(h);
+    }
+    for (let r = 0; r < rows; r++) {
+      const h = document.createElement("div"); h.className = "hdr"; h.textContent = r;
+      h.style.paddingRight = "4px"; el.appendChild(h);
+      for (let c = 0; c < cols; c++) {
+        const d = document.createElement("div"); d.className = "cell";
+        const txt = texts ? texts[r * cols + c] : "0";
+        d.title = prefix + "[" + r + "," + c + "] = " + txt;
+        d.setAttribute("aria-label", d.title);
+        if (showText) d.textContent = txt;
+        el.appendChild(d); cells.push(d);
+      }
+    }
+    return cells;
+  }
+
+  function colour(v) {
+    // Diverging blue - light grey - red, centred on zero (colour-blind-safe RdBu ends).
+    if (v === null || !isFinite(v) || D.vmax <= 0) return ["#eceff3", "#111"];
+    const t = Math.max(-1, Math.min(1, v / D.vmax));
+    const a = [247, 247, 247], neg = [33, 102, 172], pos = [178, 24, 43];
+    const e = t < 0 ? neg : pos, m = Math.abs(t);
+    const rgb = a.map((x, i) => Math.round(x + (e[i] - x) * m));
+    return ["rgb(" + rgb.join(",") + ")", m > 0.55 ? "#fff" : "#111"];
+  }
+
+  function setGrad(i, text, v, count) {
+    const d = cg[i];
+    const [bg, fg] = colour(v);
+    d.style.background = bg; d.style.color = fg;
+    d.title = "dL/dx[" + Math.floor(i / D.W) + "," + (i % D.W) + "] = " + text +
+      (count > 1 ? " (" + D.labels.from + " " + count + ")" : "");
+    d.setAttribute("aria-label", d.title);
+    d.replaceChildren();
+    if (showText) d.appendChild(document.createTextNode(text));
+    d.classList.toggle("multi", count > 1);
+    if (count > 1) {
+      const b = document.createElement("span"); b.className = "badge"; b.textContent = "×" + count;
+      d.appendChild(b);
+    }
+  }
+  function write(i, u) { shownU[i] = u; setGrad(i, u[1], u[2], u[3]); }
+
+  function render() {
+    // Show dL/dx after step k by replaying the precomputed "after" values (no arithmetic here):
+    // one step forward applies only that step; any other jump replays from the start.
+    if (k === shown + 1) {
+      for (const u of D.steps[k].u) write(u[0], u);
+    } else {
+      const want = new Array(cg.length).fill(ZERO);
+      for (let s = 0; s <= k; s++) {
+        for (const u of D.steps[s].u) want[u[0]] = u;
+      }
+      for (let i = 0; i < cg.length; i++) if (shownU[i] !== want[i]) write(i, want[i]);
+    }
+    shown = k;
+    if (marked) {
+      for (const f of marked.r) cg[f].classList.remove("recv");
+      for (const f of marked.w) cx[f].classList.remove("inwin", "tied", "recv");
+      for (const f of marked.t) cx[f].classList.remove("inwin", "tied", "recv");
+      for (const f of marked.r) cx[f].classList.remove("inwin", "tied", "recv");
+      cy[marked.k].classList.remove("cur");
+    }
+    const st = D.steps[k];
+    marked = {w: st.w, t: st.t, r: st.r, k: k};
+    for (const f of st.w) cx[f].classList.add("inwin");
+    for (const f of st.t) cx[f].classList.add("tied");
+    for (const f of st.r) { cx[f].classList.add("recv"); cg[f].classList.add("recv"); }
+    cy[k].classList.add("cur");
+    sentence.textContent = st.s;
+    scrub.value = k;
+    counter.textContent = D.labels.step + " " + (k + 1) + " / " + N;
+  }
+  function go(n) { k = Math.max(0, Math.min(N - 1, n)); render(); }
+  function stop() {
+    if (timer) { clearInterval(timer); timer = null; }
+    playBtn.textContent = "▶";
+    playBtn.setAttribute("aria-label", D.labels.play); playBtn.title = D.labels.play;
+  }
+  function play() {
+    if (timer) { stop(); return; }
+    if (k >= N - 1) go(0);
+    playBtn.textContent = "❚❚";
+    playBtn.setAttribute("aria-label", D.labels.pause); playBtn.title = D.labels.pause;
+    timer = setInterval(function () { if (k >= N - 1) { stop(); return; } go(k + 1); },
+                        +$("speed").value);
+  }
+
+  function labelAll() {
+    const L = D.labels;
+    root.lang = D.lang;
+    root.setAttribute("aria-label", L.title);
+    scrub.setAttribute("aria-label", L.scrub);
+    for (const el of root.querySelectorAll("[data-label]")) {
+      const text = L[el.dataset.label];
+      if (el.tagName === "SECTION") {
+        el.setAttribute("aria-label", text);
+        el.querySelector("h3").textContent = text;
+      } else if (el.tagName === "BUTTON") {
+        const key = el.dataset.key === "space" ? L.space : el.dataset.key;
+        el.setAttribute("aria-label", text);
+        el.title = text + " (" + key + ")";
+      } else {
+        el.textContent = text;
+      }
+    }
+  }
+
+  function load(text, start) {
+    if (timer) { clearInterval(timer); timer = null; }
+    D = JSON.parse(text);
+    N = D.steps.length;
+    root.classList.toggle("projector", !!D.projector);
+    // Fit the three grids side by side in the available width when possible.
+    const width = (host.host || host).clientWidth || root.clientWidth || 700;
+    const across = 2 * D.W + D.ow, avail = Math.max(320, width - 3 * 34 - 2 * 22 - 8);
+    const fit = Math.floor(avail / across) - 2;
+    const cell = Math.max(14, Math.min(D.projector ? 64 : 52, fit,
+                                       Math.floor(560 / Math.max(D.H, D.oh))));
+    root.style.setProperty("--cell", cell + "px");
+    root.style.setProperty("--font",
+                           Math.max(9, Math.round(cell * (D.projector ? 0.4 : 0.36))) + "px");
+    showText = cell >= 22;
+    labelAll();
+    cx = build($("gx"), D.H, D.W, D.x, "x");
+    cy = build($("gy"), D.oh, D.ow, D.gy, "dL/dy");
+    cg = build($("gx2"), D.H, D.W, null, "dL/dx");
+    shownU = new Array(cg.length).fill(null);
+    marked = null; shown = -1;
+    scrub.max = N - 1;
+    $("note").textContent = D.note || "";
+    stop();
+    k = Math.max(0, Math.min(N - 1, start));
+    render();
+  }
+
+  $("first").onclick = () => { stop(); go(0); };
+  $("prev").onclick = () => { stop(); go(k - 1); };
+  $("next").onclick = () => { stop(); go(k + 1); };
+  $("last").onclick = () => { stop(); go(N - 1); };
+  playBtn.onclick = play;
+  $("speed").onchange = () => { if (timer) { stop(); play(); } };
+  scrub.oninput = () => { stop(); go(+scrub.value); };
+  root.addEventListener("keydown", function (e) {
+    const tag = e.target.tagName;
+    if (tag === "SELECT" || tag === "INPUT") return;
+    const map = { ArrowRight: () => go(k + 1), ArrowLeft: () => go(k - 1),
+                  Home: () => go(0), End: () => go(N - 1) };
+    if (map[e.key]) { stop(); map[e.key](); e.preventDefault(); }
+    else if (e.key === " " && tag !== "BUTTON") { play(); e.preventDefault(); }
+  });
+
+  return {
+    root,
+    update(text, start) {
+      if (text !== pageText) {  // a new configuration, language or projector mode
+        pageText = text; lastStart = start;
+        load(text, start);
+      } else if (start !== lastStart) {  // the same steps, a new start (the jump slider)
+        lastStart = start;
+        stop(); go(start);
+      }  // else: a rerun for something else; the player stays where the student left it
+    },
+    stop() { if (timer) { clearInterval(timer); timer = null; } },
+  };
+}
+
+export default function (component) {
+  const { data, parentElement } = component;
+  let player = parentElement.__pbePlayer;
+  if (!player || !player.root.isConnected) {
+    player = parentElement.__pbePlayer = createPlayer(parentElement);
+  }
+  player.update(data.page, data.start);
+  return () => { player.stop(); };
+}
