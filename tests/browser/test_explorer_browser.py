@@ -168,6 +168,31 @@ def test_player_steps_with_buttons_and_keys(page: Page) -> None:
     assert_no_exception(page)
 
 
+
+def test_player_keeps_its_step_across_other_reruns_and_follows_the_jump_slider(
+        page: Page) -> None:
+    """The player is one element that stays mounted: a rerun that does not change its steps
+    (here: "Show all windows") leaves it on the student's step; the jump slider moves it."""
+    fr = player(page)
+    n = 16
+    fr.locator("#next").click()
+    fr.locator("#next").click()
+    expect_counter(page, 3, n)
+    page.locator(".st-key-show_all_windows label").click()
+    wait_idle(page)
+    expect(page.locator(".st-key-show_all_windows input")).to_be_checked()
+    expect_counter(page, 3, n)
+    assert cell_titles(page, "gx2") == expected_running_titles(DEFAULT_X, DEFAULT_SPEC, 2)
+
+    thumb = page.locator(".st-key-step input[type=range]")
+    thumb.focus()
+    for _ in range(5):
+        thumb.press("ArrowRight")
+    wait_idle(page)
+    expect_counter(page, 6, n)
+    assert cell_titles(page, "gx2") == expected_running_titles(DEFAULT_X, DEFAULT_SPEC, 5)
+    assert_no_exception(page)
+
 # ---------------------------------------------------------------------------- grid editing
 def test_edit_grid_cell_updates_output_and_player(page: Page) -> None:
     edit_cell(page, 0, 0, "20")
