@@ -69,7 +69,7 @@ for _p in (ROOT, ROOT / "tests" / "browser"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-from appserver import start_server, stop_server  # noqa: E402
+from appserver import CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402
 from playwright.async_api import Error as PlaywrightError  # noqa: E402
 from pw_helpers import GRID_HEADER_PX, GRID_INDEX_PX, GRID_ROW_PX, PLAYER  # noqa: E402
@@ -78,9 +78,6 @@ from ui.controls import editor_col_width  # noqa: E402
 from ui.grid import PRESETS  # noqa: E402
 from ui.i18n import t  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1366, "height": 768}  # a school laptop's screen
 KINDS = ("kernel", "player", "stride", "cell", "preset", "load")
 MAX_SESSIONS = MAX_INTERACTIONS = 200

@@ -48,7 +48,7 @@ for p in (ROOT, ROOT / "tests" / "browser"):
         sys.path.insert(0, str(p))
 
 import numpy as np  # noqa: E402
-from appserver import start_server, stop_server  # noqa: E402
+from appserver import CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 from playwright.sync_api import Locator, Page, sync_playwright  # noqa: E402
 from pw_helpers import PLAYER, open_cell_editor, wait_idle  # noqa: E402
 
@@ -57,9 +57,6 @@ from ui.format import fmt  # noqa: E402
 from ui.grid import PRESETS, random_grid  # noqa: E402
 from ui.urlstate import encode_grid  # noqa: E402
 
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 4000}  # Streamlit scrolls inside its own container
 DEFAULT_X = np.array(PRESETS["overlap_6x6"].grid, dtype=np.float64)
 TARGETS_MS = {  # metric -> (p50 target, p95 target) in ms; None: no target of its own

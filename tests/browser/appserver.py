@@ -1,4 +1,5 @@
-"""Start and stop `streamlit run app.py` on a free loopback port (browser tests, benchmarks)."""
+"""Start and stop `streamlit run app.py` on a free loopback port, and how to launch Debian's
+chromium against it (browser tests, benchmarks)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
+# Headless Chromium as the browser tests and the benchmarks launch it.
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
 
 
 def free_port() -> int:

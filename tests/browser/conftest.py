@@ -13,21 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from appserver import start_server, stop_server
+from appserver import CHROMIUM_ARGS, start_server, stop_server
 from playwright.sync_api import Browser, Page, sync_playwright
 from pw_helpers import open_app
 
 HERE = Path(__file__).resolve().parent
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1280, "height": 4000}  # Streamlit scrolls inside its own container
 
 
