@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
+from page_helpers import SPEC6, X6
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -42,19 +43,6 @@ from ui.imagegrid import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, image_to
 ROOT = Path(__file__).resolve().parents[1]
 LAST_VALID = "Showing the last valid result until the input is fixed."
 NOT_NUMBERS = "These cells are not numbers:"
-# The default example (preset overlap_6x6) and its spec: what a fresh session shows.
-X6 = np.array(
-    [
-        [1, 2, 3, 1, 0, 2],
-        [2, 2, 5, 4, 1, 3],
-        [0, 6, 9, 6, 2, 1],
-        [3, 1, 4, 8, 7, 0],
-        [5, 2, 0, 3, 6, 4],
-        [1, 7, 2, 5, 1, 3],
-    ],
-    dtype=np.float64,
-)
-SPEC6 = PoolSpec(kernel_size=3, stride=1)
 SPECIAL = {"NaN": math.nan, "∞": math.inf, "-∞": -math.inf}
 
 # inf - inf inside a window is NaN (as in PyTorch) and numpy says so. (Module marks take

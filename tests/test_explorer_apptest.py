@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from page_helpers import SPEC6, X6
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import (
@@ -30,19 +31,7 @@ from ui.grid import PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# The default example (preset overlap_6x6): 6x6, kernel 3, stride 1 -> a 4x4 output.
-X6 = np.array(
-    [
-        [1, 2, 3, 1, 0, 2],
-        [2, 2, 5, 4, 1, 3],
-        [0, 6, 9, 6, 2, 1],
-        [3, 1, 4, 8, 7, 0],
-        [5, 2, 0, 3, 6, 4],
-        [1, 7, 2, 5, 1, 3],
-    ],
-    dtype=np.float64,
-)
-SPEC6 = PoolSpec(kernel_size=3, stride=1)
+# The default example X6, SPEC6 (tests/page_helpers.py): a 4x4 output.
 # Worked by hand with dL/dy = ones: the 9 at (2,2) is the maximum of the 9 windows whose rows
 # and columns both start at 0..2 -> 9; windows (0,3) -> 6 at (2,3); (1,3), (2,3), (3,1), (3,2),
 # (3,3) -> 8 at (3,3) (5 windows); (3,0) = rows 3-5, cols 0-2 -> 7 at (5,1). 9+1+5+1 = 16.

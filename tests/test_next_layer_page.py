@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from page_helpers import chart_values
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import (
@@ -61,14 +62,6 @@ def run(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def figure(at: AppTest, key: str) -> np.ndarray:
-    for el in at.get("plotly_chart"):
-        if el.key == key:
-            z = json.loads(el.proto.spec)["data"][0]["z"]
-            return np.array([[np.nan if v is None else v for v in row] for row in z])
-    raise AssertionError(f"no chart {key}")
 
 
 def markdown_with(at: AppTest, start: str) -> str:
@@ -123,7 +116,7 @@ def test_default_page_dense_values_match_core_and_finite_differences():
     at = run(new_app())
     assert not at.error
     P = pool_forward(X, SPEC).output
-    np.testing.assert_array_equal(figure(at, "nl_fig_P"), P)
+    np.testing.assert_array_equal(chart_values(at, "nl_fig_P"), P)
     res = dense_backward(P, W, B, "relu", DA)
 
     table = at.table[0].value
@@ -132,8 +125,8 @@ def test_default_page_dense_values_match_core_and_finite_differences():
     assert list(table.iloc[:, 2]) == [fmt(v) for v in res.fprime]
     assert list(table.iloc[:, 4]) == [fmt(v) for v in res.grad_z]
 
-    np.testing.assert_allclose(figure(at, "nl_fig_terms"), res.terms)
-    shown = figure(at, "nl_fig_dense_grad")
+    np.testing.assert_allclose(chart_values(at, "nl_fig_terms"), res.terms)
+    shown = chart_values(at, "nl_fig_dense_grad")
     np.testing.assert_allclose(shown, res.grad_P)
     np.testing.assert_allclose(shown, numeric_grad(dense_loss, P), rtol=1e-6, atol=1e-8)
 
@@ -148,7 +141,7 @@ def test_dense_other_cell_and_activation():
     res = dense_backward(P, W, B, "tanh", DA)
     text = markdown_with(at, "**dL/dP[1,1]** = Σᵢ")
     assert "Wᵢ,3" in text and text.endswith(f"= **{fmt(res.grad_P[1, 1])}**")
-    np.testing.assert_allclose(figure(at, "nl_fig_dense_grad"), res.grad_P)
+    np.testing.assert_allclose(chart_values(at, "nl_fig_dense_grad"), res.grad_P)
     # the pooled neurons get different gradients
     assert len(np.unique(np.round(res.grad_P, 12))) == 4
 
@@ -160,10 +153,10 @@ def test_conv_values_match_core_and_chain_matches_finite_differences(pad):
     assert not at.error
     P = pool_forward(X, SPEC).output
     # dL/dY is shown: read it back, then recompute everything here
-    delta = figure(at, "nl_fig_conv_dY")
+    delta = chart_values(at, "nl_fig_conv_dY")
     res = conv_backward(P, K, pad, delta)
-    np.testing.assert_allclose(figure(at, "nl_fig_conv_Y"), res.Y)
-    shown = figure(at, "nl_fig_conv_grad")
+    np.testing.assert_allclose(chart_values(at, "nl_fig_conv_Y"), res.Y)
+    shown = chart_values(at, "nl_fig_conv_grad")
     np.testing.assert_allclose(shown, res.grad_P)
     np.testing.assert_allclose(shown, numeric_grad(lambda q: conv_loss(q, delta, pad), P),
                                rtol=1e-6, atol=1e-8)
@@ -174,8 +167,8 @@ def test_conv_values_match_core_and_chain_matches_finite_differences(pad):
     assert names in text and text.endswith(f"= **{fmt(res.grad_P[0, 1])}**")
 
     # back through the pool, from the convolution
-    gx = figure(at, "nl_fig_back_gx")
-    np.testing.assert_allclose(figure(at, "nl_fig_back_gP"), res.grad_P)
+    gx = chart_values(at, "nl_fig_back_gx")
+    np.testing.assert_allclose(chart_values(at, "nl_fig_back_gP"), res.grad_P)
     np.testing.assert_allclose(gx, chain_to_input(X, SPEC, res.grad_P))
     num = numeric_grad(lambda q: conv_loss(pool(q), delta, pad), X)
     np.testing.assert_allclose(gx, num, rtol=1e-6, atol=1e-8)
@@ -185,9 +178,9 @@ def test_back_through_the_pool_from_dense_avg():
     spec = PoolSpec(kernel_size=2, stride=2, mode="avg")
     at = run(new_app(nl_mode="avg"))
     P = pool_forward(X, spec).output
-    np.testing.assert_allclose(figure(at, "nl_fig_P"), P)
+    np.testing.assert_allclose(chart_values(at, "nl_fig_P"), P)
     res = dense_backward(P, W, B, "relu", DA)
-    gx = figure(at, "nl_fig_back_gx")
+    gx = chart_values(at, "nl_fig_back_gx")
     np.testing.assert_allclose(gx, chain_to_input(X, spec, res.grad_P))
 
     def loss(q):
@@ -220,7 +213,7 @@ def test_non_numeric_weight_cell_shows_an_error_not_a_traceback():
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "W" in errors[0] and "(1,2)" in errors[0] and "abc" in errors[0]
     assert any("fix the error" in i.value for i in at.info)  # back section waits for dense
-    assert figure(at, "nl_fig_conv_grad").shape == (2, 2)  # the conv tab still works
+    assert chart_values(at, "nl_fig_conv_grad").shape == (2, 2)  # the conv tab still works
 
 
 def test_non_numeric_input_cell_stops_cleanly():

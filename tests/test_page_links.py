@@ -9,11 +9,11 @@ with pooling_core's public functions (checked against PyTorch elsewhere).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from page_helpers import chart_values
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import PoolSpec, generate, pool_backward, pool_forward
@@ -43,14 +43,6 @@ def warnings(at: AppTest) -> list[str]:
     return [w.value for w in at.warning]
 
 
-def figure(at: AppTest, key: str) -> np.ndarray:
-    for el in at.get("plotly_chart"):
-        if el.key == key:
-            z = json.loads(el.proto.spec)["data"][0]["z"]
-            return np.array([[np.nan if v is None else v for v in row] for row in z])
-    raise AssertionError(f"no chart {key}")
-
-
 # ----------------------------------------------------------------- Ties
 TIE_GRID = [[3.0, 3.0, 1.0], [0.0, 3.0, 2.0], [2.0, 2.0, 2.0]]
 
@@ -64,8 +56,8 @@ def test_ties_link_opens_that_grid_kernel_stride_and_policy() -> None:
     assert at.selectbox(key="ties_open_policy").value == "all"
     # Hand-worked: kernel 2, stride 1 on the 3x3 grid, dL/dy = 1. Window (0,0) holds three 3s,
     # (0,1) two 3s, (1,0) a single 3, (1,1) a 3 at (1,1) only.
-    assert figure(at, "ties_fig_all").tolist() == [[1, 2, 0], [0, 4, 0], [0, 0, 0]]
-    assert figure(at, "ties_fig_first").tolist() == [[1, 1, 0], [0, 2, 0], [0, 0, 0]]
+    assert chart_values(at, "ties_fig_all").tolist() == [[1, 2, 0], [0, 4, 0], [0, 0, 0]]
+    assert chart_values(at, "ties_fig_first").tolist() == [[1, 1, 0], [0, 2, 0], [0, 0, 0]]
     assert published(at) == query
 
 
@@ -100,7 +92,7 @@ def test_exercise_link_opens_that_exercise_with_the_teachers_policy_and_no_answe
     assert at.number_input(key="ex_seed").value == 17
     assert at.selectbox(key="ex_policy").value == "all"
     ex = generate("ties", 17)
-    assert figure(at, "ex_fig_x").tolist() == ex.x.tolist()
+    assert chart_values(at, "ex_fig_x").tolist() == ex.x.tolist()
     sentence = t("exercise.spec.policy", policy="all", rule=t("exercise.rule.all"))
     assert sentence in [m.value for m in at.markdown]
     assert not [b for b in at.button if b.key == "ex_show"]  # the answers cannot be shown
@@ -141,7 +133,7 @@ def test_next_layer_link_opens_the_exact_view_and_republishes_it() -> None:
     assert at.radio(key="nl_from").value == "conv"
     # The dense tab's term heatmap holds delta_i * f'(z_i) * W_ij: column j of the edited W
     # scaled, so its zeros sit exactly where W_EDITED has them.
-    terms = figure(at, "nl_fig_terms")
+    terms = chart_values(at, "nl_fig_terms")
     assert terms.shape == (2, 4) and (terms[0, 2] == 0)
     assert published(at) == query
 
@@ -153,7 +145,7 @@ def test_next_layer_link_random_source_and_edited_input() -> None:
     at = open_page("next_layer", query)
     assert warnings(at) == []
     expected = pool_forward(x, PoolSpec(kernel_size=2, stride=2, mode="avg")).output
-    assert figure(at, "nl_fig_P").tolist() == expected.tolist()
+    assert chart_values(at, "nl_fig_P").tolist() == expected.tolist()
     assert {k: published(at)[k] for k in query} == query
 
 
@@ -176,7 +168,7 @@ def test_published_links_decode_cleanly_and_reopen_the_same_view(name, fields) -
     again = open_page(name, link)
     assert warnings(again) == [] and published(again) == link
     for el in first.get("plotly_chart"):
-        assert figure(again, el.key).tolist() == figure(first, el.key).tolist()
+        assert chart_values(again, el.key).tolist() == chart_values(first, el.key).tolist()
 
 
 def test_share_box_shows_the_published_link_with_the_hide_option() -> None:

@@ -1,0 +1,36 @@
+"""What several AppTest modules read off a page, and the default example they expect.
+
+The default example is written out here by hand (preset overlap_6x6 of ui.grid, 6x6, kernel 3,
+stride 1): an expectation independent of the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from pooling_core import PoolSpec
+
+X6 = np.array(
+    [
+        [1, 2, 3, 1, 0, 2],
+        [2, 2, 5, 4, 1, 3],
+        [0, 6, 9, 6, 2, 1],
+        [3, 1, 4, 8, 7, 0],
+        [5, 2, 0, 3, 6, 4],
+        [1, 7, 2, 5, 1, 3],
+    ],
+    dtype=np.float64,
+)
+SPEC6 = PoolSpec(kernel_size=3, stride=1)
+
+
+def chart_values(at: AppTest, key: str) -> np.ndarray:
+    """The z values of the Plotly heatmap with this key (NaN where the chart has a gap)."""
+    for el in at.get("plotly_chart"):
+        if el.key == key:
+            z = json.loads(el.proto.spec)["data"][0]["z"]
+            return np.array([[np.nan if v is None else v for v in row] for row in z])
+    raise AssertionError(f"no chart {key}")
