@@ -1,10 +1,9 @@
 """The in-browser step player: every step of the backward pass, played with no server trip.
 
 The player is a Streamlit v2 component (ui/assets/player.js and player.css) mounted in the page
-with a fixed key, so it stays in place across reruns. Its data is the JSON text of
-`player_payload` without the start step, and the start step: per step it ships only what
-changes (the window's cells, the receiving cells and their new dL/dx text, the sentence). A
-rerun with the same text only moves to the new start step; new text rebuilds the grids. The
+with a fixed key, so it stays in place across reruns. Its data is the JSON text of the steps'
+payload, and the start step apart: per step it ships only what changes (the window's cells,
+the receiving cells and their new dL/dx text, the sentence). A rerun with the same text only moves to the new start step; new text rebuilds the grids. The
 browser only looks values up; every number is computed by pooling_core and formatted here.
 """
 
@@ -35,15 +34,9 @@ def _asset(name: str) -> str:
     return (_ASSETS / name).read_text(encoding="utf-8")
 
 
-def player_payload(steps: ScatterSteps, start: int = 0, projector: bool = False) -> dict:
-    """The JSON-able data the player needs (see module docstring)."""
-    payload = _payload(steps, projector, current_language())
-    payload["start"] = int(min(max(start, 0), len(payload["steps"]) - 1))
-    return payload
-
-
 def _payload(steps: ScatterSteps, projector: bool, lang: str) -> dict:
-    """The payload with "start" still to be filled in (keys in the order the page ships them)."""
+    """The JSON-able data the player needs for `steps`, in language `lang` (see module
+    docstring); the start step is given apart (PlayerPage.data)."""
     H, W = steps.input_shape
     oh, ow = steps.output_shape
     n = min(len(steps), MAX_PLAYER_STEPS)
@@ -84,7 +77,6 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str) -> dict:
         "gy": [fmt(v) for v in steps.grad_output.ravel().tolist()],
         "vmax": vmax,
         "steps": out_steps,
-        "start": None,
         "projector": projector,
         "note": note,
         "lang": lang,
@@ -114,7 +106,7 @@ class PlayerPage:
     `data(start)` only adds the start step.
     """
 
-    text: str  # JSON of player_payload without "start"
+    text: str  # JSON of _payload(...)
     n_steps: int
 
     def data(self, start: int = 0) -> dict:
@@ -125,7 +117,6 @@ class PlayerPage:
 def player_page_parts(steps: ScatterSteps, projector: bool = False) -> PlayerPage:
     """The player data of `steps` in the current language, start step open (see PlayerPage)."""
     data = _payload(steps, projector, current_language())
-    del data["start"]
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return PlayerPage(text, len(data["steps"]))
 

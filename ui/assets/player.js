@@ -1,8 +1,8 @@
 // The step player: every step of the backward pass, played in the browser with no server trip.
 //
 // ui/player.py mounts this as a Streamlit v2 component (in the page, inside a shadow root) and
-// gives it `data = {page, start}`: `page` is the JSON text of ui.player.player_payload without
-// its start step, `start` the step to show. The element stays mounted across reruns (its key
+// gives it `data = {page, start}`: `page` is the JSON text of the steps' payload
+// (ui.player._payload), `start` the step to show. The element stays mounted across reruns (its key
 // is fixed), so a rerun that brings the same page only moves to a new start step, and a new
 // page rebuilds the grids in place: no frame to reload, no script to parse again.
 // The browser only looks values up; every number is computed by pooling_core and formatted
@@ -169,7 +169,6 @@ function createPlayer(host) {
   }
 
   function load(text, start) {
-    if (timer) { clearInterval(timer); timer = null; }
     D = JSON.parse(text);
     N = D.steps.length;
     root.classList.toggle("projector", !!D.projector);
