@@ -3,8 +3,9 @@
 The player is a Streamlit v2 component (ui/assets/player.js and player.css) mounted in the page
 with a fixed key, so it stays in place across reruns. Its data is the JSON text of the steps'
 payload, and the start step apart: per step it ships only what changes (the window's cells,
-the receiving cells and their new dL/dx text, the sentence). A rerun with the same text only moves to the new start step; new text rebuilds the grids. The
-browser only looks values up; every number is computed by pooling_core and formatted here.
+the receiving cells and their new dL/dx text, the sentence). A rerun with the same text only
+moves to the new start step; new text rebuilds the grids. The browser only looks values up;
+every number is computed by pooling_core and formatted here.
 """
 
 from __future__ import annotations
