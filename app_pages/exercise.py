@@ -19,7 +19,7 @@ from pooling_core import (
 from ui import controls, figures, pagelink
 from ui.charts import chart, projector_on
 from ui.format import fmt
-from ui.fractions import answer_text, frac_text, parse_answers
+from ui.fractions import answer_text, frac_text, parse_answer, parse_answers
 from ui.i18n import t
 from ui.narrate import cells_text, span, step_sentences
 from ui.urlstate import EXERCISE_FIELDS, encode_fields
@@ -206,7 +206,8 @@ for part in ANSWER_PARTS:
     # A keyed editor replays its edits onto the saved text, which already holds them.
     base = saved.get(part) or [[""] * cols_n for _ in range(rows_n)]
     typed[part] = controls.grid_editor(
-        f"ex_{part}_{ex_id}", base, t("exercise.editor.caption", rows=rows_n, cols=cols_n))
+        f"ex_{part}_{ex_id}", base, t("exercise.editor.caption", rows=rows_n, cols=cols_n),
+        accepts=lambda text: parse_answer(text) is not None)
     given[part], errors = parse_answers(typed[part])
     if errors:
         shown = ", ".join(

@@ -72,9 +72,8 @@ for _p in (ROOT, ROOT / "tests" / "browser"):
 from appserver import CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 from playwright.async_api import Browser, Page, async_playwright, expect  # noqa: E402
 from playwright.async_api import Error as PlaywrightError  # noqa: E402
-from pw_helpers import GRID_HEADER_PX, GRID_INDEX_PX, GRID_ROW_PX, PLAYER  # noqa: E402
+from pw_helpers import GRID, PLAYER  # noqa: E402
 
-from ui.controls import editor_col_width  # noqa: E402
 from ui.grid import PRESETS  # noqa: E402
 from ui.i18n import t  # noqa: E402
 
@@ -320,29 +319,10 @@ async def step_player(page: Page, timeout_ms: float) -> Timed:
 
 
 async def edit_cell(page: Page, r: int, c: int, text: str, timeout_ms: float) -> Timed:
-    editor = page.locator("[data-testid=stDataFrame]").first
-    await editor.scroll_into_view_if_needed(timeout=timeout_ms)
-    box = await editor.bounding_box()
-    if box is None:
-        raise InteractionError("the grid editor is not visible")
-    x = box["x"] + 1 + GRID_INDEX_PX + (c + 0.5) * editor_col_width(6)
-    y = box["y"] + 1 + GRID_HEADER_PX + (r + 0.5) * GRID_ROW_PX
-    target = editor.locator(f"#glide-cell-{c + 1}-{r}")
-    for _ in range(3):  # a click that only blurs another widget (and reruns) selects nothing
-        await page.mouse.click(x, y)
-        try:
-            await expect(target).to_have_attribute("aria-selected", "true",
-                                                   timeout=min(timeout_ms, 10_000))
-            break
-        except AssertionError:
-            await wait_idle(page, timeout_ms)
-    else:
-        raise InteractionError(f"could not select grid cell ({r},{c})")
-    await page.mouse.dblclick(x, y)
-    area = page.locator("[data-testid=portal] textarea")
-    await expect(area).to_be_visible(timeout=timeout_ms)
-    await area.fill(text)
-    return await timed_run(page, lambda: area.press("Enter"), timeout_ms)
+    cell = page.locator(f"{GRID} #cell-{r}-{c}").first
+    await cell.click(timeout=timeout_ms)
+    await cell.fill(text, timeout=timeout_ms)
+    return await timed_run(page, lambda: cell.press("Enter"), timeout_ms)
 
 
 async def choose_preset(page: Page, key: str, timeout_ms: float) -> Timed:
@@ -442,7 +422,7 @@ class WsStudent:
         self.ws = ws
         self.ids: dict[str, str] = {}  # widget key -> widget id (from the last run)
         self.query = "lang=en"
-        self.edits: dict[str, dict] = {}  # data editor key -> its cumulative edited_rows
+        self.edits: dict[str, dict] = {}  # grid editor key -> its cumulative edited_rows
         self.values: dict[str, object] = {}  # widget id -> the last WidgetState sent
         self.steps = 1
 
@@ -556,8 +536,7 @@ async def ws_student(sid: int, url: str, args: argparse.Namespace, run: Run,
                     rows = me.edits.setdefault(editor, {})
                     rows.setdefault(str(i % 3), {})[str((i // 3) % 4)] = f"{sid + 1}.{i + 1:02d}"
                     w = me.widget(editor)
-                    w.string_value = json.dumps({"edited_rows": rows, "added_rows": [],
-                                                 "deleted_rows": []})
+                    w.json_value = json.dumps({"edited_rows": rows})
                     widgets = [w]
                 elif kind == "preset":
                     preset = rng.choice([p for p in presets if p != preset])

@@ -50,7 +50,7 @@ for p in (ROOT, ROOT / "tests" / "browser"):
 import numpy as np  # noqa: E402
 from appserver import CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 from playwright.sync_api import Locator, Page, sync_playwright  # noqa: E402
-from pw_helpers import PLAYER, open_cell_editor, wait_idle  # noqa: E402
+from pw_helpers import PLAYER, grid_cell, open_cell_editor, wait_idle  # noqa: E402
 
 from pooling_core import PoolSpec, pool_forward  # noqa: E402
 from ui.format import fmt  # noqa: E402
@@ -264,11 +264,11 @@ def measure(page: Page, act: Callable[[], None], want: dict[str, str],
     return float(page.evaluate(DONE_JS))
 
 
-def type_cell(page: Page, text: str) -> Callable[[], None]:
+def type_cell(page: Page, r: int, c: int, text: str) -> Callable[[], None]:
     def act() -> None:
-        area = page.locator("[data-testid=portal] textarea")
-        area.fill(text)
-        area.press("Enter")
+        cell = grid_cell(page, r, c)
+        cell.fill(text)
+        cell.press("Enter")
     return act
 
 
@@ -356,8 +356,8 @@ def default_example(page: Page, url: str, n: int, meter: Meter, out: dict) -> No
     for k in range(n):
         r, c = ((0, 0), (5, 5))[k % 2]
         x[r, c] = 10 + k
-        open_cell_editor(page, r, c, n_cols=6)
-        ms, row = rerun(page, meter, type_cell(page, fmt(x[r, c])),
+        open_cell_editor(page, r, c)
+        ms, row = rerun(page, meter, type_cell(page, r, c, fmt(x[r, c])),
                         {"fig_input": grid_texts(x), "fig_output": out_texts()})
         times.append(ms)
         rows.append(row)
@@ -382,10 +382,10 @@ def big_input(page: Page, url: str, n: int, meter: Meter, out: dict) -> None:
     for k in range(n):
         r, c = ((0, 0), (1, 1))[k % 2]
         x[r, c] = 100 + k  # new every time: a full recompute, every chart and the player change
-        open_cell_editor(page, r, c, n_cols=32)
+        open_cell_editor(page, r, c)
         want = {"fig_input": grid_texts(x), "fig_output": grid_texts(pool_forward(x, spec).output)}
         frame_want = (f"x[0,0] = {fmt(x[0, 0])}", f"Step 1 / {steps}")
-        ms, row = rerun(page, meter, type_cell(page, fmt(x[r, c])), want, frame_want)
+        ms, row = rerun(page, meter, type_cell(page, r, c, fmt(x[r, c])), want, frame_want)
         times.append(ms)
         rows.append(row)
     out["big_edit_cell"] = collect(rows, times)

@@ -34,3 +34,17 @@ def chart_values(at: AppTest, key: str) -> np.ndarray:
             z = json.loads(el.proto.spec)["data"][0]["z"]
             return np.array([[np.nan if v is None else v for v in row] for row in z])
     raise AssertionError(f"no chart {key}")
+
+
+def component_data(at: AppTest, name: str) -> list[dict]:
+    """The data given to each v2 component called `name` on the page, in page order."""
+    return [json.loads(c.proto.json) for c in at.get("bidi_component")
+            if c.proto.component_name == name]
+
+
+def grid_editor_data(at: AppTest, key: str) -> dict:
+    """The data the grid editor under `key` was given (ui.grideditor): rows, edits, bad..."""
+    for c in at.get("bidi_component"):
+        if c.proto.component_name == "pbe_grid_editor" and c.proto.id.endswith("-" + key):
+            return json.loads(c.proto.json)
+    raise AssertionError(f"no grid editor {key!r} on the page")

@@ -12,7 +12,7 @@ in depth appear here once, briefly, and name that file:
     tests/test_fuzz_pages.py         random query strings on every page
 
 The Explorer runs through `app.py` in Streamlit's AppTest with ?lang=en. A grid edit is seeded
-through the data editor's session-state key (AppTest cannot type into an editor). "The last
+through the grid editor's session-state key (AppTest cannot type into an editor). "The last
 valid state stays" means `session_state.last_valid` (x, dL/dy, spec key) is unchanged, the page
 says it is showing the last valid result, and no exception element is drawn.
 """
@@ -71,7 +71,7 @@ def run(target) -> AppTest:
 
 def edit_grid(at: AppTest, edited_rows: dict, key: str | None = None) -> AppTest:
     key = key or f"grid_editor_{at.session_state.grid_version}"
-    at.session_state[key] = {"edited_rows": edited_rows, "added_rows": [], "deleted_rows": []}
+    at.session_state[key] = {"edited_rows": edited_rows}
     return run(at)
 
 
@@ -199,7 +199,7 @@ def test_overflow_1e308_under_warnings_as_errors(mode):
     at.run()
     at.radio(key="mode").set_value(mode).run()
     at.session_state[f"grid_editor_{at.session_state.grid_version}"] = {
-        "edited_rows": fill("1e308"), "added_rows": [], "deleted_rows": []}
+        "edited_rows": fill("1e308")}
     at.run()
     assert not at.exception, [e.value for e in at.exception]
 
@@ -220,8 +220,7 @@ def test_overflowing_upstream_gradient_under_warnings_as_errors():
     at.query_params["lang"] = "en"
     at.run()
     at.radio(key="gy_mode").set_value("custom").run()
-    at.session_state["gy_editor_4x4"] = {"edited_rows": fill("1e308", 4), "added_rows": [],
-                                         "deleted_rows": []}
+    at.session_state["gy_editor_4x4"] = {"edited_rows": fill("1e308", 4)}
     at.run()
     assert not at.exception, [e.value for e in at.exception]
 

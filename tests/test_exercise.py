@@ -2,8 +2,8 @@
 and by the independent loop reference), checker (exactly the wrong cells, scores, explanations
 with the right numbers), fraction parsing, and the page driven through AppTest.
 
-Answers are typed into the page by seeding the data editors' session-state keys
-(`ex_<part>_<level>_<seed>`), since AppTest cannot type into a data editor.
+Answers are typed into the page by seeding the grid editors' session-state keys
+(`ex_<part>_<level>_<seed>`), since AppTest cannot type into a grid editor.
 """
 
 from __future__ import annotations
@@ -420,7 +420,6 @@ def type_answers(at: AppTest, ex, texts: dict[str, list[list[str]]]) -> None:
         at.session_state[f"ex_{part}_{ex.level}_{ex.seed}"] = {
             "edited_rows": {r: {str(c): v for c, v in enumerate(row)}
                             for r, row in enumerate(rows)},
-            "added_rows": [], "deleted_rows": [],
         }
 
 
@@ -525,7 +524,7 @@ def test_page_bad_input_names_the_cells() -> None:
     ex = generate("padding", 6)
     at = run_page("padding", 6)
     at.session_state["ex_mask_padding_6"] = {
-        "edited_rows": {0: {"1": "abc"}, 2: {"0": "1//2"}}, "added_rows": [], "deleted_rows": []}
+        "edited_rows": {0: {"1": "abc"}, 2: {"0": "1//2"}}}
     at.run()
     assert not at.exception
     errors = [e.value for e in at.error]

@@ -2,8 +2,8 @@
 
 Every test compares what the page shows (session_state.last_valid, markdown, messages, the
 Plotly figures' cell texts, the step player's payload) with pooling_core called here or with
-numbers worked out by hand in the comments. Grid edits are seeded through the data editor's
-session-state key (AppTest cannot type into a data editor).
+numbers worked out by hand in the comments. Grid edits are seeded through the grid editor's
+session-state key (AppTest cannot type into a grid editor).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import SPEC6, X6
+from page_helpers import SPEC6, X6, component_data
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import (
@@ -66,7 +66,7 @@ def run(target) -> AppTest:
 def edit_grid(at: AppTest, edited_rows: dict, key: str | None = None) -> AppTest:
     """Seed edits into the input grid editor (or the editor `key`) and rerun."""
     key = key or f"grid_editor_{at.session_state.grid_version}"
-    at.session_state[key] = {"edited_rows": edited_rows, "added_rows": [], "deleted_rows": []}
+    at.session_state[key] = {"edited_rows": edited_rows}
     return run(at)
 
 
@@ -96,8 +96,7 @@ def sums(at: AppTest) -> tuple[str, str]:
 
 def player(at: AppTest) -> dict:
     """The payload the step player (a v2 component) was given, its start step included."""
-    (component,) = at.get("bidi_component")
-    data = json.loads(component.proto.json)
+    (data,) = component_data(at, "pbe_step_player")
     return {**json.loads(data["page"]), "start": data["start"]}
 
 

@@ -41,10 +41,10 @@ K = np.array([[1.0, -2.0], [0.5, 3.0]])
 
 
 def edits(values: np.ndarray) -> dict:
-    """A data-editor state that sets every cell of a 2-D array (as typed text)."""
+    """A grid-editor state that sets every cell of a 2-D array (as typed text)."""
     rows = {i: {str(j): repr(float(v)) for j, v in enumerate(row)}
             for i, row in enumerate(np.atleast_2d(values))}
-    return {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    return {"edited_rows": rows}
 
 
 def new_app(**state) -> AppTest:
@@ -207,8 +207,7 @@ def test_other_presets_random_grid_and_sizes_run_without_errors():
 # --------------------------------------------------------------------------- bad input
 def test_non_numeric_weight_cell_shows_an_error_not_a_traceback():
     at = new_app()
-    at.session_state["nl_W_3x4_0"] = {"edited_rows": {1: {"2": "abc"}}, "added_rows": [],
-                                      "deleted_rows": []}
+    at.session_state["nl_W_3x4_0"] = {"edited_rows": {1: {"2": "abc"}}}
     at = run(at)
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "W" in errors[0] and "(1,2)" in errors[0] and "abc" in errors[0]
@@ -218,8 +217,7 @@ def test_non_numeric_weight_cell_shows_an_error_not_a_traceback():
 
 def test_non_numeric_input_cell_stops_cleanly():
     at = AppTest.from_file(PAGE, default_timeout=60)
-    at.session_state["nl_x_nonoverlap_4x4"] = {"edited_rows": {0: {"0": ""}},
-                                               "added_rows": [], "deleted_rows": []}
+    at.session_state["nl_x_nonoverlap_4x4"] = {"edited_rows": {0: {"0": ""}}}
     at = run(at)
     assert len(at.error) == 1 and "(0,0)" in at.error[0].value
     assert not at.get("plotly_chart")
@@ -227,7 +225,7 @@ def test_non_numeric_input_cell_stops_cleanly():
 
 @pytest.mark.parametrize("state,needle", [
     ({"nl_ksize": 3, "nl_pad_3": 0}, "does not fit"),
-    ({"nl_K_2_0": {"edited_rows": {0: {"0": "nan"}}, "added_rows": [], "deleted_rows": []}},
+    ({"nl_K_2_0": {"edited_rows": {0: {"0": "nan"}}}},
      "finite"),
     ({"nl_kernel": 5}, "window"),
 ])

@@ -157,7 +157,7 @@ def test_ties_finite_differences(ties_page: AppTest, table_index: int, width: in
 def test_ties_non_numeric_cell_shows_error() -> None:
     at = run_page(TIES)
     at.session_state["ties_grid_0"] = {
-        "edited_rows": {1: {"2": "abc"}}, "added_rows": [], "deleted_rows": []}
+        "edited_rows": {1: {"2": "abc"}}}
     at.run()
     assert not at.exception
     assert len(at.error) == 1
@@ -190,8 +190,7 @@ def test_ties_no_tie_message() -> None:
     at = run_page(TIES)
     at.session_state["ties_grid_0"] = {
         "edited_rows": {0: {"1": "4", "0": "6"}, 1: {"0": "3", "1": "2", "3": "1"},
-                        3: {"2": "9"}},
-        "added_rows": [], "deleted_rows": []}
+                        3: {"2": "9"}}}
     at.run()
     assert not at.exception
     assert t("ties.tied_none") in [i.value for i in at.info]

@@ -6,13 +6,15 @@ callbacks change it before the widgets are drawn, so presets and resizes never f
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
-import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pooling_core import PoolingError, PoolSpec
 
+from .charts import projector_on
 from .grid import (  # noqa: F401  (parse_grid is used by pages)
     DEFAULT_PRESET,
     MAX_SIDE,
@@ -26,6 +28,8 @@ from .grid import (  # noqa: F401  (parse_grid is used by pages)
     resize,
     to_text,
 )
+from .grideditor import grid_editor as _grid_editor
+from .grideditor import is_number
 from .i18n import t
 
 PARAM_DEFAULTS: dict[str, object] = {
@@ -63,7 +67,6 @@ def init_state() -> None:
 def _set_grid(rows: list[list[str]]) -> None:
     ss = st.session_state
     ss.grid_text = rows
-    ss.grid_current = rows
     ss.grid_version = ss.get("grid_version", 0) + 1
     ss.rows, ss.cols = len(rows), len(rows[0])
 
@@ -87,7 +90,7 @@ def _resize() -> None:
     ss = st.session_state
     rows = int(ss.rows or 1)
     cols = int(ss.cols or 1)
-    _set_grid(resize(ss.get("grid_current", ss.grid_text), rows, cols))
+    _set_grid(resize(ss.grid_text, rows, cols))
 
 
 def _random_fill() -> None:
@@ -176,25 +179,13 @@ def error_text(e: PoolingError) -> str:
     return str(e) if text == f"error.{e.code}" else text
 
 
-def _grid_frame(rows: list[list[str]]) -> pd.DataFrame:
-    cols = [str(c) for c in range(len(rows[0]))]
-    return pd.DataFrame(rows, columns=cols, dtype="string")
+def grid_editor(key: str, rows: list[list[str]], label: str,
+                accepts: Callable[[str], bool] = is_number) -> list[list[str]]:
+    """A keyed, fixed-size text grid editor (ui.grideditor); returns the H x W text shown.
 
-
-def editor_col_width(n_cols: int) -> int:
-    """Pixel width of a grid editor column: narrow, so a 6x6 grid fits beside the examples."""
-    return 48 if n_cols <= 12 else 40
-
-
-def grid_editor(key: str, rows: list[list[str]], label: str) -> list[list[object]]:
-    """A keyed, fixed-size text grid editor; returns the edited cells as nested lists."""
-    df = _grid_frame(rows)
-    width = editor_col_width(len(df.columns))
-    config = {c: st.column_config.TextColumn(c, width=width) for c in df.columns}
-    edited = st.data_editor(df, key=key, num_rows="fixed", column_config=config,
-                            hide_index=False, width="content")
-    st.caption(label)
-    return [[None if pd.isna(v) else v for v in row] for row in edited.itertuples(index=False)]
+    Cells whose text `accepts` refuses are marked in the grid; the caller says why.
+    """
+    return _grid_editor(key, rows, label, projector=projector_on(), accepts=accepts)
 
 
 def cell_errors_text(errors: list[CellError]) -> str:
@@ -241,7 +232,9 @@ def input_controls() -> tuple[np.ndarray | None, list[CellError]]:
             image_input(on_load=lambda grid: _set_grid(to_text(grid)))
     with c1:
         rows = grid_editor(f"grid_editor_{ss.grid_version}", ss.grid_text, t("input.caption"))
-    ss.grid_current = [["" if v is None else str(v) for v in row] for row in rows]
+    # The editor's own state replays the edits onto this text, which then already holds them;
+    # kept here, they outlive the editor when the student visits another page.
+    ss.grid_text = rows
     x, errors = parse_grid(rows)
     if errors:
         c1.error(cell_errors_text(errors), icon=":material/error:")

@@ -5,10 +5,8 @@ Streamlit facts these rely on (Streamlit 1.67, see /work/shared/STYLE.md):
   `data-test-script-state=notRunning` and no `stSkeleton` placeholder is left;
 - a widget with `key="kh"` sits in an element container with the class `st-key-kh`;
 - `st.selectbox` is a react-aria combobox: click `[role=combobox]`, then the `option`;
-- `st.data_editor` is a glide-data-grid canvas; its hidden accessibility table names cell
-  (row r, data column c) `#glide-cell-{c + 1}-{r}` (column 0 is the index) and marks the
-  selected cell `aria-selected=true`; a double-click opens a textarea inside
-  `[data-testid=portal]`;
+- the grid editors are our own v2 component (ui/grideditor.py): inside `.pbe-grid`, cell
+  (r, c) is the text input `#cell-{r}-{c}`; Enter commits it and starts the rerun;
 - Plotly heatmaps print each cell's text as `g.heatmap-label text` at pixel (x, y).
 """
 
@@ -19,8 +17,6 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from ui.controls import editor_col_width
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 
@@ -29,11 +25,9 @@ PLAYER_TITLE = "Step-by-step player of the backward pass."  # alt.player in ui/l
 # (Playwright's CSS selectors pierce it: `player(page).locator("#counter")`).
 PLAYER = ".st-key-player"
 
-# glide-data-grid geometry in Streamlit 1.67 (default row height, header, index column width,
-# column widths from ui.controls.editor_col_width). Checked by a single click before every edit.
-GRID_HEADER_PX = 35
-GRID_ROW_PX = 35
-GRID_INDEX_PX = 54
+# A grid editor (ui/grideditor.py); also in an open shadow root. The first one on the Explorer
+# is its input grid.
+GRID = ".pbe-grid"
 
 
 def wait_idle(page: Page, timeout_ms: int = 30_000, settle_ms: int = 400) -> None:
@@ -110,50 +104,31 @@ def choose(page: Page, key: str, option_text: str) -> None:
     expect(box).to_have_value(option_text)
 
 
-def grid_cell_text(page: Page, r: int, c: int, editor: Locator | None = None) -> Locator:
-    """The accessibility-table cell holding data cell (r, c) of a data editor."""
-    editor = editor or page.locator("[data-testid=stDataFrame]").first
-    return editor.locator(f"#glide-cell-{c + 1}-{r}")
+def grid_cell(page: Page, r: int, c: int, editor: Locator | None = None) -> Locator:
+    """The text input of cell (r, c) of a grid editor (the page's first one by default;
+    `editor`: an element that holds one, e.g. `page.locator(".st-key-gy_editor_4x4")`)."""
+    editor = editor or page.locator(GRID).first
+    return editor.locator(f"#cell-{r}-{c}")
 
 
-def open_cell_editor(page: Page, r: int, c: int, editor: Locator | None = None,
-                     n_cols: int = 6) -> Locator:
-    """Select data cell (r, c) of a data editor with `n_cols` columns and open its text box
-    (nothing typed yet). Returns the cell's node in the editor's accessibility table."""
-    editor = editor or page.locator("[data-testid=stDataFrame]").first
-    editor.scroll_into_view_if_needed()
-    box = editor.bounding_box()
-    assert box is not None, "the data editor is not visible"
-    x = box["x"] + 1 + GRID_INDEX_PX + (c + 0.5) * editor_col_width(n_cols)
-    y = box["y"] + 1 + GRID_HEADER_PX + (r + 0.5) * GRID_ROW_PX
-    target = grid_cell_text(page, r, c, editor)
-    for _ in range(3):  # a click that only blurs another widget (and reruns) selects nothing
-        page.mouse.click(x, y)
-        try:
-            expect(target).to_have_attribute("aria-selected", "true", timeout=2_000)
-            break
-        except AssertionError:
-            wait_idle(page)
-    else:
-        got = editor.locator("[aria-selected=true]").evaluate_all("els => els.map(e => e.id)")
-        raise AssertionError(
-            f"clicking at ({x:.0f}, {y:.0f}) selected {got}, not cell ({r},{c}); "
-            "the grid geometry constants in pw_helpers.py may no longer match")
-    page.mouse.dblclick(x, y)
-    expect(page.locator("[data-testid=portal] textarea")).to_be_visible(timeout=5_000)
-    return target
+def open_cell_editor(page: Page, r: int, c: int, editor: Locator | None = None) -> Locator:
+    """Put the focus in cell (r, c) of a grid editor, its text selected (nothing typed yet).
+    Returns the cell's input."""
+    cell = grid_cell(page, r, c, editor)
+    cell.click()
+    expect(cell).to_be_focused()
+    return cell
 
 
 def edit_cell(page: Page, r: int, c: int, text: str, editor: Locator | None = None,
-              n_cols: int = 6, wait: bool = True) -> None:
-    """Type `text` into data cell (r, c) of a data editor with `n_cols` columns and commit it.
+              wait: bool = True) -> None:
+    """Type `text` into cell (r, c) of a grid editor and commit it with Enter.
 
     `wait`: also wait for the rerun the edit starts (off when typing many cells in a row: each
     commit holds the editor's whole state, so the last rerun carries every edit)."""
-    target = open_cell_editor(page, r, c, editor, n_cols)
-    area = page.locator("[data-testid=portal] textarea")
-    area.fill(text)
-    area.press("Enter")
+    cell = open_cell_editor(page, r, c, editor)
+    cell.fill(text)
+    cell.press("Enter")
     if wait:
         wait_idle(page)
-    expect(target).to_have_text(text)
+    expect(cell).to_have_value(text)

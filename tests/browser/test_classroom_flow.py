@@ -47,17 +47,11 @@ def open_page(browser: Browser, url: str) -> Page:
     return page
 
 
-def type_cell(page: Page, key: str, n_cols: int, r: int, c: int, text: str) -> None:
-    """Type `text` into cell (r, c) of the data editor with widget key `key` and commit it."""
-    edit_cell(page, r, c, text, page.locator(f".st-key-{key} [data-testid=stDataFrame]"),
-              n_cols, wait=False)
-
-
 def fill_editor(page: Page, key: str, texts: list[list[str]]) -> None:
-    """Type every cell of the data editor with widget key `key` (one commit per cell)."""
+    """Type every cell of the grid editor with key `key` (one commit per cell)."""
     for r, row in enumerate(texts):
         for c, text in enumerate(row):
-            type_cell(page, key, len(row), r, c, text)
+            edit_cell(page, r, c, text, page.locator(f".st-key-{key}"), wait=False)
     wait_idle(page)
 
 
@@ -117,8 +111,10 @@ def test_teacher_link_to_a_tie_exercise_student_solves_it(browser: Browser, app_
     screenshot(student, "classroom-student-feedback")
 
     # The student corrects the two cells and checks again: solved.
-    type_cell(student, f"ex_mask_{ex_id}", mask.shape[1], *slip_mask, fmt(mask[slip_mask]))
-    type_cell(student, f"ex_grad_input_{ex_id}", grad.shape[1], *slip_grad, fmt(grad[slip_grad]))
+    edit_cell(student, *slip_mask, fmt(mask[slip_mask]),
+              student.locator(f".st-key-ex_mask_{ex_id}"), wait=False)
+    edit_cell(student, *slip_grad, fmt(grad[slip_grad]),
+              student.locator(f".st-key-ex_grad_input_{ex_id}"), wait=False)
     wait_idle(student)
     student.locator(".st-key-ex_check button").click()
     wait_idle(student)

@@ -19,7 +19,7 @@ from pw_helpers import (
     assert_no_exception,
     choose,
     edit_cell,
-    grid_cell_text,
+    grid_cell,
     heatmap_text,
     open_app,
     player,
@@ -241,7 +241,7 @@ def test_plateau_example_with_policy_all(page: Page) -> None:
     choose(page, "preset", t("preset.plateau", lang="en"))
     page.locator(".st-key-load_preset button").click()
     wait_idle(page)
-    expect(grid_cell_text(page, 2, 2)).to_have_text("4")
+    expect(grid_cell(page, 2, 2)).to_have_value("4")
     choose(page, "ties", t("policy.all.short", lang="en"))
 
     spec = PoolSpec(kernel_size=2, stride=2, ties="all")
@@ -312,7 +312,7 @@ def test_link_of_last_valid_view_opens_cleanly(page: Page, browser: Browser) -> 
 
 
 def test_default_grid_editor_shows_every_column(page: Page) -> None:
-    scroller = page.locator("[data-testid=stDataFrame] .dvn-scroller").first
+    scroller = page.locator(".pbe-grid .scroll").first
     scroll_w, client_w = scroller.evaluate("e => [e.scrollWidth, e.clientWidth]")
     assert scroll_w <= client_w, f"grid content {scroll_w} px wide in a {client_w} px box"
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from pw_helpers import (
     assert_no_exception,
     edit_cell,
-    grid_cell_text,
+    grid_cell,
     heatmap_text,
     open_app,
     player,
@@ -33,7 +33,7 @@ def snapshot(page: Page) -> dict[str, object]:
     fr = player(page)
     return {
         "url": page.url,
-        "cells": [grid_cell_text(page, 0, c).inner_text() for c in range(6)],
+        "cells": [grid_cell(page, 0, c).input_value() for c in range(6)],
         "output": heatmap_text(page, "fig_output"),
         "grad": heatmap_text(page, "fig_grad_input"),
         "counter": fr.locator("#counter").inner_text(),

@@ -1,0 +1,119 @@
+"""The grid editor in a real browser: typing, Enter, Escape, arrows, paste, marks, names.
+
+Expected numbers come from pooling_core on a grid written out here (the default example
+X, kernel 3, stride 1), never from the page.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from playwright.sync_api import Page, expect
+from pw_helpers import (
+    GRID,
+    assert_no_exception,
+    grid_cell,
+    heatmap_text,
+    open_cell_editor,
+    screenshot,
+    wait_idle,
+)
+
+from pooling_core import PoolSpec, pool_forward
+from ui.format import fmt
+
+X = np.array([[1, 2, 3, 1, 0, 2], [2, 2, 5, 4, 1, 3], [0, 6, 9, 6, 2, 1],
+              [3, 1, 4, 8, 7, 0], [5, 2, 0, 3, 6, 4], [1, 7, 2, 5, 1, 3]], dtype=np.float64)
+SPEC = PoolSpec(kernel_size=3, stride=1)
+
+
+def output_text(x: np.ndarray) -> list[list[str]]:
+    return [[fmt(v) for v in row] for row in pool_forward(x, SPEC).output]
+
+
+def focused_cell(page: Page) -> str:
+    """The id of the grid input that has the focus (inside the editor's shadow root)."""
+    return page.locator(GRID).first.evaluate("el => el.getRootNode().activeElement?.id ?? ''")
+
+
+def test_every_cell_is_a_named_text_box(page: Page) -> None:
+    grid = page.locator(GRID).first
+    expect(grid.get_by_role("textbox")).to_have_count(36)
+    expect(grid.get_by_role("textbox", name="Row 2, column 3", exact=True)).to_have_value("6")
+    expect(grid.get_by_role("table")).to_have_accessible_name(
+        "Row 0 is at the top; a cell is named (row, column). Type a number, nan, inf or -inf.")
+
+
+def test_enter_commits_and_moves_down_arrows_move_escape_reverts(page: Page) -> None:
+    cell = open_cell_editor(page, 0, 0)
+    cell.press_sequentially("7")  # the text was selected: typing replaces it
+    cell.press("Enter")
+    wait_idle(page)
+    assert focused_cell(page) == "cell-1-0"  # Enter moved down, as in a spreadsheet
+    x = X.copy()
+    x[0, 0] = 7
+    assert heatmap_text(page, "fig_output") == output_text(x)
+
+    page.keyboard.press("ArrowRight")  # caret at the end of "2": the next cell
+    assert focused_cell(page) == "cell-1-1"
+    page.keyboard.press("ArrowUp")
+    assert focused_cell(page) == "cell-0-1"
+    page.keyboard.type("99")
+    page.keyboard.press("Escape")  # not committed: back to what it was, nothing sent
+    expect(grid_cell(page, 0, 1)).to_have_value("2")
+    page.keyboard.press("Tab")  # leaving an unchanged cell sends nothing either
+    wait_idle(page)
+    assert heatmap_text(page, "fig_output") == output_text(x)
+    assert_no_exception(page)
+
+
+def test_a_block_pasted_from_a_spreadsheet_fills_cells_in_one_rerun(page: Page) -> None:
+    cell = open_cell_editor(page, 2, 2)
+    # What a spreadsheet puts on the clipboard: tab between cells, a newline after each row.
+    cell.evaluate("""el => {
+        const dt = new DataTransfer();
+        dt.setData('text/plain', '10\\t0\\n0\\t-3,5\\n');
+        el.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true,
+                                                      composed: true, cancelable: true}));
+    }""")
+    wait_idle(page)
+    for (r, c), text in {(2, 2): "10", (2, 3): "0", (3, 2): "0", (3, 3): "-3,5"}.items():
+        expect(grid_cell(page, r, c)).to_have_value(text)
+    x = X.copy()
+    x[2, 2], x[2, 3], x[3, 2], x[3, 3] = 10, 0, 0, -3.5  # "-3,5": a decimal comma
+    assert heatmap_text(page, "fig_output") == output_text(x)
+    assert_no_exception(page)
+
+
+def test_a_cell_that_is_not_a_number_is_marked_until_fixed(page: Page) -> None:
+    cell = open_cell_editor(page, 4, 4)
+    cell.fill("six")
+    cell.press("Enter")
+    wait_idle(page)
+    expect(grid_cell(page, 4, 4)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("These cells are not numbers: (4,4) “six”")).to_be_visible()
+    screenshot(page, "grid-editor-bad-cell")
+    cell = open_cell_editor(page, 4, 4)
+    cell.fill("6")
+    cell.press("Enter")
+    wait_idle(page)
+    expect(grid_cell(page, 4, 4)).not_to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("These cells are not numbers")).to_have_count(0)
+    assert heatmap_text(page, "fig_output") == output_text(X)
+
+
+def test_a_cell_being_typed_in_survives_the_rerun_of_the_one_before(page: Page) -> None:
+    # Typing fast: Enter commits (0,0) and starts a rerun; the student is already typing in
+    # (1,0). The rerun's answer must not wipe that half-typed text.
+    cell = open_cell_editor(page, 0, 0)
+    cell.fill("30")
+    cell.press("Enter")
+    page.keyboard.type("4")
+    wait_idle(page)
+    expect(grid_cell(page, 1, 0)).to_have_value("4")
+    x = X.copy()
+    x[0, 0] = 30
+    assert heatmap_text(page, "fig_output") == output_text(x)  # (1,0) not sent yet
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    x[1, 0] = 4
+    assert heatmap_text(page, "fig_output") == output_text(x)

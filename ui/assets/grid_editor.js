@@ -1,0 +1,191 @@
+// The grid editor: a table of text inputs, one per cell, that stays mounted across reruns.
+//
+// ui/grideditor.py mounts this as a Streamlit v2 component and gives it
+//   data = {rows: [[text]], edits: {"r": {"c": text}}, bad: [[r, c]], label, cell, projector}
+// `rows` is the text the editor starts from, `edits` what was typed since (the component's own
+// state, given back so a remounted editor goes on from it), `bad` the cells that are not
+// numbers (Python decides what a number is), `label` the grid's caption and `cell` the
+// template "... {r} ... {c}" of one cell's accessible name.
+//
+// A typed cell is sent when it is committed (Enter, Tab, an arrow key, leaving the cell) as
+// the state value "edited_rows": every cell typed since the editor was mounted, so each rerun
+// sees the whole grid. A cell still being typed in is never overwritten by a rerun.
+
+function createEditor(host) {
+  const wrap = document.createElement("div");
+  wrap.className = "pbe-grid";
+  const scroller = document.createElement("div");
+  scroller.className = "scroll";
+  const table = document.createElement("table");
+  const caption = document.createElement("div");
+  caption.className = "caption";
+  scroller.appendChild(table);
+  wrap.append(scroller, caption);
+  host.appendChild(wrap);
+
+  let rows = [], H = 0, W = 0, inputs = [], committed = {}, builtShape = "", badKey = "";
+  let send = null;  // the latest setStateValue
+
+  const shownText = (r, c) => {
+    const e = committed[r];
+    return e && Object.prototype.hasOwnProperty.call(e, c) ? e[c] : rows[r][c];
+  };
+
+  function build(cellLabel) {
+    table.replaceChildren();
+    const head = table.createTHead().insertRow();
+    const corner = document.createElement("th");
+    corner.className = "corner";
+    head.appendChild(corner);
+    for (let c = 0; c < W; c++) {
+      const th = document.createElement("th");
+      th.scope = "col"; th.textContent = c;
+      head.appendChild(th);
+    }
+    const body = table.createTBody();
+    inputs = [];
+    for (let r = 0; r < H; r++) {
+      const tr = body.insertRow();
+      const th = document.createElement("th");
+      th.scope = "row"; th.textContent = r;
+      tr.appendChild(th);
+      const line = [];
+      for (let c = 0; c < W; c++) {
+        const td = tr.insertCell();
+        const input = document.createElement("input");
+        input.type = "text";
+        input.autocomplete = "off";
+        input.spellcheck = false;
+        input.dataset.r = r; input.dataset.c = c;
+        input.id = "cell-" + r + "-" + c;
+        input.setAttribute("aria-label", cellLabel.replace("{r}", r).replace("{c}", c));
+        input.value = shownText(r, c);
+        td.appendChild(input);
+        line.push(input);
+      }
+      inputs.push(line);
+    }
+    builtShape = H + "x" + W;
+  }
+
+  function markBad(bad) {
+    const key = JSON.stringify(bad);
+    if (key === badKey) return;
+    badKey = key;
+    for (const line of inputs) for (const input of line) input.removeAttribute("aria-invalid");
+    for (const [r, c] of bad) {
+      if (inputs[r] && inputs[r][c]) inputs[r][c].setAttribute("aria-invalid", "true");
+    }
+  }
+
+  // Send every cell whose text differs from what was last sent; one state value for them all.
+  function commit(cells) {
+    let changed = false;
+    for (const input of cells) {
+      const r = input.dataset.r, c = input.dataset.c;
+      if (input.value === shownText(r, c)) continue;
+      (committed[r] = committed[r] || {})[c] = input.value;
+      changed = true;
+    }
+    if (changed) send("edited_rows", JSON.parse(JSON.stringify(committed)));
+  }
+
+  function focusCell(r, c) {
+    if (r < 0 || r >= H || c < 0 || c >= W) return false;
+    const input = inputs[r][c];
+    input.focus();
+    input.select();
+    return true;
+  }
+
+  table.addEventListener("keydown", (e) => {
+    const input = e.target;
+    if (input.tagName !== "INPUT") return;
+    const r = +input.dataset.r, c = +input.dataset.c;
+    // Left/Right move to the next cell when the caret is at that end of the text, or when the
+    // whole text is selected (just arrived in the cell, as in a spreadsheet).
+    const len = input.value.length, a = input.selectionStart, b = input.selectionEnd;
+    const all = a === 0 && b === len;
+    const atStart = all || (a === 0 && b === 0);
+    const atEnd = all || (a === len && b === len);
+    let to = null;
+    if (e.key === "Enter") to = [r + (e.shiftKey ? -1 : 1), c];
+    else if (e.key === "ArrowDown") to = [r + 1, c];
+    else if (e.key === "ArrowUp") to = [r - 1, c];
+    else if (e.key === "ArrowLeft" && atStart) to = [r, c - 1];
+    else if (e.key === "ArrowRight" && atEnd) to = [r, c + 1];
+    else if (e.key === "Escape") {
+      input.value = shownText(r, c);
+      input.select();
+      e.preventDefault();
+      return;
+    }
+    if (to === null) return;
+    e.preventDefault();
+    commit([input]);
+    focusCell(to[0], to[1]);
+  });
+  // Leaving a cell (Tab, a click elsewhere) commits it.
+  table.addEventListener("change", (e) => {
+    if (e.target.tagName === "INPUT") commit([e.target]);
+  });
+  table.addEventListener("focusin", (e) => {
+    if (e.target.tagName === "INPUT") e.target.select();
+  });
+  // A block copied from a spreadsheet or a CSV file fills the cells from the focused one on.
+  table.addEventListener("paste", (e) => {
+    const input = e.target;
+    if (input.tagName !== "INPUT") return;
+    const text = (e.clipboardData || window.clipboardData).getData("text");
+    if (!/[\t\n]/.test(text.trim())) return;  // one value: an ordinary paste into the cell
+    e.preventDefault();
+    const lines = text.replace(/\r/g, "").replace(/\n+$/, "").split("\n");
+    // The separator as ui.grid.parse_csv picks it, a spreadsheet's tab first.
+    const sep = [/\t/, /;/, /,/].find((s) => s.test(text)) || /\s+/;
+    const r0 = +input.dataset.r, c0 = +input.dataset.c, cells = [];
+    lines.forEach((line, i) => {
+      (sep.source === "\\s+" ? line.trim() : line).split(sep).forEach((value, j) => {
+        const row = inputs[r0 + i], cell = row && row[c0 + j];
+        if (cell) { cell.value = value.trim(); cells.push(cell); }
+      });
+    });
+    commit(cells);
+  });
+
+  return {
+    wrap,
+    update(data, setStateValue) {
+      send = setStateValue;
+      rows = data.rows;
+      H = rows.length; W = H ? rows[0].length : 0;
+      wrap.classList.toggle("projector", !!data.projector);
+      wrap.classList.toggle("wide", W > 12);
+      caption.textContent = data.label || "";
+      table.setAttribute("aria-label", data.label || "");
+      if (builtShape !== H + "x" + W) {
+        committed = JSON.parse(JSON.stringify(data.edits || {}));
+        badKey = "";
+        build(data.cell || "{r}, {c}");
+      } else {
+        const active = wrap.getRootNode().activeElement;
+        for (let r = 0; r < H; r++) {
+          for (let c = 0; c < W; c++) {
+            const input = inputs[r][c], want = shownText(r, c);
+            // The cell being typed in keeps what is typed until it is committed.
+            if (input.value !== want && input !== active) input.value = want;
+          }
+        }
+      }
+      markBad(data.bad || []);
+    },
+  };
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  let editor = parentElement.__pbeGrid;
+  if (!editor || !editor.wrap.isConnected) {
+    editor = parentElement.__pbeGrid = createEditor(parentElement);
+  }
+  editor.update(data, setStateValue);
+}
