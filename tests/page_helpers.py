@@ -27,13 +27,30 @@ X6 = np.array(
 SPEC6 = PoolSpec(kernel_size=3, stride=1)
 
 
+def charts(at: AppTest) -> dict[str, dict]:
+    """The Plotly figures on the page by key, in page order: drawn by the chart component
+    (ui/charts.py) or, where the app's static folder is not served, by st.plotly_chart."""
+    out = {}
+    for el in at.get("bidi_component"):
+        if el.proto.component_name == "pbe_chart":
+            out[el.proto.id.rsplit("-", 1)[-1]] = json.loads(json.loads(el.proto.json)["fig"])
+    for el in at.get("plotly_chart"):
+        out[el.proto.id.rsplit("-", 1)[-1]] = json.loads(el.proto.spec)
+    return out
+
+
+def figure(at: AppTest, key: str) -> dict:
+    """The Plotly figure drawn under `key`."""
+    found = charts(at)
+    if key not in found:
+        raise AssertionError(f"no figure {key!r} on the page (there are {list(found)})")
+    return found[key]
+
+
 def chart_values(at: AppTest, key: str) -> np.ndarray:
     """The z values of the Plotly heatmap with this key (NaN where the chart has a gap)."""
-    for el in at.get("plotly_chart"):
-        if el.key == key:
-            z = json.loads(el.proto.spec)["data"][0]["z"]
-            return np.array([[np.nan if v is None else v for v in row] for row in z])
-    raise AssertionError(f"no chart {key}")
+    z = figure(at, key)["data"][0]["z"]
+    return np.array([[np.nan if v is None else v for v in row] for row in z])
 
 
 def component_data(at: AppTest, name: str) -> list[dict]:

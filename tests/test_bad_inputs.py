@@ -20,7 +20,6 @@ says it is showing the last valid result, and no exception element is drawn.
 from __future__ import annotations
 
 import io
-import json
 import math
 import struct
 import time
@@ -31,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
-from page_helpers import SPEC6, X6
+from page_helpers import SPEC6, X6, figure
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -101,10 +100,7 @@ def assert_kept(at: AppTest, before: tuple) -> None:
 
 def shown(at: AppTest, key: str) -> list[list[str]]:
     """The texts a heatmap prints in its cells."""
-    for el in at.get("plotly_chart"):
-        if getattr(el, "key", None) == key:
-            return json.loads(el.proto.spec)["data"][0]["text"]
-    raise AssertionError(f"no figure {key!r} on the page")
+    return figure(at, key)["data"][0]["text"]
 
 
 def as_number(text: str) -> float:

@@ -8,7 +8,6 @@ Answers are typed into the page by seeding the grid editors' session-state keys
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from loop_reference import loop_pool, loop_scatter_steps
+from page_helpers import charts
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import (
@@ -425,11 +425,6 @@ def type_answers(at: AppTest, ex, texts: dict[str, list[list[str]]]) -> None:
 
 def right_texts(ex) -> dict[str, list[list[str]]]:
     return {p: [[frac_text(v) for v in row] for row in a] for p, a in ex.answers.items()}
-
-
-def charts(at: AppTest) -> dict[str, dict]:
-    return {c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec)
-            for c in at.get("plotly_chart")}
 
 
 def marked_cells(fig: dict) -> set[tuple[int, int]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import SPEC6, X6, component_data
+from page_helpers import SPEC6, X6, component_data, figure
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import (
@@ -68,13 +68,6 @@ def edit_grid(at: AppTest, edited_rows: dict, key: str | None = None) -> AppTest
     key = key or f"grid_editor_{at.session_state.grid_version}"
     at.session_state[key] = {"edited_rows": edited_rows}
     return run(at)
-
-
-def figure(at: AppTest, key: str) -> dict:
-    for el in at.get("plotly_chart"):
-        if getattr(el, "key", None) == key:
-            return json.loads(el.proto.spec)
-    raise AssertionError(f"no figure {key!r} on the page")
 
 
 def title(at: AppTest, key: str) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import chart_values
+from page_helpers import chart_values, charts
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import (
@@ -220,7 +220,7 @@ def test_non_numeric_input_cell_stops_cleanly():
     at.session_state["nl_x_nonoverlap_4x4"] = {"edited_rows": {0: {"0": ""}}}
     at = run(at)
     assert len(at.error) == 1 and "(0,0)" in at.error[0].value
-    assert not at.get("plotly_chart")
+    assert not charts(at)
 
 
 @pytest.mark.parametrize("state,needle", [
@@ -238,10 +238,10 @@ def test_core_errors_are_shown_as_messages(state, needle):
 def test_keys_are_prefixed_unique_and_every_text_is_translated():
     at = run(new_app(nl_dy_mode="random"))
     keys = [w.key for kind in ("selectbox", "radio", "number_input") for w in getattr(at, kind)]
-    keys += [el.key for el in at.get("plotly_chart")]
+    keys += list(charts(at))
     assert keys and all(k.startswith("nl_") for k in keys)
     assert len(keys) == len(set(keys))
-    assert len(at.get("plotly_chart")) == 13
+    assert len(charts(at)) == 13
     missing = [s for s in all_text(at) if re.search(r"\bnext\.[a-z_]+", s)]
     assert not missing
     assert "nav.next_layer" in CATALOGUE

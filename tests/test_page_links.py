@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import chart_values
+from page_helpers import chart_values, charts
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import PoolSpec, generate, pool_backward, pool_forward
@@ -167,8 +167,8 @@ def test_published_links_decode_cleanly_and_reopen_the_same_view(name, fields) -
     assert problems == [] and set(values) == set(link)
     again = open_page(name, link)
     assert warnings(again) == [] and published(again) == link
-    for el in first.get("plotly_chart"):
-        assert chart_values(again, el.key).tolist() == chart_values(first, el.key).tolist()
+    for key in charts(first):
+        assert chart_values(again, key).tolist() == chart_values(first, key).tolist()
 
 
 def test_share_box_shows_the_published_link_with_the_hide_option() -> None:

@@ -5,10 +5,10 @@ AppTest runs the real app.py (navigation and all five pages).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
+from page_helpers import charts
 from streamlit.testing.v1 import AppTest
 
 from ui.charts import PROJECTOR_CSS, PROJECTOR_KEY
@@ -19,7 +19,7 @@ PAGES = [f"app_pages/{name}.py" for name in ("explorer", "ties", "exercise", "ne
 
 
 def _figures(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return list(charts(at).values())
 
 
 def _style_blocks(at: AppTest) -> list[str]:

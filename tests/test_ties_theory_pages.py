@@ -7,12 +7,12 @@ Run from the repository root with `python -m pytest` (the pages import `ui` and 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from page_helpers import charts
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import (
@@ -54,13 +54,6 @@ def run_page(path: Path) -> AppTest:
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def charts(at: AppTest) -> dict[str, dict]:
-    """Plotly figures on the page by widget key."""
-    return {
-        c.proto.id.rsplit("-", 1)[-1]: json.loads(c.proto.spec) for c in at.get("plotly_chart")
-    }
 
 
 def texts(at: AppTest) -> list[str]:

@@ -1,6 +1,6 @@
 """Plotly figure builders: heatmaps with the value printed in every cell, row 0 on top.
 
-Figures are built as plain dicts (no per-call validation) and handed to `st.plotly_chart`,
+Figures are built as plain dicts (no per-call validation) and drawn by ui.charts.chart,
 wrapped by `checked` so that Plotly does not validate them again on every run.
 Colour scales are colour-blind-safe; the number in each cell carries the information, the
 colour only supports it.
@@ -110,7 +110,7 @@ def heatmap(
         for rr, cc in np.argwhere(marked):
             shapes.append(_rect((rr, cc, rr, cc), width=4 if projector else 3, color="#000",
                                 inset=0.08))
-    ticks = {"tickmode": "linear", "dtick": 1 if max(R, C) <= 16 else 4, "tick0": 0}
+    ticks = {"tickmode": "linear", "dtick": 1 if max(R, C) <= 16 else 4, "tick0": 0, "ticks": ""}
     layout = {
         "title": {"text": title, "font": {"size": 18 if projector else 16}, "x": 0},
         "width": size * (C + pad[1] + pad[3]) + 50,
@@ -141,8 +141,8 @@ def _rect(r: Rect, *, width: float, color: str, dash: str = "solid", inset: floa
 def checked(fig: dict) -> object:
     """`fig` as a Plotly Figure that skips Plotly's property validation.
 
-    `st.plotly_chart` validates a dict property by property (about 3 ms for a 6x6 heatmap,
-    40 ms for a 32x32 one with a few hundred outlines); a Figure made with validation off is
+    Plotly validates a dict property by property (about 3 ms for a 6x6 heatmap, 40 ms for a
+    32x32 one with a few hundred outlines); a Figure made with validation off is
     taken as it is. The figures of this module use only valid properties (the tests draw
     them all), and the JSON sent to the browser is the same either way, template included
     (validation drops an empty `shapes` list; so does this).

@@ -152,6 +152,23 @@ function createEditor(host) {
     commit(cells);
   });
 
+  // Cells as wide as the style asks (bigger in projector mode), narrower when the column
+  // cannot hold them, down to 34 px; below that the grid scrolls sideways.
+  function fit() {
+    wrap.style.removeProperty("--cw");
+    wrap.style.removeProperty("--font");
+    const style = getComputedStyle(wrap);
+    const want = parseFloat(style.getPropertyValue("--cw"));
+    const font = parseFloat(style.getPropertyValue("--font"));
+    const avail = outer.clientWidth - 40;  // the row numbers' column and the borders
+    if (!(avail > 0) || !W || want * W <= avail) return;
+    const cw = Math.max(34, Math.floor(avail / W));
+    wrap.style.setProperty("--cw", cw + "px");
+    wrap.style.setProperty("--font", Math.max(12, Math.min(font, Math.floor(cw * 0.38))) + "px");
+  }
+  const outer = host.host || host;  // in a shadow root, the element that holds it
+  new ResizeObserver(fit).observe(outer);
+
   return {
     wrap,
     update(data, setStateValue) {
@@ -160,6 +177,7 @@ function createEditor(host) {
       H = rows.length; W = H ? rows[0].length : 0;
       wrap.classList.toggle("projector", !!data.projector);
       wrap.classList.toggle("wide", W > 12);
+      fit();
       caption.textContent = data.label || "";
       table.setAttribute("aria-label", data.label || "");
       if (builtShape !== H + "x" + W) {
