@@ -197,7 +197,7 @@ st.info(t("exercise.task"), icon=":material/edit:")
 # ----------------------------------------------------------------- the answers
 checked = ss.get("ex_checked") == ex_id
 given: dict[str, np.ndarray] = {}
-typed: dict[str, list[list[object]]] = {}
+typed: dict[str, list[list[str]]] = {}
 slots = {}
 for part in ANSWER_PARTS:
     rows_n, cols_n = ex.answers[part].shape
@@ -217,10 +217,7 @@ for part in ANSWER_PARTS:
         st.error(t("exercise.not_numbers", part=t(f"exercise.part.{part}.name"),
                    cells=shown) + more, icon=":material/error:")
     slots[part] = st.container()  # filled with the feedback after a check
-ss.ex_typed[ex_id] = {
-    part: [["" if v is None else str(v) for v in row] for row in rows]
-    for part, rows in typed.items()
-}
+ss.ex_typed[ex_id] = typed
 while len(ss.ex_typed) > MAX_KEPT:
     ss.ex_typed.pop(next(iter(ss.ex_typed)))
 

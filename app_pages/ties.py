@@ -95,7 +95,7 @@ with c_grid:
     rows = controls.grid_editor(f"ties_grid_{ss.ties_grid_version}", ss.ties_base,
                                 t("ties.input.caption"))
     # The editor replays its own edits onto this text, which then already holds them.
-    ss.ties_base = [["" if v is None else str(v) for v in row] for row in rows]
+    ss.ties_base = rows
 
 x, cell_errors = parse_grid(rows)
 problem = controls.cell_errors_text(cell_errors) if cell_errors else None

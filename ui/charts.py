@@ -22,6 +22,7 @@ from pathlib import Path
 import streamlit as st
 
 from . import figures
+from .assets import read_asset
 from .i18n import t
 
 PROJECTOR_KEY = "projector"
@@ -62,17 +63,12 @@ def apply_projector_style() -> None:
 
 
 COMPONENT_NAME = "pbe_chart"
-_ASSETS = Path(__file__).parent / "assets"
 # Streamlit serves `static/` next to the main script (app.py) at app/static/.
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 # What Streamlit's own Plotly theme sets and a plain figure lacks: its type face and colours.
 CHART_FONT = ('"Source Sans 3", "Source Sans Pro", "Noto Sans", "Noto Sans CJK SC", '
               '"DejaVu Sans", sans-serif')
 
-
-@cache
-def _asset(name: str) -> str:
-    return (_ASSETS / name).read_text(encoding="utf-8")
 
 
 @cache
@@ -129,7 +125,7 @@ def chart(fig: dict, key: str, alt: str) -> None:
         st.plotly_chart(figures.checked(fig), key=key, config=CHART_CONFIG, width="content",
                         alt=alt)
         return
-    mount = st.components.v2.component(COMPONENT_NAME, js=_asset("chart.js"),
+    mount = st.components.v2.component(COMPONENT_NAME, js=read_asset("chart.js"),
                                        isolate_styles=False)
     mount(data={"fig": figure_json(fig), "alt": alt, "src": src, "config": CHART_CONFIG,
                 "failed": t("chart.failed")},

@@ -15,21 +15,15 @@ starting rows with those edits on top; a new starting grid gets a new key.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 
 import streamlit as st
 
+from .assets import read_asset
 from .format import parse_number
 from .i18n import t
 
 COMPONENT_NAME = "pbe_grid_editor"
-_ASSETS = Path(__file__).parent / "assets"
 
-
-@cache
-def _asset(name: str) -> str:
-    return (_ASSETS / name).read_text(encoding="utf-8")
 
 
 def _no_callback() -> None:
@@ -85,8 +79,8 @@ def grid_editor(key: str, rows: list[list[str]], label: str, projector: bool = F
     current = apply_edits(base, edits)
     bad = [[r, c] for r, row in enumerate(current) for c, text in enumerate(row)
            if not accepts(text)]
-    mount = st.components.v2.component(COMPONENT_NAME, css=_asset("grid_editor.css"),
-                                       js=_asset("grid_editor.js"))
+    mount = st.components.v2.component(COMPONENT_NAME, css=read_asset("grid_editor.css"),
+                                       js=read_asset("grid_editor.js"))
     mount(
         data={
             "rows": base,

@@ -13,26 +13,20 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from pooling_core import ScatterSteps
 
+from .assets import read_asset
 from .format import fmt
 from .i18n import current_language, t
 from .narrate import step_sentences
 
 MAX_PLAYER_STEPS = 1024  # 32 x 32 with kernel 1: every step of the largest grid
-_ASSETS = Path(__file__).parent / "assets"
 COMPONENT_NAME = "pbe_step_player"
 
-
-@cache
-def _asset(name: str) -> str:
-    return (_ASSETS / name).read_text(encoding="utf-8")
 
 
 def _payload(steps: ScatterSteps, projector: bool, lang: str) -> dict:
@@ -124,6 +118,6 @@ def player_page_parts(steps: ScatterSteps, projector: bool = False) -> PlayerPag
 
 def show_player(data: dict, key: str = "player") -> None:
     """Mount the step player with `PlayerPage.data(...)` (same key: the same element updates)."""
-    mount = st.components.v2.component(COMPONENT_NAME, css=_asset("player.css"),
-                                       js=_asset("player.js"))
+    mount = st.components.v2.component(COMPONENT_NAME, css=read_asset("player.css"),
+                                       js=read_asset("player.js"))
     mount(data=data, key=key)
