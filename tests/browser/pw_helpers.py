@@ -15,7 +15,22 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 from playwright.sync_api import Locator, Page, expect
+
+from pooling_core import PoolSpec
+
+# The Explorer's default example, written out by hand as the page must show it (row 0 on
+# top): an expectation independent of the code under test.
+DEFAULT_X = np.array([
+    [1, 2, 3, 1, 0, 2],
+    [2, 2, 5, 4, 1, 3],
+    [0, 6, 9, 6, 2, 1],
+    [3, 1, 4, 8, 7, 0],
+    [5, 2, 0, 3, 6, 4],
+    [1, 7, 2, 5, 1, 3],
+], dtype=np.float64)
+DEFAULT_SPEC = PoolSpec(kernel_size=3, stride=1)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"

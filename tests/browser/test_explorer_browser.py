@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import Browser, Page, expect
 from pw_helpers import (
+    DEFAULT_SPEC,
+    DEFAULT_X,
     PLAYER_TITLE,
     assert_no_exception,
     choose,
@@ -41,16 +43,6 @@ from ui.i18n import t
 
 pytestmark = pytest.mark.browser
 
-# The default example, as the page must show it (row 0 on top).
-DEFAULT_X = np.array([
-    [1, 2, 3, 1, 0, 2],
-    [2, 2, 5, 4, 1, 3],
-    [0, 6, 9, 6, 2, 1],
-    [3, 1, 4, 8, 7, 0],
-    [5, 2, 0, 3, 6, 4],
-    [1, 7, 2, 5, 1, 3],
-], dtype=np.float64)
-DEFAULT_SPEC = PoolSpec(kernel_size=3, stride=1)
 PLATEAU_X = np.array([[5, 5, 1, 2], [5, 5, 3, 3], [0, 1, 4, 4], [2, 0, 4, 4]], dtype=np.float64)
 WINDOWS_LABEL = "windows:"  # player.windows in ui/locales/en/player.json
 

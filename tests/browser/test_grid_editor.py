@@ -1,7 +1,7 @@
 """The grid editor in a real browser: typing, Enter, Escape, arrows, paste, marks, names.
 
-Expected numbers come from pooling_core on a grid written out here (the default example
-X, kernel 3, stride 1), never from the page.
+Expected numbers come from pooling_core on the default example written out by hand in
+pw_helpers (kernel 3, stride 1), never from the page.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from playwright.sync_api import Page, expect
 from pw_helpers import (
+    DEFAULT_SPEC,
+    DEFAULT_X,
     GRID,
     assert_no_exception,
     grid_cell,
@@ -18,12 +20,10 @@ from pw_helpers import (
     wait_idle,
 )
 
-from pooling_core import PoolSpec, pool_forward
+from pooling_core import pool_forward
 from ui.format import fmt
 
-X = np.array([[1, 2, 3, 1, 0, 2], [2, 2, 5, 4, 1, 3], [0, 6, 9, 6, 2, 1],
-              [3, 1, 4, 8, 7, 0], [5, 2, 0, 3, 6, 4], [1, 7, 2, 5, 1, 3]], dtype=np.float64)
-SPEC = PoolSpec(kernel_size=3, stride=1)
+X, SPEC = DEFAULT_X, DEFAULT_SPEC  # pw_helpers: written out by hand
 
 
 def output_text(x: np.ndarray) -> list[list[str]]:
