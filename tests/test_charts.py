@@ -4,6 +4,7 @@ st.plotly_chart fallback when the app's static folder is not served."""
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,40 @@ def test_plotly_js_is_copied_once_under_its_version(tmp_path: Path,
         ui_charts._static_plotly_js.cache_clear()
 
 
+def test_many_threads_on_an_empty_static_folder_all_get_the_whole_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first reruns of a fresh server run in parallel threads: each must get the name, and
+    whenever it gets it the file must already be complete (a browser may fetch it at once)."""
+    source = PLOTLY_JS.read_bytes()
+    name = f"plotly-{plotly.__version__}.min.js"
+    threads_n, rounds = 8, 6
+    for round_ in range(rounds):
+        static = tmp_path / f"static{round_}"
+        monkeypatch.setattr(ui_charts, "STATIC_DIR", static)
+        ui_charts._static_plotly_js.cache_clear()
+        start = threading.Barrier(threads_n)
+        got: list[tuple[str | None, int]] = []
+
+        def call(start: threading.Barrier = start, static: Path = static,
+                 got: list[tuple[str | None, int]] = got) -> None:
+            start.wait()
+            result = ui_charts._static_plotly_js()
+            target = static / name
+            got.append((result, target.stat().st_size if target.is_file() else -1))
+
+        threads = [threading.Thread(target=call) for _ in range(threads_n)]
+        try:
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join(timeout=60)
+        finally:
+            ui_charts._static_plotly_js.cache_clear()
+        assert got == [(name, len(source))] * threads_n, f"round {round_}"
+        assert (static / name).read_bytes() == source
+        assert [p.name for p in static.iterdir()] == [name]  # no temporary file left
+
+
 def test_a_folder_that_cannot_be_written_gives_none(tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     blocker = tmp_path / "static"
@@ -57,8 +92,21 @@ def test_a_folder_that_cannot_be_written_gives_none(tmp_path: Path,
     ui_charts._static_plotly_js.cache_clear()
     try:
         assert ui_charts._static_plotly_js() is None
+        blocker.unlink()  # the folder can be made now: a failure was not kept
+        assert ui_charts._static_plotly_js() == f"plotly-{plotly.__version__}.min.js"
     finally:
         ui_charts._static_plotly_js.cache_clear()
+
+
+def test_a_truncated_copy_is_replaced_and_the_copy_is_readable_by_all(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    static = tmp_path / "static"
+    static.mkdir()
+    name = f"plotly-{plotly.__version__}.min.js"
+    (static / name).write_bytes(PLOTLY_JS.read_bytes()[:1000])  # left by an older copier
+    assert ui_charts.copy_plotly_js(static) == name
+    assert (static / name).read_bytes() == PLOTLY_JS.read_bytes()
+    assert (static / name).stat().st_mode & 0o444 == 0o444  # the app's user reads root's copy
 
 
 def _explorer() -> AppTest:

@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from functools import cache
+import tempfile
+import threading
+from collections.abc import Callable
+from contextlib import suppress
+from functools import wraps
 from pathlib import Path
 
 import streamlit as st
@@ -70,27 +74,81 @@ CHART_FONT = ('"Source Sans 3", "Source Sans Pro", "Noto Sans", "Noto Sans CJK S
               '"DejaVu Sans", sans-serif')
 
 
+_COPY_LOCK = threading.Lock()  # one copy at a time in this process (reruns run in threads)
 
-@cache
-def _static_plotly_js() -> str | None:
-    """The file name of plotly.js in the app's static folder, copied there from the installed
-    `plotly` package the first time (named by its version, so browsers never keep an old one);
-    None when it cannot be (no such file, a read-only folder)."""
+
+def copy_plotly_js(static_dir: Path | None = None) -> str:
+    """Copy plotly.js from the installed `plotly` package into the app's static folder, unless
+    a complete copy is there already; return its file name (named by the plotly version, so
+    browsers never keep an old one). Raises OSError when it cannot (no such file, a read-only
+    folder).
+
+    Safe against other threads and other processes: the copy is written to a temporary file
+    of its own in the same folder, checked against the source's size, made readable by every
+    user (the Docker image copies it at build time as root), then renamed into place, so a
+    browser never gets part of the file. Also run by the Dockerfile at build time.
+    """
     import plotly
 
+    static_dir = STATIC_DIR if static_dir is None else static_dir
     name = f"plotly-{plotly.__version__}.min.js"
-    target = STATIC_DIR / name
-    if target.is_file():
-        return name
     source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    target = static_dir / name
+    size = source.stat().st_size
+    with _COPY_LOCK:
+        if _has_size(target, size):
+            return name
+        static_dir.mkdir(exist_ok=True)
+        fd, part = tempfile.mkstemp(dir=static_dir, prefix=f".{name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
+                shutil.copyfileobj(src, out)
+            os.chmod(part, 0o644)  # mkstemp makes it readable by its owner only
+            if os.path.getsize(part) != size:
+                raise OSError(f"copying {source} to {static_dir} gave a file of the wrong size")
+            os.replace(part, target)  # atomic
+        except BaseException:
+            with suppress(OSError):
+                os.unlink(part)
+            raise
+        if not _has_size(target, size):
+            raise OSError(f"{target} is not a complete copy of {source}")
+    return name
+
+
+def _has_size(path: Path, size: int) -> bool:
     try:
-        STATIC_DIR.mkdir(exist_ok=True)
-        partial = target.with_suffix(f".{os.getpid()}.part")
-        shutil.copyfile(source, partial)
-        partial.replace(target)  # atomic: a browser never gets half a file
+        return path.is_file() and path.stat().st_size == size
+    except OSError:
+        return False
+
+
+def _cache_success(fn: Callable[[], str | None]) -> Callable[[], str | None]:
+    """Like functools.cache for a function of no arguments, but a None (a failure) is not
+    kept: the next call tries again. `cache_clear()` forgets a kept result."""
+    kept: list[str] = []
+
+    @wraps(fn)
+    def cached() -> str | None:
+        if kept:
+            return kept[0]
+        value = fn()
+        if value is not None:
+            kept[:] = [value]
+        return value
+
+    cached.cache_clear = kept.clear  # type: ignore[attr-defined]
+    return cached
+
+
+@_cache_success
+def _static_plotly_js() -> str | None:
+    """The file name of plotly.js in the app's static folder (copied there the first time),
+    or None when it cannot be (see copy_plotly_js); a failure is tried again next time."""
+    try:
+        return copy_plotly_js()
     except OSError:
         return None
-    return name
 
 
 def plotly_js_url() -> str | None:
