@@ -202,8 +202,11 @@ with c2:
             cells += t("grid.more", n=len(chk.mismatch_cells) - 8)
         st.warning(t("result.gradcheck_ties" if spec.mode == "max" else "result.gradcheck_bad",
                      n=int(chk.mismatch.sum()), cells=cells), icon=":material/warning:")
-    if not chk.checked.all():
-        st.caption(t("result.gradcheck_skipped", n=int((~chk.checked).sum())))
+    if chk.sampled:
+        st.caption(t("result.gradcheck_sampled", n=int(chk.tested.sum()), total=chk.tested.size))
+    skipped = ~chk.checked & (chk.tested if chk.sampled else True)
+    if skipped.any():
+        st.caption(t("result.gradcheck_skipped", n=int(skipped.sum())))
     # Drawn only while open (Streamlit's lazy expander): a closed expander's chart would be
     # drawn, hidden, on every run (for 32x32, about a fifth of the browser's work per edit).
     numerical = st.expander(t("result.numerical"), key="numerical_open", on_change="rerun")

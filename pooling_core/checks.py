@@ -21,7 +21,7 @@ import numpy as np
 from .ieee import quiet_overflow
 from .pooling import as_input, check_grad_output, geometry, pool_backward
 from .spec import PoolSpec
-from .steps import scatter_steps
+from .steps import ScatterSteps, scatter_steps
 
 SumReason = Literal["equal", "ties_all", "avg_divisor", "non_finite"]
 
@@ -54,17 +54,26 @@ class SumCheck:
 
 
 @quiet_overflow
-def gradient_sum_check(x: object, grad_output: object, spec: PoolSpec) -> SumCheck:
-    """Compare the gradient sums of a 2-D input and name the reason for any difference."""
+def gradient_sum_check(x: object, grad_output: object, spec: PoolSpec,
+                       steps: ScatterSteps | None = None) -> SumCheck:
+    """Compare the gradient sums of a 2-D input and name the reason for any difference.
+
+    `steps`, when given, must be `scatter_steps(x, grad_output, spec)` (already computed: the
+    check then reuses it instead of running the backward pass again).
+    """
     arr = as_input(x)
     g = geometry(arr.shape[-2:], spec)
     gout = check_grad_output(grad_output, arr.shape[:-2] + g.out_hw, arr.dtype).astype(np.float64)
-    grad_in = pool_backward(arr, gout, spec).astype(np.float64)
+    if steps is None:
+        grad_in = pool_backward(arr, gout, spec).astype(np.float64)
+    else:
+        grad_in = steps.accumulated(len(steps) - 1).astype(np.float64)
     s_out = float(gout.sum())
     s_in = float(grad_in.sum())
     if not (np.isfinite(gout).all() and np.isfinite(grad_in).all()):
         return SumCheck(s_out, s_in, float("nan"), float("nan"), "non_finite", 0)
-    steps = scatter_steps(arr, gout, spec)
+    if steps is None:
+        steps = scatter_steps(arr, gout, spec)
     per_step = np.bincount(
         steps.receiver_step, weights=steps.receiver_amount.astype(np.float64), minlength=len(steps)
     )

@@ -75,6 +75,7 @@ class ScatterSteps(Sequence[ScatterStep]):
     receiver_flat : (M,)      flat input index r * W + c of each receiver
     receiver_amount : (M,)    amount added
     window_flat : (OH*OW, K)  flat input index of each tap, -1 for padding
+    window_origin : (OH*OW, 2)  input (r, c) of each window's first tap (property)
     tied_mask : (OH*OW, K)    max mode: tap is a tied maximum
     receiver_before, receiver_after : (M,)   dL/dx at the receiving cell before / after
     receiver_hits_before : (M,)              earlier receivers at the same cell
@@ -176,8 +177,12 @@ class ScatterSteps(Sequence[ScatterStep]):
         running = np.zeros(self.input_shape[0] * self.input_shape[1], dtype=self.dtype)
         before = np.zeros(M, dtype=self.dtype)
         after = np.zeros(M, dtype=self.dtype)
-        for j in range(int(rank.max(initial=-1)) + 1):
-            sel = np.nonzero(rank == j)[0]
+        # Receivers grouped by round once (a stable sort), not one scan of all M per round:
+        # with a 32 x 32 kernel there are up to 1024 rounds over a million receivers.
+        by_round = np.argsort(rank, kind="stable")
+        bounds = np.searchsorted(rank[by_round], np.arange(int(rank.max(initial=-1)) + 2))
+        for j in range(len(bounds) - 1):
+            sel = by_round[bounds[j]:bounds[j + 1]]
             cells = flat[sel]
             before[sel] = running[cells]
             running[cells] += self.receiver_amount[sel]
@@ -186,6 +191,15 @@ class ScatterSteps(Sequence[ScatterStep]):
         self.receiver_after = after
         self.receiver_hits_before = rank
         self.receiver_prev_step = prev
+
+    @property
+    def window_origin(self) -> np.ndarray:
+        """(OH*OW, 2) int64: the input (r, c) of each window's first tap (negative in the
+        padding); tap (a, b) of window k reads (r + a * dh, c + b * dw)."""
+        oh, ow = self.output_shape
+        k = np.arange(oh * ow)
+        return np.stack([(k // ow) * self.sizes[0].s - self.sizes[0].p,
+                         (k % ow) * self.sizes[1].s - self.sizes[1].p], axis=1)
 
     # ---------------------------------------------------------------- sequence protocol
     def __len__(self) -> int:

@@ -38,24 +38,28 @@ def cells_text(cells: list[tuple[int, int]]) -> str:
     return ", ".join(_cell(c) for c in cells)
 
 
-def step_sentences(steps: ScatterSteps, limit: int | None = None) -> list[str]:
-    """The sentence of each step (the first `limit` steps when given)."""
+def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int = 0) -> list[str]:
+    """The sentence of each step `first`..`limit` - 1 (every step by default)."""
     spec = steps.spec
     n = len(steps) if limit is None else min(limit, len(steps))
+    first = max(0, min(first, n))
     W = steps.input_shape[1]
     ow = steps.output_shape[1]
     lang = current_language()  # once: looking it up per sentence costs more than the wording
     out = []
-    ends = np.searchsorted(steps.receiver_step, np.arange(n), side="right").tolist()
-    # Plain Python lists: indexing a NumPy array element by element is slow.
-    window_flat = steps.window_flat[:n].tolist()
-    tied_mask = steps.tied_mask[:n].tolist()
-    grad_output = steps.grad_output.ravel()[:n].tolist()
-    output = steps.output.ravel()[:n].tolist()
-    divisor = None if steps.divisor is None else steps.divisor.ravel()[:n].tolist()
-    rec = _Receivers(steps)
-    start = 0
-    for k in range(n):
+    ends = [0] * first + np.searchsorted(steps.receiver_step, np.arange(first, n),
+                                         side="right").tolist()
+    start = int(np.searchsorted(steps.receiver_step, first, side="left"))
+    # Plain Python lists (indexing a NumPy array element by element is slow), padded so that
+    # they are indexed by the step number k.
+    pad = [None] * first
+    window_flat = pad + steps.window_flat[first:n].tolist()
+    tied_mask = pad + steps.tied_mask[first:n].tolist()
+    grad_output = pad + steps.grad_output.ravel()[first:n].tolist()
+    output = pad + steps.output.ravel()[first:n].tolist()
+    divisor = None if steps.divisor is None else pad + steps.divisor.ravel()[first:n].tolist()
+    rec = _Receivers(steps, start, ends[n - 1] if n > first else start)
+    for k in range(first, n):
         end = ends[k]
         i, j = divmod(k, ow)
         taps = window_flat[k]
@@ -108,15 +112,19 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None) -> list[str]:
 class _Receivers:
     """The receiver arrays of a ScatterSteps as Python lists, and the sentences about them."""
 
-    def __init__(self, steps: ScatterSteps) -> None:
+    def __init__(self, steps: ScatterSteps, lo: int = 0, hi: int | None = None) -> None:
+        """Receivers lo..hi-1 only (a block of steps); they are still indexed by their number
+        m in the whole sequence."""
         self.W = steps.input_shape[1]
         self.ow = steps.output_shape[1]
-        self.flat = steps.receiver_flat.tolist()
-        self.amount = steps.receiver_amount.tolist()
-        self.before = steps.receiver_before.tolist()
-        self.after = steps.receiver_after.tolist()
-        self.hits_before = steps.receiver_hits_before.tolist()
-        self.prev_step = steps.receiver_prev_step.tolist()
+        part = slice(lo, hi)
+        pad = [0] * lo  # indices below lo are never read; the padding keeps m absolute
+        self.flat = pad + steps.receiver_flat[part].tolist()
+        self.amount = pad + steps.receiver_amount[part].tolist()
+        self.before = pad + steps.receiver_before[part].tolist()
+        self.after = pad + steps.receiver_after[part].tolist()
+        self.hits_before = pad + steps.receiver_hits_before[part].tolist()
+        self.prev_step = pad + steps.receiver_prev_step[part].tolist()
 
     def receive_one(self, m: int, i: int, j: int, g: str, lang: str) -> str:
         r, c = divmod(self.flat[m], self.W)

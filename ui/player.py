@@ -2,10 +2,11 @@
 
 The player is a Streamlit v2 component (ui/assets/player.js and player.css) mounted in the page
 with a fixed key, so it stays in place across reruns. Its data is the JSON text of the steps'
-payload, and the start step apart: per step it ships only what changes (the window's cells,
-the receiving cells and their new dL/dx text, the sentence). A rerun with the same text only
-moves to the new start step; new text rebuilds the grids. The browser only looks values up;
-every number is computed by pooling_core and formatted here.
+payload, and the start step apart: per step it ships only what changes (where the window is,
+the receiving cells and their new dL/dx text, the sentence). A configuration with many large
+windows is played one block of steps at a time, so that no page is much over a megabyte.
+A rerun with the same text only moves to the new start step; new text rebuilds the grids.
+The browser only looks values up; every number is computed by pooling_core and formatted here.
 """
 
 from __future__ import annotations
@@ -24,53 +25,107 @@ from .format import fmt
 from .i18n import current_language, t
 from .narrate import step_sentences
 
-MAX_PLAYER_STEPS = 1024  # 32 x 32 with kernel 1: every step of the largest grid
+# About this many bytes of JSON per page of steps. A configuration whose steps need more is
+# played one block of consecutive steps at a time (the jump slider picks the block), so a
+# 32 x 32 average with a 32 x 32 kernel (1089 windows of up to 1024 cells) sends about 1 MB,
+# not 27 MB.
+PAGE_BUDGET_BYTES = 900_000
 COMPONENT_NAME = "pbe_step_player"
 
 
+def _step_costs(steps: ScatterSteps) -> np.ndarray:
+    """About how many bytes each step adds to the payload: its sentence, its window and one
+    [cell, text, value, count] entry per receiving cell."""
+    ends = np.searchsorted(steps.receiver_step, np.arange(len(steps)), side="right")
+    receivers = np.diff(ends, prepend=0)
+    return 320 + 30 * receivers
 
-def _payload(steps: ScatterSteps, projector: bool, lang: str) -> dict:
-    """The JSON-able data the player needs for `steps`, in language `lang` (see module
-    docstring); the start step is given apart (PlayerPage.data)."""
+
+def step_blocks(steps: ScatterSteps, budget: int = PAGE_BUDGET_BYTES) -> np.ndarray:
+    """First step of each block of consecutive steps that fits in `budget` bytes (a block has
+    at least one step; it may exceed the budget by at most one step). int64, starts with 0."""
+    cost = _step_costs(steps)
+    block = (np.cumsum(cost) - cost) // max(1, budget)
+    return np.flatnonzero(np.diff(block, prepend=-1))
+
+
+def block_of(steps: ScatterSteps, step: int, budget: int = PAGE_BUDGET_BYTES) -> tuple[int, int]:
+    """[first, stop) of the block of steps that holds `step` (clamped to the steps)."""
+    starts = step_blocks(steps, budget)
+    step = min(max(int(step), 0), len(steps) - 1)
+    b = int(np.searchsorted(starts, step, side="right")) - 1
+    stop = int(starts[b + 1]) if b + 1 < len(starts) else len(steps)
+    return int(starts[b]), stop
+
+
+def _colour_value(v: float) -> float | None:
+    """A value for the cell's colour only (3 significant digits are plenty; shorter JSON)."""
+    return float(f"{v:.3g}") if math.isfinite(v) else None
+
+
+def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
+             stop: int | None = None) -> dict:
+    """The JSON-able data the player needs for steps first..stop-1 of `steps`, in language
+    `lang` (see module docstring); the start step is given apart (PlayerPage.data).
+
+    Per step: "o" the window's first tap (r, c) (with "ker" and "dil" the browser lays out its
+    taps), "t" the tied maxima when two or more tie, "u" one [cell, dL/dx text, colour value,
+    windows so far] per receiving cell, "s" the sentence. "base" is dL/dx before step `first`
+    in the same form, so a block that starts later shows the gradient already accumulated.
+    """
     H, W = steps.input_shape
     oh, ow = steps.output_shape
-    n = min(len(steps), MAX_PLAYER_STEPS)
-    sentences = step_sentences(steps, limit=n)
-    ends = np.searchsorted(steps.receiver_step, np.arange(n), side="right").tolist()
-    final = steps.accumulated(n - 1)
+    total = len(steps)
+    n = total if stop is None else min(stop, total)
+    first = max(0, min(first, n - 1))
+    sentences = step_sentences(steps, n, first=first)
+    ends = np.searchsorted(steps.receiver_step, np.arange(first, n), side="right").tolist()
+    m0 = int(np.searchsorted(steps.receiver_step, first, side="left"))
+    final = steps.accumulated(total - 1)
     finite = np.abs(final[np.isfinite(final)])
     vmax = float(finite.max()) if finite.size else 0.0
-    x = steps_input_text(steps)
     # Python lists, not NumPy arrays, inside the loop: element access on arrays is slow.
-    windows = steps.window_flat[:n].tolist()
-    tied = steps.tied_mask[:n].tolist() if len(steps.tied_mask) else None
-    recv_flat = steps.receiver_flat.tolist()
-    recv_after = steps.receiver_after.tolist()
-    counts = (steps.receiver_hits_before + 1).tolist()
+    origins = steps.window_origin[first:n].tolist()
+    window = steps.window_flat[first:n]
+    tied = steps.tied_mask[first:n]
+    m1 = ends[-1] if ends else m0
+    recv_flat = steps.receiver_flat[m0:m1].tolist()
+    recv_after = steps.receiver_after[m0:m1].tolist()
+    counts = (steps.receiver_hits_before[m0:m1] + 1).tolist()
     out_steps = []
-    start_m = 0
-    for k in range(n):
-        end = ends[k]
-        window = windows[k]
+    lo = 0
+    for k in range(n - first):
+        hi = ends[k] - m0
+        t_row = tied[k]
+        ties = window[k][t_row].tolist() if t_row.sum() >= 2 else []  # a lone maximum: no tie
         out_steps.append({
-            "w": [f for f in window if f >= 0],
-            "t": [f for f, is_tied in zip(window, tied[k], strict=True) if is_tied]
-            if tied is not None else [],
-            "r": recv_flat[start_m:end],
-            "u": [
-                [recv_flat[m], fmt(recv_after[m]),
-                 recv_after[m] if math.isfinite(recv_after[m]) else None, counts[m]]
-                for m in range(start_m, end)
-            ],
+            "o": origins[k],
+            "t": ties,
+            "u": [[recv_flat[m], fmt(recv_after[m]), _colour_value(recv_after[m]), counts[m]]
+                  for m in range(lo, hi)],
             "s": sentences[k],
         })
-        start_m = end
-    note = t("player.capped", lang, shown=n, total=len(steps)) if n < len(steps) else ""
+        lo = hi
+    base = []
+    if first > 0 and m0 > 0:
+        # The latest receiver before `first` at each cell holds that cell's dL/dx.
+        latest = np.full(H * W, -1, dtype=np.int64)
+        np.maximum.at(latest, steps.receiver_flat[:m0], np.arange(m0))
+        for m in latest[latest >= 0].tolist():
+            v = float(steps.receiver_after[m])
+            base.append([int(steps.receiver_flat[m]), fmt(v), _colour_value(v),
+                         int(steps.receiver_hits_before[m]) + 1])
+    note = (t("player.part", lang, first=first + 1, last=n, total=total)
+            if (first, n) != (0, total) else "")
     return {
         "H": H, "W": W, "oh": oh, "ow": ow,
-        "x": x,
+        "ker": [steps.sizes[0].k, steps.sizes[1].k],
+        "dil": [steps.sizes[0].d, steps.sizes[1].d],
+        "x": steps_input_text(steps),
         "gy": [fmt(v) for v in steps.grad_output.ravel().tolist()],
         "vmax": vmax,
+        "k0": first, "total": total,
+        "base": base,
         "steps": out_steps,
         "projector": projector,
         "note": note,
@@ -95,25 +150,30 @@ def steps_input_text(steps: ScatterSteps) -> list[str]:
 
 @dataclass(frozen=True)
 class PlayerPage:
-    """The player's data for one configuration and language, the start step left open.
+    """The player's data for one block of steps of one configuration and language, the start
+    step left open.
 
-    Built once per configuration (the payload for 961 steps takes tens of milliseconds);
+    Built once per block (the payload for 961 steps takes tens of milliseconds);
     `data(start)` only adds the start step.
     """
 
     text: str  # JSON of _payload(...)
-    n_steps: int
+    first: int  # the block's steps are first..stop-1
+    stop: int
 
     def data(self, start: int = 0) -> dict:
-        """What the component is given: {"page": text, "start": step, clamped to the steps}."""
-        return {"page": self.text, "start": int(min(max(start, 0), self.n_steps - 1))}
+        """What the component is given: {"page": text, "start": step, clamped to the block}."""
+        return {"page": self.text, "start": int(min(max(start, self.first), self.stop - 1))}
 
 
-def player_page_parts(steps: ScatterSteps, projector: bool = False) -> PlayerPage:
-    """The player data of `steps` in the current language, start step open (see PlayerPage)."""
-    data = _payload(steps, projector, current_language())
+def player_page_parts(steps: ScatterSteps, projector: bool = False, start: int = 0,
+                      budget: int = PAGE_BUDGET_BYTES) -> PlayerPage:
+    """The player data of the block of `steps` that holds step `start`, in the current
+    language, start step open (see PlayerPage)."""
+    first, stop = block_of(steps, start, budget)
+    data = _payload(steps, projector, current_language(), first, stop)
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return PlayerPage(text, len(data["steps"]))
+    return PlayerPage(text, first, stop)
 
 
 def show_player(data: dict, key: str = "player") -> None:

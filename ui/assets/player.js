@@ -1,8 +1,9 @@
 // The step player: every step of the backward pass, played in the browser with no server trip.
 //
 // ui/player.py mounts this as a Streamlit v2 component (in the page, inside a shadow root) and
-// gives it `data = {page, start}`: `page` is the JSON text of the steps' payload
-// (ui.player._payload), `start` the step to show. The element stays mounted across reruns (its key
+// gives it `data = {page, start}`: `page` is the JSON text of a block of steps' payload
+// (ui.player._payload: steps k0 .. k0 + N - 1 of `total`, and dL/dx before them in `base`),
+// `start` the step to show (counted over all steps). The element stays mounted across reruns (its key
 // is fixed), so a rerun that brings the same page only moves to a new start step, and a new
 // page rebuilds the grids in place: no frame to reload, no script to parse again.
 // The browser only looks values up; every number is computed by pooling_core and formatted
@@ -44,7 +45,8 @@ function createPlayer(host) {
   const $ = (id) => root.querySelector("#" + id);
   const scrub = $("scrub"), counter = $("counter"), sentence = $("sentence"), playBtn = $("play");
 
-  let D = null, N = 0, k = 0, timer = null, showText = true;
+  // k counts the steps of this block (0 .. N - 1); step k is step K0 + k of the whole pass.
+  let D = null, N = 0, K0 = 0, k = 0, timer = null, showText = true;
   let cx = [], cy = [], cg = [];
   // What each dL/dx cell shows: the "u" entry last written to it (ZERO: reset to 0; null: as
   // built). Only cells whose entry changes are written, and only the cells marked by the last
@@ -103,6 +105,21 @@ function createPlayer(host) {
   }
   function write(i, u) { shownU[i] = u; setGrad(i, u[1], u[2], u[3]); }
 
+  // The real input cells of step k's window (its taps laid out from its first one).
+  function windowCells(st) {
+    const out = [];
+    const [r0, c0] = st.o, [kh, kw] = D.ker, [dh, dw] = D.dil;
+    for (let a = 0; a < kh; a++) {
+      const r = r0 + a * dh;
+      if (r < 0 || r >= D.H) continue;
+      for (let b = 0; b < kw; b++) {
+        const c = c0 + b * dw;
+        if (c >= 0 && c < D.W) out.push(r * D.W + c);
+      }
+    }
+    return out;
+  }
+
   function render() {
     // Show dL/dx after step k by replaying the precomputed "after" values (no arithmetic here):
     // one step forward applies only that step; any other jump replays from the start.
@@ -110,6 +127,7 @@ function createPlayer(host) {
       for (const u of D.steps[k].u) write(u[0], u);
     } else {
       const want = new Array(cg.length).fill(ZERO);
+      for (const u of D.base) want[u[0]] = u;
       for (let s = 0; s <= k; s++) {
         for (const u of D.steps[s].u) want[u[0]] = u;
       }
@@ -124,14 +142,14 @@ function createPlayer(host) {
       cy[marked.k].classList.remove("cur");
     }
     const st = D.steps[k];
-    marked = {w: st.w, t: st.t, r: st.r, k: k};
-    for (const f of st.w) cx[f].classList.add("inwin");
-    for (const f of st.t) cx[f].classList.add("tied");
-    for (const f of st.r) { cx[f].classList.add("recv"); cg[f].classList.add("recv"); }
-    cy[k].classList.add("cur");
+    marked = {w: windowCells(st), t: st.t, r: st.u.map((u) => u[0]), k: K0 + k};
+    for (const f of marked.w) cx[f].classList.add("inwin");
+    for (const f of marked.t) cx[f].classList.add("tied");
+    for (const f of marked.r) { cx[f].classList.add("recv"); cg[f].classList.add("recv"); }
+    cy[K0 + k].classList.add("cur");
     sentence.textContent = st.s;
-    scrub.value = k;
-    counter.textContent = D.labels.step + " " + (k + 1) + " / " + N;
+    scrub.value = K0 + k;
+    counter.textContent = D.labels.step + " " + (K0 + k + 1) + " / " + D.total;
   }
   function go(n) { k = Math.max(0, Math.min(N - 1, n)); render(); }
   function stop() {
@@ -170,7 +188,7 @@ function createPlayer(host) {
 
   function load(text, start) {
     D = JSON.parse(text);
-    N = D.steps.length;
+    N = D.steps.length; K0 = D.k0;
     root.classList.toggle("projector", !!D.projector);
     // Fit the three grids side by side in the available width when possible.
     const width = (host.host || host).clientWidth || root.clientWidth || 700;
@@ -188,10 +206,10 @@ function createPlayer(host) {
     cg = build($("gx2"), D.H, D.W, null, "dL/dx");
     shownU = new Array(cg.length).fill(null);
     marked = null; shown = -1;
-    scrub.max = N - 1;
+    scrub.min = K0; scrub.max = K0 + N - 1;
     $("note").textContent = D.note || "";
     stop();
-    k = Math.max(0, Math.min(N - 1, start));
+    k = Math.max(0, Math.min(N - 1, start - K0));
     render();
   }
 
@@ -201,7 +219,7 @@ function createPlayer(host) {
   $("last").onclick = () => { stop(); go(N - 1); };
   playBtn.onclick = play;
   $("speed").onchange = () => { if (timer) { stop(); play(); } };
-  scrub.oninput = () => { stop(); go(+scrub.value); };
+  scrub.oninput = () => { stop(); go(+scrub.value - K0); };
   root.addEventListener("keydown", function (e) {
     const tag = e.target.tagName;
     if (tag === "SELECT" || tag === "INPUT") return;
@@ -219,7 +237,7 @@ function createPlayer(host) {
         load(text, start);
       } else if (start !== lastStart) {  // the same steps, a new start (the jump slider)
         lastStart = start;
-        stop(); go(start);
+        stop(); go(start - K0);
       }  // else: a rerun for something else; the player stays where the student left it
     },
     stop() { if (timer) { clearInterval(timer); timer = null; } },
