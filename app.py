@@ -1,12 +1,21 @@
 """Pooling Backprop Explorer: the navigation frame and the language. Run with `scripts/start`."""
 
+import base64
 import gc
+from pathlib import Path
 
 import streamlit as st
 
 from ui.charts import PROJECTOR_KEY, apply_projector_style
 from ui.i18n import LANG_KEY, LANGUAGES, normalise_language, t
 from ui.pagelink import remember_opening_link
+
+# The tab's icon, a 288-byte file of the app's own sent inline as a data: URL: the browser
+# asks no one for it. A `:material/…:` icon would make every load and rerun ask
+# fonts.gstatic.com (a third party; nothing offline); the file's path would make every rerun
+# fetch it again from the app (/media/…).
+FAVICON = "data:image/png;base64," + base64.b64encode(
+    (Path(__file__).resolve().parent / "ui" / "assets" / "favicon.png").read_bytes()).decode()
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,7 +51,7 @@ if LANG_KEY not in ss:
         or "en"
     )
 
-st.set_page_config(page_title=t("app.title"), page_icon=":material/grid_on:", layout="wide")
+st.set_page_config(page_title=t("app.title"), page_icon=FAVICON, layout="wide")
 
 with st.sidebar:
     st.selectbox(f":material/translate: {t('app.language')}", list(LANGUAGES), key=LANG_KEY,
