@@ -18,7 +18,7 @@ from pooling_core import (
 )
 from ui import controls, figures, pagelink
 from ui.charts import chart, projector_on
-from ui.format import fmt
+from ui.format import fmt, literal
 from ui.fractions import answer_text, frac_text, parse_answer, parse_answers
 from ui.i18n import t
 from ui.narrate import cells_text, span, step_sentences
@@ -211,7 +211,7 @@ for part in ANSWER_PARTS:
     given[part], errors = parse_answers(typed[part])
     if errors:
         shown = ", ".join(
-            f"({e.row},{e.col}) “{e.text}”" if e.text else f"({e.row},{e.col})"
+            f"({e.row},{e.col}) “{literal(e.text)}”" if e.text else f"({e.row},{e.col})"
             for e in errors[:6])
         more = t("exercise.more", n=len(errors) - 6) if len(errors) > 6 else ""
         st.error(t("exercise.not_numbers", part=t(f"exercise.part.{part}.name"),

@@ -20,7 +20,7 @@ from pooling_core import (
 )
 from ui import figures, pagelink
 from ui.charts import chart, projector_on
-from ui.controls import error_text, grid_editor
+from ui.controls import cell_error_text, error_text, grid_editor
 from ui.format import fmt
 from ui.grid import (
     PRESETS,
@@ -149,7 +149,7 @@ def show_error(e: PoolingError) -> None:
 
 def cells_error(what: str, errors: list[CellError]) -> None:
     shown = ", ".join(
-        f"({e.row},{e.col}) “{e.text}”" if e.text else f"({e.row},{e.col}) {t('next.blank')}"
+        cell_error_text(e, "next.blank")
         for e in errors[:6]
     )
     st.error(t("next.bad_cells", what=what, cells=shown), icon=":material/error:")

@@ -35,6 +35,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import PoolingError, PoolSpec, output_size
+from ui.format import literal
 from ui.grid import MAX_CSV_BYTES, CsvError, parse_csv, parse_grid, resize
 from ui.i18n import t
 from ui.imagegrid import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, image_to_grid
@@ -125,7 +126,7 @@ def test_text_in_a_cell(text):
     before = snapshot(at)
     edit_grid(at, {0: {"0": text}})
     (err,) = texts(at.error)
-    assert err.startswith(NOT_NUMBERS) and f"(0,0) “{text}”" in err
+    assert err.startswith(NOT_NUMBERS) and f"(0,0) “{literal(text)}”" in err  # never Markdown
     assert_kept(at, before)
 
 
@@ -338,8 +339,10 @@ HOSTILE_LINKS = [
     ({"step": "-1"}, "step", "url.url_number"),
     ({"div": "1.5"}, "div", "url.url_number"),
     ({"s": "²"}, "s", "url.url_number"),
-    ({"teacher": "1"}, "teacher", "url.url_unknown"),                   # unknown key
+    ({"teacher": "1"}, "teacher", "url.url_unknown"),                   # unknown key: counted
     ({"x" * 10_240: "1"}, "x" * 40, "url.url_unknown"),                 # 10 kB key
+    ({"[Sign in again](https://evil.example/a)": "1"}, "", "url.url_unknown"),  # Markdown
+    ({"![x](http://127.0.0.1:9/t.png)": "1"}, "", "url.url_unknown"),
     ({"x": "<script>alert(1)</script>"}, "x", "url.url_grid_broken"),  # script tags
     ({"mode": "<script>alert(1)</script>"}, "mode", "url.url_choice"),
     ({"<script>alert(1)</script>": "1"}, "<script>alert(1)</script>", "url.url_unknown"),
@@ -353,10 +356,12 @@ HOSTILE_LINKS = [
                          ids=[f"{i}-{next(iter(q))[:12]}" for i, (q, _, _) in
                               enumerate(HOSTILE_LINKS)])
 def test_hostile_link_is_ignored_with_a_note(query, name, code):
-    """Each bad parameter gives one note naming it; the page is the default example."""
+    """Each bad parameter gives one note naming it (an unknown one is counted, not named); the
+    page is the default example."""
     at = fresh(query)
     assert texts(at.title) == ["Pooling Backprop Explorer"]
-    assert texts(at.warning) == [t(code, lang="en", name=name)]
+    assert texts(at.warning) == [t(code, lang="en", name=literal(name), n=1)]
+    assert not any("](" in w or "<" in w.replace("\\<", "") for w in texts(at.warning))
     assert all(len(w) < 300 for w in texts(at.warning))
     x, gy, key = at.session_state.last_valid
     np.testing.assert_array_equal(x, X6)
@@ -393,6 +398,11 @@ def test_link_whose_parameters_do_not_fit_its_grid():
         "The window does not fit along the height: it spans 3 cells but the padded input "
         "has only 2.")
     assert "last_valid" not in at.session_state
+
+
+def test_five_hundred_unknown_parameters_give_one_note():
+    at = fresh({f"utm_{i}": "1" for i in range(500)})
+    assert texts(at.warning) == ["Unknown link parameters ignored: 500."]
 
 
 @pytest.mark.parametrize("lang", ["<script>", "../../etc", "x" * 10_240, "zz", ""])
@@ -484,6 +494,7 @@ def _csv_page() -> None:
     (b"1,2\n3\n", "Line 2 of the file has 1 values but line 1 has 2"),
     (b"1;zwei\n", "Line 1, value 2 of the file is “zwei”"),
     (b"7" * 300_000, "This file is too big (300000 bytes)"),
+    (b"1;[x](http://e.example/a)\n", "Line 1, value 2 of the file is “\\[x\\]\\(http\\:"),
 ])
 def test_bad_csv_upload_keeps_the_grid(data, message):
     at = AppTest.from_function(_csv_page, default_timeout=30)
@@ -577,3 +588,40 @@ def test_bad_picture_upload_keeps_the_grid():
 def test_picture_limit_fits_the_server_upload_limit():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 1024 * 1024 >= MAX_IMAGE_BYTES
+
+
+def _named_picture_page() -> None:
+    """The picture uploader with a file whose name is Markdown (AppTest cannot upload)."""
+    import io
+
+    import streamlit as st
+    from PIL import Image
+
+    from ui.exports_view import IMAGE_KEY, image_input
+
+    buf = io.BytesIO()
+    Image.new("L", (4, 4), 128).save(buf, "PNG")
+
+    class Upload:
+        file_id = "named"
+        name = "[Sign in again](https://evil.example/a)![x](http://127.0.0.1:9/t.png).png"
+
+        def getvalue(self) -> bytes:
+            return buf.getvalue()
+
+    real = st.file_uploader
+    st.file_uploader = lambda *args, **kwargs: Upload()
+    try:
+        st.session_state.pop(IMAGE_KEY, None)
+        image_input()
+    finally:
+        st.file_uploader = real
+
+
+def test_picture_file_name_is_shown_literally():
+    at = AppTest.from_function(_named_picture_page, default_timeout=30)
+    at.query_params["lang"] = "en"
+    run(at)
+    (caption,) = texts(at.caption)
+    assert "Sign in again" in caption and "4 × 4 pixels" in caption
+    assert "](" not in caption and "…" in caption  # escaped, and cut after 40 characters

@@ -1,6 +1,7 @@
 """Fuzz: every page, opened through app.py with a random query string, draws no exception.
 
-Keys come from the classroom-link set (ui.urlstate.KNOWN) and from hypothesis' own text;
+Keys come from the classroom-link set (ui.urlstate.KNOWN), hypothesis' own text and names
+that are Markdown (a link, an image, HTML, LaTeX: never drawn as such, tests/test_page_links.py);
 values are random Unicode, long strings, and near-valid values (so that the codec's deeper
 branches run: grids, pairs, dL/dy forms). About 60 examples in all, well under 90 s.
 
@@ -20,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
+from test_page_links import HOSTILE_TEXTS, live_markup
 
 from ui.urlstate import KNOWN
 
@@ -45,7 +47,8 @@ VALUES = st.one_of(
     st.integers(1_000, 12_000).map(lambda n: "9" * n),  # oversized
     st.builds(lambda a, n: a * n, st.text(min_size=1, max_size=3), st.integers(100, 3_000)),
 )
-KEYS = st.one_of(st.sampled_from(KNOWN), st.text(min_size=1, max_size=30))
+KEYS = st.one_of(st.sampled_from(KNOWN), st.text(min_size=1, max_size=30),
+                 st.sampled_from(HOSTILE_TEXTS))
 QUERIES = st.dictionaries(KEYS, VALUES, max_size=8)
 
 
@@ -98,6 +101,8 @@ def test_every_page_survives_a_random_query_string(page: str, query: dict[str, s
     assert not exceptions(at), (page, shown, exceptions(at))
     assert len(at.title) == 1, (page, shown, "no title drawn")
     assert len(at.sidebar.selectbox) >= 1, (page, "app.py's language selector is missing")
+    # Nothing from the query is drawn as Markdown (a link, an image, HTML, LaTeX).
+    assert live_markup(at) == [], (page, shown, live_markup(at))
     # A rerun (the Explorer has rewritten the URL by now) is fine as well. Only in English:
     # AppTest formats a selectbox's value outside the session, i.e. in English, and then
     # cannot find it among the options drawn in another language (a test-harness limit).

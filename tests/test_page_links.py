@@ -75,11 +75,14 @@ def test_ties_link_with_a_kernel_too_large_keeps_the_defaults_and_says_so() -> N
 
 @pytest.mark.parametrize("query, param", [
     ({"x": "zzz"}, "x"), ({"k": "0"}, "k"), ({"policy": "<script>"}, "policy"),
-    ({"s": "9" * 5000}, "s"), ({"bogus": "1"}, "bogus"),
+    ({"s": "9" * 5000}, "s"), ({"bogus": "1"}, None),
 ])
-def test_ties_hostile_link_is_noted_and_ignored(query: dict[str, str], param: str) -> None:
+def test_ties_hostile_link_is_noted_and_ignored(query: dict[str, str], param: str | None) -> None:
     at = open_page("ties", query)
-    assert len(warnings(at)) == 1 and f"“{param}”" in warnings(at)[0]
+    if param is None:  # an unknown parameter is counted, not named
+        assert warnings(at) == [t("url.url_unknown", n=1)]
+    else:
+        assert len(warnings(at)) == 1 and f"“{param}”" in warnings(at)[0]
     assert published(at) == {"k": "2", "s": "2", "policy": "split"}
 
 
@@ -189,3 +192,72 @@ def test_share_box_shows_the_published_link_with_the_hide_option() -> None:
     at.session_state["share_open"] = True
     at.run()
     assert at.checkbox(key="share_hide_answers").value is True
+
+
+# ----------------------------------------------------------------- link and cell text is inert
+# What a hostile link or cell could make Streamlit's Markdown draw: a link, an image (a request
+# to HOST from every student's browser), HTML, a colour directive, LaTeX.
+HOSTILE_TEXTS = ["[Sign in again](https://evil.example/a)", "![x](http://127.0.0.1:9/t.png)",
+                 "<img src=x onerror=alert(1)>", ":red[big]", "$\\frac{1}{2}$"]
+LIVE_MARKUP = ("](", "<img", ":red[", "$\\frac", "frac{1}")
+MARKDOWN_ELEMENTS = ("markdown", "caption", "warning", "error", "info", "success", "toast",
+                     "title", "header", "subheader")
+PAGES = ("explorer", "ties", "exercise", "next_layer")
+
+
+def unescaped(body: str, token: str) -> bool:
+    """Whether `token` occurs in `body` with its first character not backslash-escaped."""
+    i = body.find(token)
+    while i >= 0:
+        slashes = len(body[:i]) - len(body[:i].rstrip("\\"))
+        if slashes % 2 == 0:
+            return True
+        i = body.find(token, i + 1)
+    return False
+
+
+def live_markup(at: AppTest) -> list[str]:
+    """The bodies of the page's Markdown-rendered elements that would draw hostile markup."""
+    bodies = [e.value for kind in MARKDOWN_ELEMENTS for e in at.get(kind)]
+    return [b for b in bodies if any(unescaped(b, token) for token in LIVE_MARKUP)]
+
+
+def test_unescaped_reads_backslashes() -> None:
+    assert unescaped("a [x](y)", "](") and unescaped("\\\\](", "](")
+    assert not unescaped("\\[x\\]\\(y\\)", "](") and not unescaped("\\<img", "<img")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_hostile_parameter_names_are_counted_never_drawn(page: str) -> None:
+    """`/?[Sign in again](https://evil.example/a)=1` drew a real link in the warning."""
+    at = open_page(page, {name: "1" for name in HOSTILE_TEXTS})
+    assert live_markup(at) == []
+    assert warnings(at) == [t("url.url_unknown", n=len(HOSTILE_TEXTS))]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_five_hundred_unknown_parameters_give_one_note(page: str) -> None:
+    at = open_page(page, {f"p{i}": "1" for i in range(500)})
+    assert warnings(at) == [t("url.url_unknown", n=500)]
+    assert warnings(at) == ["Unknown link parameters ignored: 500."]
+
+
+def editor_keys(at: AppTest) -> list[str]:
+    return [c.proto.id.split("-", 2)[-1] for c in at.get("bidi_component")
+            if c.proto.component_name == "pbe_grid_editor"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_hostile_cell_text_is_shown_literally(page: str) -> None:
+    """A cell's text echoed in a "not a number" message is escaped and cut, never Markdown."""
+    at = open_page(page, {})
+    key = editor_keys(at)[0]
+    texts = HOSTILE_TEXTS[:3] + [":red[big] " + HOSTILE_TEXTS[4] + "\n\n# Heading"]
+    at.session_state[key] = {"edited_rows": {0: {"0": texts[0], "1": texts[1]},
+                                             1: {"0": texts[2], "1": texts[3]}}}
+    at.run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors and live_markup(at) == []
+    assert "Sign in again" in errors[0] and "onerror" in errors[0]  # shown, not dropped
+    assert "\n" not in errors[0]

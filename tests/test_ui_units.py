@@ -5,6 +5,7 @@ and the step sentences. Expected values are worked out by hand in the comments.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pooling_core import PoolSpec, scatter_steps
-from ui.format import cell_text, fmt, fmt_array, fmt_full, parse_number
+from ui.format import cell_text, fmt, fmt_array, fmt_full, literal, parse_number
 from ui.grid import (
     MAX_CSV_BYTES,
     MAX_SIDE,
@@ -277,6 +278,58 @@ def test_parse_csv_too_big():
     e = csv_error(data)
     assert e.code == "csv_too_big"
     assert e.params == {"size": len(data), "limit": MAX_CSV_BYTES}
+
+
+# --------------------------------------------------------------------------- ui.format.literal
+MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&")
+
+
+def unescape(text: str) -> str:
+    """CommonMark's reading of backslash escapes; fails on a special character left bare."""
+    out, i = [], 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            assert text[i + 1] in MARKDOWN_SPECIAL, text
+            out.append(text[i + 1])
+            i += 2
+            continue
+        assert ch not in MARKDOWN_SPECIAL, f"bare {ch!r} in {text!r}"
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("[Sign in again](https://evil.example/a)", "[Sign in again](https://evil.example/a)"),
+    ("![x](http://127.0.0.1:9/t.png)", "![x](http://127.0.0.1:9/t.png)"),
+    ("<img src=x onerror=alert(1)>", "<img src=x onerror=alert(1)>"),
+    (":red[big] :material/home:", ":red[big] :material/home:"),
+    ("$\\frac{1}{2}$", "$\\frac{1}{2}$"),
+    ("**a** _b_ `c` ~~d~~ # e | f &lt;", "**a** _b_ `c` ~~d~~ # e | f &lt;"),
+    ("line\n\n# heading\r\n- item\tend", "line # heading - item end"),
+    ("a\u202eb\x00c\u2028d", "a b c d"),
+    ("x" * 41, "x" * 40 + "…"),
+    ("abc", "abc"), ("", ""), (None, ""), (3.5, "3.5"),
+])
+def test_literal_escapes_shows_and_cuts(text, shown) -> None:
+    out = literal(text)
+    assert unescape(out) == shown
+    assert "](" not in out and "\n" not in out
+
+
+def test_literal_escapes_exactly_what_starts_markdown() -> None:
+    assert literal("[x](y)") == "\\[x\\]\\(y\\)"
+    assert literal("1/2, 3'4\"") == "1/2, 3'4\""  # nothing else is touched
+    assert literal("a" * 100, limit=5) == "aaaaa…"
+
+
+@given(st.text(max_size=200))
+def test_literal_of_any_text_is_inert_short_and_one_line(text: str) -> None:
+    plain = unescape(literal(text))  # fails on any special character left bare
+    assert len(plain) <= 41 and not any(ch in plain for ch in "\n\r\x00\u2028")
+    one_line = re.sub(r"[\s\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]+", " ", text)
+    assert plain == (one_line if len(one_line) <= 40 else one_line[:40] + "…")
 
 
 # --------------------------------------------------------------------------- ui.narrate

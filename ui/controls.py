@@ -15,6 +15,7 @@ from streamlit.delta_generator import DeltaGenerator
 from pooling_core import PoolingError, PoolSpec
 
 from .charts import projector_on
+from .format import literal
 from .grid import (  # noqa: F401  (parse_grid is used by pages)
     DEFAULT_PRESET,
     MAX_SIDE,
@@ -108,8 +109,9 @@ def _csv_loaded() -> None:
         return
     try:
         grid, header = parse_csv(upload.getvalue())
-    except CsvError as e:
-        ss.csv_message = ("error", t(f"csv.{e.code}", **e.params))
+    except CsvError as e:  # the file's own text in the message is shown literally
+        params = {k: literal(v) if isinstance(v, str) else v for k, v in e.params.items()}
+        ss.csv_message = ("error", t(f"csv.{e.code}", **params))
         return
     _set_grid(to_text(grid))
     ss.csv_message = ("info", t("csv.loaded_header" if header else "csv.loaded",
@@ -188,11 +190,16 @@ def grid_editor(key: str, rows: list[list[str]], label: str,
     return _grid_editor(key, rows, label, projector=projector_on(), accepts=accepts)
 
 
+def cell_error_text(e: CellError, blank_key: str = "grid.blank") -> str:
+    """One cell that is not a number, e.g. `(0,1) “abc”`: what was typed is shown literally
+    (ui.format.literal), a blank cell is described instead."""
+    if not e.text:
+        return f"({e.row},{e.col}) {t(blank_key)}"
+    return f"({e.row},{e.col}) “{literal(e.text)}”"
+
+
 def cell_errors_text(errors: list[CellError]) -> str:
-    shown = ", ".join(
-        f"({e.row},{e.col}) “{e.text}”" if e.text else f"({e.row},{e.col}) {t('grid.blank')}"
-        for e in errors[:6]
-    )
+    shown = ", ".join(cell_error_text(e) for e in errors[:6])
     more = t("grid.more", n=len(errors) - 6) if len(errors) > 6 else ""
     return t("grid.not_numbers", cells=shown + more)
 
@@ -294,7 +301,7 @@ def apply_url_state() -> list[str]:
     Each parameter is validated alone (ui.urlstate); then grid and parameters together: a
     combination that cannot be pooled is dropped with a note, and the defaults stay.
     """
-    from .pagelink import take_link
+    from .pagelink import note_texts, take_link
     from .urlstate import decode_state
 
     ss = st.session_state
@@ -302,7 +309,7 @@ def apply_url_state() -> list[str]:
     if query is None:
         return ss.get("url_notes", [])
     fields, problems = decode_state(query)
-    notes = [t(f"url.{code}", name=name) for name, code in problems]
+    notes = note_texts(problems)
     grid = fields.pop("grid", None)
     params = {k: v for k, v in fields.items() if k in PARAM_DEFAULTS}
     others = {k: v for k, v in fields.items() if k not in PARAM_DEFAULTS}

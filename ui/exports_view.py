@@ -21,6 +21,7 @@ from .exports import (
     pytorch_snippet,
     torch_accepts,
 )
+from .format import literal
 from .grid import MAX_SIDE
 from .i18n import t
 from .imagegrid import LIMITS, MAX_IMAGE_BYTES, UPLOAD_TYPES, ImageError, load_image
@@ -134,6 +135,6 @@ def image_input(
         st.error(t(f"image.{code}", **params), icon=":material/error:")
         return None
     grid = state["grid"]
-    st.caption(t("image.loaded", name=state["name"], width=state["width"],
+    st.caption(t("image.loaded", name=literal(state["name"]), width=state["width"],
                  height=state["height"], rows=grid.shape[0], cols=grid.shape[1]))
     return grid

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -11,6 +12,9 @@ POS_INF_TEXT = "∞"
 NEG_INF_TEXT = "-∞"
 _INF_WORDS = {"inf", "+inf", "infinity", "+infinity", "∞", "+∞"}
 _NEG_INF_WORDS = {"-inf", "-infinity", "-∞", "−inf", "−∞"}
+# The longest text a grid cell holds (editor, link, CSV field): the exact text of any float is
+# at most 24 characters, so nothing longer is a number anyone typed.
+MAX_CELL_CHARS = 64
 
 
 def fmt(value: float, digits: int = 4) -> str:
@@ -90,3 +94,30 @@ def cell_text(value: float) -> str:
     if v.is_integer() and abs(v) < 1e15:
         return str(int(v))
     return repr(v)
+
+
+# ----------------------------------------------------------------- untrusted text in messages
+LITERAL_MAX = 40
+# What starts Markdown (and Streamlit's extras) inside a line. Each is shown as itself when
+# backslash-escaped (CommonMark: any ASCII punctuation), so no link, image, emphasis, code,
+# HTML, table, autolink ("http:", "www." need ":" and "."), LaTeX ("$"), colour or icon
+# directive (":red[...]", ":material/...:") or character reference ("&lt;") can start inside.
+_MD_SPECIAL = frozenset("\\`*_{}[]()#+-.!|<>~$:&")
+# Line breaks, tabs, other control characters and the invisible direction marks: one space.
+_BLANK_RUN = re.compile(r"[\s\x00-\x1f\x7f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]+")
+
+
+def literal(text: object, limit: int = LITERAL_MAX) -> str:
+    """Arbitrary text (from a link, a grid cell, a CSV file, a file name) made inert inside a
+    Markdown message (st.warning, st.error, st.caption, st.markdown ...).
+
+    Line breaks, control characters and runs of spaces become one space, text longer than
+    `limit` characters is cut there with "…", and every character that could start Markdown
+    is backslash-escaped: the message shows the text as typed and nothing in it is read as
+    Markdown.
+    """
+    s = "" if text is None else str(text)
+    s = _BLANK_RUN.sub(" ", s[: 4 * limit + 8])
+    if len(s) > limit:
+        s = s[:limit] + "…"
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from .format import MAX_CELL_CHARS, literal
 from .i18n import LANG_KEY, t
 from .urlstate import Field, decode_fields
 
@@ -53,9 +54,23 @@ def load_fields(page: str, fields: Sequence[Field]) -> dict[str, object] | None:
     if query is None:
         return None
     values, problems = decode_fields(fields, query)
-    st.session_state[f"link_notes:{page}"] = [t(f"url.{code}", name=name)
-                                              for name, code in problems]
+    st.session_state[f"link_notes:{page}"] = note_texts(problems)
     return values
+
+
+def note_texts(problems: Sequence[tuple[str, str]]) -> list[str]:
+    """[(parameter, problem code)] of a link -> notes in the user's language.
+
+    Unknown parameters are counted in one note (a link can carry hundreds); every other one
+    gets its own note naming the parameter. The name comes from the URL: it is shown
+    literally (ui.format.literal), never as Markdown.
+    """
+    notes = [t(f"url.{code}", name=literal(name), limit=MAX_CELL_CHARS)
+             for name, code in problems if code != "url_unknown"]
+    unknown = sum(code == "url_unknown" for _, code in problems)
+    if unknown:
+        notes.append(t("url.url_unknown", n=unknown))
+    return notes
 
 
 def add_note(page: str, text: str) -> None:
