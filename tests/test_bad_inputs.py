@@ -512,6 +512,31 @@ def test_bad_csv_upload_keeps_the_grid(data, message):
     assert not at.error and at.session_state.grid_text == [["1", "2"], ["3", "4"]]
 
 
+def test_visitors_never_see_a_traceback(monkeypatch):
+    """An uncaught error shows Streamlit's generic sentence, never its type, message or
+    traceback (the server's file paths); the server log keeps them."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["client"]["showErrorDetails"] == "none"
+    from streamlit import config as st_config
+
+    assert "none" in {o.value for o in st_config.ShowErrorDetailsConfigOptions}
+    monkeypatch.chdir(ROOT)
+    monkeypatch.delenv("STREAMLIT_CLIENT_SHOW_ERROR_DETAILS", raising=False)
+    st_config.get_config_options(force_reparse=True)
+    assert st_config.get_option("client.showErrorDetails") == "none"
+    assert st_config.get_where_defined("client.showErrorDetails") == str(
+        ROOT / ".streamlit" / "config.toml")
+
+    at = AppTest.from_function(_failing_page, default_timeout=30).run()
+    (exc,) = at.exception
+    assert "/srv/app" not in exc.message and "ValueError" not in exc.message
+    assert not exc.stack_trace
+
+
+def _failing_page() -> None:
+    raise ValueError("secret detail in /srv/app/ui/grid.py")
+
+
 # ============================================================================ pictures
 def _png(width: int, height: int, declared: tuple[int, int] | None = None) -> bytes:
     buf = io.BytesIO()
