@@ -19,6 +19,7 @@ says it is showing the last valid result, and no exception element is drawn.
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 import struct
@@ -35,7 +36,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import PoolingError, PoolSpec, output_size
-from ui.format import literal
+from ui.format import MAX_CELL_CHARS, literal
 from ui.grid import MAX_CSV_BYTES, CsvError, parse_csv, parse_grid, resize
 from ui.i18n import t
 from ui.imagegrid import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, image_to_grid
@@ -400,6 +401,25 @@ def test_link_whose_parameters_do_not_fit_its_grid():
     assert "last_valid" not in at.session_state
 
 
+def _z(plain: str) -> str:
+    return "z" + base64.urlsafe_b64encode(zlib.compress(plain.encode(), 9)).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("grid, code", [
+    ("t1x1~" + "7" * 100_000, "url.url_too_long"),              # 100 kB cell, plain
+    (_z("1x1~" + "7" * 100_000), "url.url_too_long"),           # deflated to 150 bytes
+    (_z("2x2~1,2,3," + "0" * 5_000), "url.url_cell_too_long"),  # was read as the number 0
+])
+def test_link_with_an_overlong_cell_is_refused_and_the_rest_applies(grid, code):
+    at = fresh({"x": grid, "k": "2", "s": "2"})
+    notes = [w for w in texts(at.warning) if "link" in w]  # not the tie note on 2x2 windows
+    assert notes == [t(code, lang="en", name="x", limit=MAX_CELL_CHARS)]
+    x, _, key = at.session_state.last_valid
+    np.testing.assert_array_equal(x, X6)  # the default grid ...
+    assert PoolSpec(**dict(key)) == PoolSpec(kernel_size=2, stride=2)  # ... the link's k and s
+    assert max(len(c) for row in at.session_state.grid_text for c in row) <= MAX_CELL_CHARS
+
+
 def test_five_hundred_unknown_parameters_give_one_note():
     at = fresh({f"utm_{i}": "1" for i in range(500)})
     assert texts(at.warning) == ["Unknown link parameters ignored: 500."]
@@ -466,6 +486,22 @@ def test_csv_of_50_mb_is_refused_quickly():
     assert elapsed < 0.5, f"refusing took {elapsed:.2f} s"
 
 
+@pytest.mark.parametrize("data", [
+    b"1;" + b"7" * 150_000,                          # over the csv module's field limit
+    b'1;"' + b"a" * 150_000 + b'"\n',                # a long quoted field
+    b'1;"2\n' + b"3;4\n" * 40_000,                   # an unterminated quote and newlines
+])
+def test_csv_the_csv_module_cannot_read_is_a_message(data):
+    assert len(data) <= MAX_CSV_BYTES
+    assert csv_error(data).code == "csv_broken"
+
+
+def test_csv_field_longer_than_a_cell_is_refused():
+    e = csv_error(b"1;2\n3;" + b"4" * 100 + b"\n")
+    assert t("csv.csv_field_too_long", lang="en", **e.params) == (
+        "Line 2, value 2 of the file is longer than 64 characters, which no number needs.")
+
+
 def test_server_refuses_large_uploads():
     """Streamlit's upload endpoint answers 413 above server.maxUploadSize (MB), so a 50 MB
     file never reaches the app; keep that limit small."""
@@ -494,6 +530,7 @@ def _csv_page() -> None:
     (b"1,2\n3\n", "Line 2 of the file has 1 values but line 1 has 2"),
     (b"1;zwei\n", "Line 1, value 2 of the file is “zwei”"),
     (b"7" * 300_000, "This file is too big (300000 bytes)"),
+    (b"1;" + b"7" * 150_000, "This file cannot be read as CSV"),  # was a traceback
     (b"1;[x](http://e.example/a)\n", "Line 1, value 2 of the file is “\\[x\\]\\(http\\:"),
 ])
 def test_bad_csv_upload_keeps_the_grid(data, message):

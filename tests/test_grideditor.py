@@ -5,6 +5,7 @@ The browser side (typing, Enter, Escape, arrows, paste) is in tests/browser/test
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ import pytest
 from page_helpers import X6, grid_editor_data
 from streamlit.testing.v1 import AppTest
 
+from ui.format import MAX_CELL_CHARS
 from ui.grideditor import apply_edits, edits_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,3 +116,37 @@ def test_exercise_editor_accepts_fractions_and_marks_the_rest() -> None:
     assert not at.exception
     data = grid_editor_data(at, key)
     assert [0, 0] not in data["bad"] and [0, 1] in data["bad"]
+
+
+# --------------------------------------------------------------------------- the cell cap
+BIG = "7" * 100_000  # a 100 kB cell (8 MB ones were stored and sent back doubled)
+
+
+def test_edits_of_cuts_an_overlong_cell_and_marks_it() -> None:
+    cut = edits_of({"edited_rows": {"0": {"0": BIG, "1": "x" * MAX_CELL_CHARS}}})[0]
+    assert cut[0] == "7" * MAX_CELL_CHARS + "…"  # not a number any more: marked, explained
+    assert cut[1] == "x" * MAX_CELL_CHARS          # at the cap: kept whole
+
+
+def test_an_overlong_cell_from_the_component_is_cut_with_a_message() -> None:
+    at = explorer()
+    before = at.session_state.last_valid[0].copy()
+    at = edit(at, {0: {"0": BIG}, 9: {"0": BIG}, 1: {"99": BIG}})  # two outside the 6x6 grid
+    data = grid_editor_data(at, "grid_editor_0")
+    assert data["edits"] == {"0": {"0": "7" * MAX_CELL_CHARS + "…"}}  # nothing else echoed
+    assert data["bad"] == [[0, 0]]
+    assert len(json.dumps(data)) < 2_000
+    assert max(len(c) for row in at.session_state.grid_text for c in row) <= MAX_CELL_CHARS + 1
+    (err,) = [e.value for e in at.error]
+    assert err.startswith(
+        f"These cells are not numbers: (0,0) is longer than {MAX_CELL_CHARS} characters.")
+    np.testing.assert_array_equal(at.session_state.last_valid[0], before)
+
+
+def test_the_browser_caps_typed_and_pasted_cells() -> None:
+    """What the browser side is told and does (driven for real in tests/browser)."""
+    assert grid_editor_data(explorer(), "grid_editor_0")["maxlen"] == MAX_CELL_CHARS
+    js = (ROOT / "ui" / "assets" / "grid_editor.js").read_text()
+    assert "input.maxLength = maxLen;" in js  # typing (and a one-value paste) stop there
+    assert "value.trim().slice(0, maxLen)" in js  # a pasted block is cut cell by cell
+    assert "maxLen = data.maxlen" in js

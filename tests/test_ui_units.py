@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pooling_core import PoolSpec, scatter_steps
-from ui.format import cell_text, fmt, fmt_array, fmt_full, literal, parse_number
+from ui.format import MAX_CELL_CHARS, cell_text, fmt, fmt_array, fmt_full, literal, parse_number
 from ui.grid import (
     MAX_CSV_BYTES,
     MAX_SIDE,
@@ -278,6 +278,45 @@ def test_parse_csv_too_big():
     e = csv_error(data)
     assert e.code == "csv_too_big"
     assert e.params == {"size": len(data), "limit": MAX_CSV_BYTES}
+
+
+def test_parse_csv_unreadable_by_the_csv_module_is_a_csv_error() -> None:
+    """The csv module's own errors (a field over its 131072-character limit) were uncaught:
+    the page showed a traceback with the server's paths."""
+    assert csv_error(b"1;" + b"7" * 150_000).code == "csv_broken"            # 150 kB of digits
+    assert csv_error(b'1;"' + b"a" * 150_000 + b'"\n').code == "csv_broken"  # long quoted
+    # An unterminated quote swallows every later line into one field.
+    assert csv_error(b'1;"2\n' + b"3;4\n" * 40_000).code == "csv_broken"
+
+
+def test_parse_csv_caps_each_field() -> None:
+    e = csv_error(b"1,2\n3," + b"4" * (MAX_CELL_CHARS + 1) + b"\n")
+    assert e.code == "csv_field_too_long"  # was read as the number 4.44e64
+    assert e.params == {"line": 2, "pos": 2, "limit": MAX_CELL_CHARS}
+    grid, _ = parse_csv(b"1," + b"0" * (MAX_CELL_CHARS - 1) + b"5\n")  # exactly the cap: fine
+    assert grid.tolist() == [[1, 5]]
+    # A long header is a header, not a value.
+    grid, header = parse_csv(b"a," + b"b" * 200 + b"\n1,2\n")
+    assert header and grid.tolist() == [[1, 2]]
+
+
+def test_parse_csv_refuses_a_wide_row_before_parsing_any_number(monkeypatch) -> None:
+    import ui.grid
+
+    def boom(text: object) -> float | None:
+        raise AssertionError("a number was parsed")
+
+    monkeypatch.setattr(ui.grid, "parse_number", boom)
+    e = csv_error(b"1;" * 20_000 + b"\n")
+    assert e.code == "csv_too_large" and e.params["cols"] == 20_001
+    e = csv_error(b"1,2\n" + b"1," * 40 + b"1\n")  # ragged, and too wide: too wide first
+    assert e.code == "csv_too_large" and e.params["cols"] == 41
+
+
+def test_parse_number_refuses_overlong_text() -> None:
+    assert parse_number("0" * MAX_CELL_CHARS) == 0.0
+    assert parse_number("0" * (MAX_CELL_CHARS + 1)) is None
+    assert parse_number("1" + "0" * 100_000) is None
 
 
 # --------------------------------------------------------------------------- ui.format.literal

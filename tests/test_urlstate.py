@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 import math
+import tracemalloc
+import zlib
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ui.format import MAX_CELL_CHARS
 from ui.urlstate import (
     EXERCISE_FIELDS,
     HIDE_OPTIONS,
+    MAX_GRID_BYTES,
     MAX_SIDE,
     NEXT_FIELDS,
     TIES_FIELDS,
@@ -26,7 +31,7 @@ from ui.urlstate import (
 )
 
 VALID_CODES = {"url_unknown", "url_too_long", "url_grid_broken", "url_grid_size", "url_number",
-               "url_choice"}
+               "url_choice", "url_cell_too_long"}
 
 cell = st.one_of(
     st.integers(-50, 50).map(float),
@@ -173,16 +178,56 @@ def test_hostile_values_are_ignored_with_a_note(query: dict[str, str], code: str
     assert [c for _, c in notes] == [code]
 
 
-def test_zip_bomb_is_refused() -> None:
-    import base64
-    import zlib
+def z_grid(plain: str) -> str:
+    """A grid's text deflated as a link carries it ("z" + base64url)."""
+    return "z" + base64.urlsafe_b64encode(zlib.compress(plain.encode(), 9)).decode().rstrip("=")
 
+
+def test_zip_bomb_is_refused() -> None:
     plain = "32x32~" + ",".join(["1"] * 1024) + "," * 200_000
-    packed = base64.urlsafe_b64encode(zlib.compress(plain.encode(), 9)).decode().rstrip("=")
+    packed = z_grid(plain)
     assert len(packed) < 4096
     with pytest.raises(UrlError) as info:
-        decode_grid("z" + packed)
-    assert info.value.code == "url_grid_size"
+        decode_grid(packed)
+    assert info.value.code == "url_too_long"
+
+
+def test_zip_bomb_never_inflates_past_the_budget() -> None:
+    """About 3 kB of deflated zeros (the most a link value holds) would inflate to 3 MB; the
+    decoder stops at MAX_GRID_BYTES (what 32 x 32 cells of the longest text need)."""
+    packed = z_grid("1x1~" + "0" * 3_000_000)
+    assert len(packed) < 4096
+    tracemalloc.start()
+    try:
+        with pytest.raises(UrlError) as info:
+            decode_grid(packed)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert info.value.code == "url_too_long"
+    assert MAX_GRID_BYTES < 70_000 and peak < 4 * MAX_GRID_BYTES
+
+
+@pytest.mark.parametrize("text", [
+    "t1x1~" + "0" * (MAX_CELL_CHARS + 1),          # plain
+    z_grid("2x1~1," + "0" * 1_000),                 # deflated: 1,000 zeros are 0 ...
+    z_grid("1x1~0." + "0" * 60_000 + "1"),          # ... within the byte budget
+])
+def test_a_cell_longer_than_the_cap_refuses_the_grid(text: str) -> None:
+    with pytest.raises(UrlError) as info:
+        decode_grid(text)
+    assert info.value.code == "url_cell_too_long"
+    fields, notes = decode_state({"x": text, "k": "2", "s": "2"})
+    assert notes == [("x", "url_cell_too_long")]
+    assert "grid" not in fields and (fields["kh"], fields["sh"]) == (2, 2)
+    assert decode_grid("t1x1~" + "0" * MAX_CELL_CHARS) == [[0.0]]  # at the cap: fine
+
+
+def test_a_cut_off_deflated_grid_is_broken() -> None:
+    packed = z_grid("2x2~1,2,3," + "4" * 40)
+    with pytest.raises(UrlError) as info:
+        decode_grid(packed[:-6])
+    assert info.value.code == "url_grid_broken"
 
 
 # ----------------------------------------------------------------- the other pages' fields

@@ -15,7 +15,7 @@ from streamlit.delta_generator import DeltaGenerator
 from pooling_core import PoolingError, PoolSpec
 
 from .charts import projector_on
-from .format import literal
+from .format import MAX_CELL_CHARS, literal
 from .grid import (  # noqa: F401  (parse_grid is used by pages)
     DEFAULT_PRESET,
     MAX_SIDE,
@@ -192,7 +192,9 @@ def grid_editor(key: str, rows: list[list[str]], label: str,
 
 def cell_error_text(e: CellError, blank_key: str = "grid.blank") -> str:
     """One cell that is not a number, e.g. `(0,1) “abc”`: what was typed is shown literally
-    (ui.format.literal), a blank cell is described instead."""
+    (ui.format.literal), a blank or an overlong cell is described instead."""
+    if e.too_long:
+        return f"({e.row},{e.col}) {t('grid.too_long', limit=MAX_CELL_CHARS)}"
     if not e.text:
         return f"({e.row},{e.col}) {t(blank_key)}"
     return f"({e.row},{e.col}) “{literal(e.text)}”"

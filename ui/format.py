@@ -55,7 +55,8 @@ def parse_number(text: object) -> float | None:
     """A cell's text as a float, or None when it is not a number.
 
     Accepts ordinary numbers ("3", "-0.5", "1e-3", "2,5" with a decimal comma), "nan" and
-    "inf"/"-inf"/"∞" in any case. A blank cell, a word or an overflowing value gives None.
+    "inf"/"-inf"/"∞" in any case. A blank cell, a word, an overflowing value or a text longer
+    than MAX_CELL_CHARS gives None.
     """
     if text is None:
         return None
@@ -63,7 +64,10 @@ def parse_number(text: object) -> float | None:
         return None
     if isinstance(text, (int, float, np.integer, np.floating)):
         return float(text)
-    s = str(text).strip().replace("−", "-")
+    s = str(text)
+    if len(s) > MAX_CELL_CHARS:
+        return None
+    s = s.strip().replace("−", "-")
     if not s:
         return None
     low = s.lower()

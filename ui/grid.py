@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .format import cell_text, parse_number
+from .format import MAX_CELL_CHARS, cell_text, parse_number
 
 MAX_SIDE = 32
 NAN = math.nan
@@ -97,11 +97,16 @@ def preset_text(key: str) -> list[list[str]]:
 
 @dataclass(frozen=True)
 class CellError:
-    """A cell whose text is not a number: (row, col) and what was typed."""
+    """A cell whose text is not a number: (row, col) and what was typed (cut after
+    MAX_CELL_CHARS + 1 characters: longer than MAX_CELL_CHARS means too long)."""
 
     row: int
     col: int
     text: str
+
+    @property
+    def too_long(self) -> bool:
+        return len(self.text) > MAX_CELL_CHARS
 
 
 def parse_grid(rows: list[list[object]]) -> tuple[np.ndarray | None, list[CellError]]:
@@ -113,7 +118,7 @@ def parse_grid(rows: list[list[object]]) -> tuple[np.ndarray | None, list[CellEr
             v = parse_number(text)
             if v is None:
                 shown = "" if text is None or (isinstance(text, float) and math.isnan(text)) \
-                    else str(text)
+                    else str(text)[:MAX_CELL_CHARS + 1]
                 errors.append(CellError(r, c, shown))
             else:
                 out[r, c] = v
@@ -161,7 +166,8 @@ def parse_csv(data: bytes) -> tuple[np.ndarray, bool]:
 
     Separators: comma, semicolon, tab or spaces. A first row with no number in it is taken as
     a header and skipped. Raises CsvError for anything else that is not a rectangular grid of
-    1..32 x 1..32 numbers.
+    1..32 x 1..32 numbers: a file the csv module cannot read (csv_broken), a row of more than
+    32 values or a value longer than MAX_CELL_CHARS characters among them.
     """
     if len(data) > MAX_CSV_BYTES:
         raise CsvError("csv_too_big", size=len(data), limit=MAX_CSV_BYTES)
@@ -183,11 +189,18 @@ def parse_csv(data: bytes) -> tuple[np.ndarray, bool]:
         delim = "\t"
     else:
         delim = None
-    if delim is None:
-        rows = [ln.split() for ln in lines]
-    else:
-        rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO("\n".join(lines)),
-                                                          delimiter=delim)]
+    try:
+        if delim is None:
+            rows = [ln.split() for ln in lines]
+        else:
+            rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO("\n".join(lines)),
+                                                              delimiter=delim)]
+    except csv.Error:  # a field longer than the csv module's limit, a stray quote ...
+        raise CsvError("csv_broken") from None
+    # Bounded before any number is parsed: fields per row, and each field's length.
+    widest = max((len(r) for r in rows), default=0)
+    if widest > MAX_SIDE:
+        raise CsvError("csv_too_large", rows=len(rows), cols=widest, limit=MAX_SIDE)
     header = False
     if rows and all(parse_number(c) is None for c in rows[0]):
         rows = rows[1:]
@@ -195,6 +208,11 @@ def parse_csv(data: bytes) -> tuple[np.ndarray, bool]:
         header = True
         if not rows:
             raise CsvError("csv_empty")
+    for i, row in enumerate(rows):
+        for j, text in enumerate(row):
+            if len(text) > MAX_CELL_CHARS:
+                raise CsvError("csv_field_too_long", line=line_no[min(i, len(line_no) - 1)],
+                               pos=j + 1, limit=MAX_CELL_CHARS)
     widths = {len(r) for r in rows}
     if len(widths) != 1:
         first_bad = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))

@@ -19,11 +19,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from .assets import read_asset
-from .format import parse_number
+from .format import MAX_CELL_CHARS, parse_number
 from .i18n import t
 
 COMPONENT_NAME = "pbe_grid_editor"
-
 
 
 def _no_callback() -> None:
@@ -33,7 +32,9 @@ def _no_callback() -> None:
 def edits_of(state: object) -> dict[int, dict[int, str]]:
     """The typed cells held in an editor's state, as {row: {col: text}} with int indices.
 
-    Anything that is not that shape (no state yet, a stale value) counts as no edits.
+    Anything that is not that shape (no state yet, a stale value) counts as no edits. The
+    browser caps a cell at MAX_CELL_CHARS characters; a longer text (a client that ignores
+    the cap) is cut there and marked with "…", which is not a number, so the page says so.
     """
     raw = state.get("edited_rows") if isinstance(state, dict) else None
     out: dict[int, dict[int, str]] = {}
@@ -47,7 +48,10 @@ def edits_of(state: object) -> dict[int, dict[int, str]]:
                 ri, ci = int(r), int(c)
             except (TypeError, ValueError):
                 continue
-            out.setdefault(ri, {})[ci] = "" if text is None else str(text)
+            text = "" if text is None else str(text)
+            if len(text) > MAX_CELL_CHARS:
+                text = text[:MAX_CELL_CHARS] + "…"
+            out.setdefault(ri, {})[ci] = text
     return out
 
 
@@ -62,6 +66,17 @@ def apply_edits(rows: list[list[str]], edits: dict[int, dict[int, str]]) -> list
     return out
 
 
+def _inside(edits: dict[int, dict[int, str]], rows: list[list[str]]) -> dict[int, dict[int, str]]:
+    """The edits of cells inside `rows` (only those are sent back to the browser)."""
+    out = {}
+    for r, cols in edits.items():
+        if 0 <= r < len(rows):
+            kept = {c: text for c, text in cols.items() if 0 <= c < len(rows[r])}
+            if kept:
+                out[r] = kept
+    return out
+
+
 def is_number(text: str) -> bool:
     """Whether a cell's text is a number the pooling core can take (see ui.format)."""
     return parse_number(text) is not None
@@ -72,10 +87,11 @@ def grid_editor(key: str, rows: list[list[str]], label: str, projector: bool = F
     """Draw the editor for `rows` (H x W text) under `key`; return the H x W text shown.
 
     `label` is printed under the grid and names it for screen readers; cells whose text
-    `accepts` refuses are marked (red border, aria-invalid). Blank cells are "".
+    `accepts` refuses are marked (red border, aria-invalid). Blank cells are "". A cell holds
+    at most MAX_CELL_CHARS characters (see `edits_of`).
     """
     base = [["" if v is None else str(v) for v in row] for row in rows]
-    edits = edits_of(st.session_state.get(key))
+    edits = _inside(edits_of(st.session_state.get(key)), base)
     current = apply_edits(base, edits)
     bad = [[r, c] for r, row in enumerate(current) for c, text in enumerate(row)
            if not accepts(text)]
@@ -89,6 +105,7 @@ def grid_editor(key: str, rows: list[list[str]], label: str, projector: bool = F
             "label": label,
             "cell": t("grid.cell", r="{r}", c="{c}"),
             "projector": projector,
+            "maxlen": MAX_CELL_CHARS,
         },
         key=key,
         default={"edited_rows": {}},

@@ -30,11 +30,14 @@ from dataclasses import dataclass
 
 from pooling_core import ACTIVATIONS, EXERCISE_LEVELS, TIE_POLICIES
 
-from .format import cell_text, parse_number
+from .format import MAX_CELL_CHARS, cell_text, parse_number
 from .grid import PRESETS
 
 MAX_VALUE_LEN = 4096
 MAX_SIDE = 32
+# The most a "z" grid may inflate to: 32 x 32 cells of MAX_CELL_CHARS and their commas (a few
+# kB of deflated zeros would otherwise become megabytes).
+MAX_GRID_BYTES = MAX_SIDE * MAX_SIDE * (MAX_CELL_CHARS + 1) + 16
 HIDE_OPTIONS = ("controls", "answers")
 KNOWN = ("x", "k", "s", "p", "d", "ceil", "mode", "ties", "cip", "div", "gy", "step", "hide",
          "lang")
@@ -61,7 +64,11 @@ def encode_grid(rows: list[list[float]]) -> str:
 
 
 def decode_grid(text: str) -> list[list[float]]:
-    """Compact text -> numbers; raises UrlError when it is not a valid grid."""
+    """Compact text -> numbers; raises UrlError when it is not a valid grid.
+
+    A "z" grid inflating to more than MAX_GRID_BYTES is refused (url_too_long) without
+    inflating the rest; a cell longer than MAX_CELL_CHARS refuses the grid (url_cell_too_long).
+    """
     if not text or len(text) > MAX_VALUE_LEN:
         raise UrlError("url_grid_size")
     kind, body = text[0], text[1:]
@@ -69,9 +76,11 @@ def decode_grid(text: str) -> list[list[float]]:
         try:
             raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
             inflater = zlib.decompressobj()
-            plain_bytes = inflater.decompress(raw, 64_000)
+            plain_bytes = inflater.decompress(raw, MAX_GRID_BYTES)
             if inflater.unconsumed_tail:
-                raise UrlError("url_grid_size")
+                raise UrlError("url_too_long")
+            if not inflater.eof:  # cut off
+                raise UrlError("url_grid_broken")
             plain = plain_bytes.decode()
         except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError) as e:
             if isinstance(e, UrlError):
@@ -91,6 +100,8 @@ def decode_grid(text: str) -> list[list[float]]:
     values = cells.split(",")
     if len(values) != n_rows * n_cols:
         raise UrlError("url_grid_broken")
+    if any(len(v) > MAX_CELL_CHARS for v in values):
+        raise UrlError("url_cell_too_long")
     nums = [parse_number(v) for v in values]
     if any(v is None for v in nums):
         raise UrlError("url_grid_broken")

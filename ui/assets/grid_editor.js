@@ -1,11 +1,13 @@
 // The grid editor: a table of text inputs, one per cell, that stays mounted across reruns.
 //
 // ui/grideditor.py mounts this as a Streamlit v2 component and gives it
-//   data = {rows: [[text]], edits: {"r": {"c": text}}, bad: [[r, c]], label, cell, projector}
+//   data = {rows: [[text]], edits: {"r": {"c": text}}, bad: [[r, c]], label, cell, projector,
+//           maxlen}
 // `rows` is the text the editor starts from, `edits` what was typed since (the component's own
 // state, given back so a remounted editor goes on from it), `bad` the cells that are not
 // numbers (Python decides what a number is), `label` the grid's caption and `cell` the
-// template "... {r} ... {c}" of one cell's accessible name.
+// template "... {r} ... {c}" of one cell's accessible name. A cell holds at most `maxlen`
+// characters (typed or pasted); the server cuts anything longer as well.
 //
 // A typed cell is sent when it is committed (Enter, Tab, an arrow key, leaving the cell) as
 // the state value "edited_rows": every cell typed since the editor was mounted, so each rerun
@@ -24,6 +26,7 @@ function createEditor(host) {
   host.appendChild(wrap);
 
   let rows = [], H = 0, W = 0, inputs = [], committed = {}, builtShape = "", badKey = "";
+  let maxLen = 64;
   let send = null;  // the latest setStateValue
 
   const shownText = (r, c) => {
@@ -56,6 +59,7 @@ function createEditor(host) {
         input.type = "text";
         input.autocomplete = "off";
         input.spellcheck = false;
+        input.maxLength = maxLen;
         input.dataset.r = r; input.dataset.c = c;
         input.id = "cell-" + r + "-" + c;
         input.setAttribute("aria-label", cellLabel.replace("{r}", r).replace("{c}", c));
@@ -146,7 +150,7 @@ function createEditor(host) {
     lines.forEach((line, i) => {
       (sep.source === "\\s+" ? line.trim() : line).split(sep).forEach((value, j) => {
         const row = inputs[r0 + i], cell = row && row[c0 + j];
-        if (cell) { cell.value = value.trim(); cells.push(cell); }
+        if (cell) { cell.value = value.trim().slice(0, maxLen); cells.push(cell); }
       });
     });
     commit(cells);
@@ -174,6 +178,10 @@ function createEditor(host) {
     update(data, setStateValue) {
       send = setStateValue;
       rows = data.rows;
+      if (data.maxlen > 0 && data.maxlen !== maxLen) {
+        maxLen = data.maxlen;
+        for (const line of inputs) for (const input of line) input.maxLength = maxLen;
+      }
       H = rows.length; W = H ? rows[0].length : 0;
       wrap.classList.toggle("projector", !!data.projector);
       wrap.classList.toggle("wide", W > 12);
