@@ -3,9 +3,19 @@
 `assert_exact(actual, expected)` passes when both arrays have the same shape and dtype, NaN
 in the same places, and identical bits everywhere else (so 0.0 and -0.0 differ). NaN payloads
 are not compared: NumPy and PyTorch may produce NaNs with different sign bits.
+
+Exact comparison of two libraries' results is only meaningful when both do the same IEEE
+operations in the same order, or when no operation rounds. A sum, dot product or matmul
+computed by a BLAS kernel is neither: its order (and whether it fuses multiply-adds) depends
+on the kernel the CPU selects (OPENBLAS_CORETYPE, MKL's code path, threads). For such sums
+build the inputs so that no addition can round: `exact_in_any_order(terms)` checks it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from fractions import Fraction
+from numbers import Rational, Real
 
 import numpy as np
 
@@ -25,3 +35,37 @@ def assert_exact(actual: object, expected: object, what: str = "") -> None:
         bits_a = np.ascontiguousarray(a).view(as_uint)[~nan]
         bits_e = np.ascontiguousarray(e).view(as_uint)[~nan]
         np.testing.assert_array_equal(bits_a, bits_e, err_msg=f"{label}bits (sign of zero?)")
+
+
+def exact_in_any_order(terms: Iterable[Real]) -> bool:
+    """True when float64 adds these terms exactly, in every order and grouping.
+
+    Each term is a float (converted exactly) or an exact `Fraction`, e.g. the exact product
+    `Fraction(w) * Fraction(p)` of a dot product. The condition: every term is a multiple of
+    2**-e for one e (dyadic) and the magnitudes add up to less than 2**53 units of 2**-e. Then
+    every partial sum, in any order, is such a multiple below 2**53 units, which float64 holds
+    exactly; so no addition (and no fused multiply-add whose product is one of the terms)
+    rounds, and every summation order gives the exact sum. Small integers and multiples of
+    1/8 of moderate size pass; values like 0.1 or random normals do not.
+    """
+    exact = []
+    for t in terms:
+        if isinstance(t, Rational):
+            exact.append(Fraction(t))
+        else:
+            value = float(t)
+            if not np.isfinite(value):
+                return False
+            exact.append(Fraction(value))
+    if not exact:
+        return True
+    unit = max(f.denominator for f in exact)  # a power of two when every term is dyadic
+    if any(unit % f.denominator or f.denominator & (f.denominator - 1) for f in exact):
+        return False  # a denominator that is not a power of two: not a float's value
+    return sum(abs(f) for f in exact) * unit < 2**53
+
+
+def dot_terms(w: Iterable[Real], p: Iterable[Real], bias: Real = 0.0) -> list[Fraction]:
+    """The exact summands of `w @ p + bias`: each product w_j * p_j (not rounded), then bias."""
+    terms = [Fraction(float(a)) * Fraction(float(b)) for a, b in zip(w, p, strict=True)]
+    return [*terms, Fraction(float(bias))]

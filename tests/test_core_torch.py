@@ -6,6 +6,22 @@
 
 Only configurations PyTorch accepts are compared (padding <= kernel // 2, no dilation in
 average pooling, every window holding a real cell); PyTorch's tie rule is ties="first".
+
+Why bit-for-bit holds even for average pooling of arbitrary floats (a sum, whose rounding
+depends on its order): no BLAS and no order-dependent reduction is involved on either side.
+PyTorch's CPU avg_pool2d kernel sums each window with a plain scalar loop over its real
+cells, row-major, from 0, then divides once by the divisor; its backward adds
+grad_output / divisor into dL/dx one output cell at a time, row-major (its threads split
+planes or output cells, and its channels-last variant vectorises across channels, never
+inside one sum). pooling_core does the same IEEE operations in the same order: it adds the
+kernel's taps one by one, row-major, elementwise (a padding tap adds +0.0, which changes
+nothing: a sum that starts at +0.0 is never -0.0), and scatters the taps in reverse order,
+which is row-major output order for every input cell (see pooling_core/pooling.py). Max
+pooling selects values; its backward adds into each winner in row-major output order on
+both sides (np.add.at). So these tests depend on PyTorch's kernels keeping that order, not
+on the CPU or BLAS: they pass under any OPENBLAS_CORETYPE, thread count or
+ATEN_CPU_CAPABILITY. The dense and convolution layers of tests/test_upstream.py do go
+through BLAS and are compared with a tolerance (or on exactly summable inputs).
 """
 
 from __future__ import annotations

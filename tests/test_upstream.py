@@ -6,8 +6,11 @@ pooling_core's own gradient check), naive loops, and PyTorch when it is importab
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
+from exact_compare import dot_terms, exact_in_any_order
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -81,6 +84,19 @@ def random_dense(rng, oh=2, ow=3, m=3):
     b = rng.normal(size=m)
     delta = rng.normal(size=m)
     return P, W, b, delta
+
+
+def dyadic_dense(rng, oh=2, ow=3, m=3):
+    """Like `random_dense`, but every value is a multiple of 1/8 in [-2, 2].
+
+    Products are then multiples of 1/64 no larger than 4, so every sum of a few of them is
+    exact in float64 (see `exact_in_any_order`): z = W p + b, dL/dP and dL/dW come out the same
+    from NumPy, PyTorch or a loop, whatever the summation order, BLAS kernel or FMA use.
+    """
+    def eighths(shape):
+        return rng.integers(-16, 17, size=shape) / 8.0
+
+    return eighths((oh, ow)), eighths((m, oh * ow)), eighths(m), eighths(m)
 
 
 # --------------------------------------------------------------------------- dense: by hand
@@ -181,24 +197,96 @@ def test_dense_finite_differences_random_shapes(oh, ow, m, act, seed):
     np.testing.assert_allclose(res.grad_P, num, rtol=1e-5, atol=1e-7)
 
 
-@pytest.mark.parametrize("act", ACTIVATIONS)
-def test_dense_matches_torch(act):
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(5)
-    P, W, b, delta = random_dense(rng, 3, 3, 4)
-    if act == "relu":
-        b[0] = -float(W[0] @ P.ravel())  # one neuron exactly at z = 0
+def torch_dense(torch, P, W, b, act, delta):
+    """PyTorch's z, a and the gradients of P, W and b for a = f(W vec(P) + b), float64."""
     Pt = torch.tensor(P, dtype=torch.float64, requires_grad=True)
     Wt = torch.tensor(W, dtype=torch.float64, requires_grad=True)
-    z = torch.nn.functional.linear(Pt.reshape(-1), Wt, torch.tensor(b, dtype=torch.float64))
+    bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
+    z = torch.nn.functional.linear(Pt.reshape(-1), Wt, bt)
     fn = {"identity": lambda t: t, "relu": torch.relu, "sigmoid": torch.sigmoid,
           "tanh": torch.tanh}[act]
     a = fn(z)
     a.backward(torch.tensor(delta, dtype=torch.float64))
+    return (z.detach().numpy(), a.detach().numpy(), Pt.grad.numpy(), Wt.grad.numpy(),
+            bt.grad.numpy())
+
+
+@pytest.mark.parametrize("act", ACTIVATIONS)
+def test_dense_matches_torch(act):
+    torch = pytest.importorskip("torch")
+    if act == "relu":
+        check_relu_kink_matches_torch(torch)
+        return
+    # Random floats: NumPy's and PyTorch's BLAS sum W p in different orders, so the results
+    # agree to rounding only (a few ulps), never necessarily bit for bit.
+    rng = np.random.default_rng(5)
+    P, W, b, delta = random_dense(rng, 3, 3, 4)
+    _, a, gP, gW, _ = torch_dense(torch, P, W, b, act, delta)
     res = dense_backward(P, W, b, act, delta)
-    np.testing.assert_allclose(res.a, a.detach().numpy(), rtol=1e-12, atol=1e-15)
-    np.testing.assert_allclose(res.grad_P, Pt.grad.numpy(), rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(res.grad_W, Wt.grad.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(res.a, a, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(res.grad_P, gP, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(res.grad_W, gW, rtol=1e-12, atol=1e-14)
+
+
+def check_relu_kink_matches_torch(torch):
+    """ReLU at the kink: neuron 0 sits at z = 0 exactly, in NumPy and in PyTorch.
+
+    ReLU'(0) = 0 in both, so neuron 0 sends nothing back. A tie built from random floats
+    (b0 = -W[0] @ p) is not exactly 0: the rounding of W[0] @ p depends on the summation
+    order, which differs between BLAS kernels (OpenBLAS on Haswell gave -2.5e-16, PyTorch's
+    MKL +3.3e-16), and ReLU' then flips. So the tie is built from multiples of 1/8, whose sums
+    are exact in any order; all other values too, so everything is compared exactly.
+    """
+    rng = np.random.default_rng(5)
+    P, W, b, delta = dyadic_dense(rng, 3, 3, 4)
+    p = P.ravel()
+    b[0] = -float(sum(Fraction(w) * Fraction(q) for w, q in zip(W[0], p, strict=True)))
+    for i in range(4):  # every z_i = W[i] @ p + b_i is exact, whatever the order
+        assert exact_in_any_order(dot_terms(W[i], p, b[i])), i
+    z_exact = [sum(dot_terms(W[i], p, b[i])) for i in range(4)]
+    assert z_exact[0] == 0
+    # The kink matters: with ReLU'(0) = 1, neuron 0 would add delta_0 * W[0] to dL/dP.
+    assert delta[0] != 0 and np.any(W[0] != 0)
+    # The other neurons are off the kink, on both sides.
+    assert any(z > 0 for z in z_exact[1:]) and any(z < 0 for z in z_exact[1:])
+
+    z, a, gP, gW, gb = torch_dense(torch, P, W, b, "relu", delta)
+    res = dense_backward(P, W, b, "relu", delta)
+    assert res.z[0] == 0.0 and z[0] == 0.0
+    np.testing.assert_array_equal(res.z, [float(v) for v in z_exact])
+    np.testing.assert_array_equal(z, res.z)
+    assert res.fprime[0] == 0.0 and gb[0] == 0.0  # ReLU'(0) = 0 in both
+    np.testing.assert_array_equal(res.fprime, np.array(z_exact) > 0)
+    # dL/dP_j = sum_i delta_i f'(z_i) W_ij: multiples of 1/64, exact in any order.
+    for j in range(p.size):
+        assert exact_in_any_order(Fraction(d) * Fraction(w) for d, w in
+                                  zip(res.grad_z, W[:, j], strict=True))
+    np.testing.assert_array_equal(res.a, a)
+    np.testing.assert_array_equal(res.grad_b, gb)
+    np.testing.assert_array_equal(res.grad_P, gP)
+    np.testing.assert_array_equal(res.grad_W, gW)  # single products: exact
+    np.testing.assert_array_equal(res.grad_P.ravel(), (res.grad_z[1:, None] * W[1:]).sum(axis=0))
+
+
+def test_exact_tie_guard_rejects_a_rounded_tie():
+    """`exact_in_any_order` refuses the old ReLU-kink construction, b0 = -W[0] @ p on random
+    normals: the exact products need ~106 bits, and W[0] @ p is not even a float, so no float
+    b0 makes z0 exactly 0 and the sign of the computed z0 is rounding noise (it differs
+    between BLAS kernels)."""
+    rng = np.random.default_rng(5)
+    P, W, _, _ = random_dense(rng, 3, 3, 4)
+    p = P.ravel()
+    b0 = -float(W[0] @ p)
+    assert not exact_in_any_order(dot_terms(W[0], p, b0))
+    exact = sum(dot_terms(W[0], p))
+    assert Fraction(float(exact)) != exact  # W[0] @ p is not representable: z0 != 0 exactly
+    assert sum(dot_terms(W[0], p, b0)) != 0
+    # and the guard accepts what it should
+    assert exact_in_any_order([0.125, -3.0, 2.5, 1e6])
+    assert exact_in_any_order(dot_terms([0.5, -1.25], [3.0, 0.75], -0.0625))
+    assert not exact_in_any_order([0.1, 0.2])
+    assert not exact_in_any_order([2.0**60, 1.0])  # 2**60 + 1 rounds
+    assert not exact_in_any_order([np.inf])
 
 
 # --------------------------------------------------------------------------- convolution
