@@ -227,8 +227,11 @@ class _TapPlan:
         self.g = g
         ah, aw = g.sizes
         self.reads: list[_TapRead] = []
+        # Per axis once (a 32 x 32 kernel has 1024 taps but only 32 rows and 32 columns).
+        rows = [g.real_range(0, t) for t in range(ah.k)]
+        cols = [g.real_range(1, t) for t in range(aw.k)]
         for k, (t_h, t_w) in enumerate(g.taps):
-            (i0, i1), (j0, j1) = g.real_range(0, t_h), g.real_range(1, t_w)
+            (i0, i1), (j0, j1) = rows[t_h], cols[t_w]
             if i0 >= i1 or j0 >= j1:
                 continue
             # Plane row i * s + off is row i + q of phase b, where off = q * s + b; same for

@@ -53,8 +53,16 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
     # Plain Python lists (indexing a NumPy array element by element is slow), padded so that
     # they are indexed by the step number k.
     pad = [None] * first
-    window_flat = pad + steps.window_flat[first:n].tolist()
-    tied_mask = pad + steps.tied_mask[first:n].tolist()
+    H = steps.input_shape[0]
+    (kh, kw), (dh, dw) = (steps.sizes[0].k, steps.sizes[1].k), (steps.sizes[0].d,
+                                                                  steps.sizes[1].d)
+    origins = pad + steps.window_origin[first:n].tolist()
+    # Each step's tied cells, grouped once (a step with a 32 x 32 window would otherwise look
+    # at all of its 1024 taps in Python).
+    tied_step, tied_tap = np.nonzero(steps.tied_mask[first:n])
+    tied_flat = steps.window_flat[first:n][tied_step, tied_tap]
+    tied_ends = np.searchsorted(tied_step, np.arange(n - first), side="right").tolist()
+    tied_flat = tied_flat.tolist()
     grad_output = pad + steps.grad_output.ravel()[first:n].tolist()
     output = pad + steps.output.ravel()[first:n].tolist()
     divisor = None if steps.divisor is None else pad + steps.divisor.ravel()[first:n].tolist()
@@ -62,18 +70,17 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
     for k in range(first, n):
         end = ends[k]
         i, j = divmod(k, ow)
-        taps = window_flat[k]
-        window = [f for f in taps if f >= 0]
-        rows = sorted({f // W for f in window})
-        cols = sorted({f % W for f in window})
+        r0, c0 = origins[k]
+        rows = [r for r in range(r0, r0 + kh * dh, dh) if 0 <= r < H]
+        cols = [c for c in range(c0, c0 + kw * dw, dw) if 0 <= c < W]
         head = t("step.window", lang, i=i, j=j, rows=span(rows), cols=span(cols))
         g = fmt(grad_output[k])
         recv = range(start, end)
         parts = [head]
         if spec.mode == "max":
             value = fmt(output[k])
-            tied = [(f // W, f % W) for f, is_tied in zip(taps, tied_mask[k], strict=True)
-                    if is_tied]
+            lo = tied_ends[k - first - 1] if k > first else 0
+            tied = [(f // W, f % W) for f in tied_flat[lo:tied_ends[k - first]]]
             if len(tied) <= 1:
                 parts.append(t("step.max_at", lang, value=value,
                                cell=_cell(tied[0]) if tied else "—"))
@@ -93,7 +100,7 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
                 parts.extend(rec.overlaps(recv, lang))
         else:
             div = int(divisor[k])
-            real = len(window)
+            real = len(rows) * len(cols)
             parts.append(t("step.avg", lang, value=fmt(output[k]), real=real, divisor=div))
             delta = fmt(rec.amount[start]) if end > start else "0"
             parts.append(t("step.avg_share", lang, i=i, j=j, g=g, divisor=div, delta=delta,
