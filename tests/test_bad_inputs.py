@@ -604,8 +604,8 @@ def test_non_image_and_huge_image(data, code):
     text = t(f"image.{code}", lang="en", **info.value.params)
     assert text != f"image.{code}" and "{" not in text
     if code == "image_too_big":
-        assert text == "This picture is too big: at most 5 MB and 40 megapixels."
-        assert MAX_IMAGE_PIXELS == 40_000_000
+        assert text == "This picture is too big: at most 5 MB and 4 megapixels."
+        assert MAX_IMAGE_PIXELS == 4_200_000
 
 
 class _Upload:
