@@ -54,12 +54,13 @@ if LANG_KEY not in ss:
 st.set_page_config(page_title=t("app.title"), page_icon=FAVICON, layout="wide")
 
 with st.sidebar:
-    st.selectbox(f":material/translate: {t('app.language')}", list(LANGUAGES), key=LANG_KEY,
-                 format_func=LANGUAGES.get)
+    # Plain labels: a label is the widget's accessible name, an icon code in it would be read
+    # out ("material/translate Language"); the language box shows its icon inside instead.
+    st.selectbox(t("app.language"), list(LANGUAGES), key=LANG_KEY, format_func=LANGUAGES.get,
+                 icon=":material/translate:")
     # Kept in session state across pages (a widget not drawn in a run would forget it).
     ss[PROJECTOR_KEY] = bool(ss.get(PROJECTOR_KEY, False))
-    st.toggle(f":material/co_present: {t('app.projector')}", key=PROJECTOR_KEY,
-              help=t("help.projector"))
+    st.toggle(t("app.projector"), key=PROJECTOR_KEY, help=t("help.projector"))
 apply_projector_style()
 st.query_params[LANG_KEY] = ss[LANG_KEY]  # keeps the language in links and across pages
 

@@ -307,3 +307,22 @@ def test_no_untranslated_key_shown(page: Path) -> None:
     assert not leaked
     en = catalogue("en")
     assert "nav.ties" in en and "nav.theory" in en
+
+
+def test_explorer_parameters_outlive_a_visit_to_another_page(tmp_path: Path) -> None:
+    """Stride 2 and the average mode set on the Explorer are still there after a visit to Ties
+    (Streamlit drops a widget's value while its page is not running; a grid edit survived,
+    the parameters came back as the defaults: stride 1, `s=1` in the link)."""
+    at = nav_app(tmp_path, default="explorer")
+    at.number_input(key="sh").set_value(2).run()
+    at.number_input(key="sw").set_value(2).run()
+    at.radio(key="mode").set_value("avg").run()
+    at.selectbox(key="preset").set_value("plateau").run()
+    at.switch_page("app_pages/ties.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.switch_page("app_pages/explorer.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.number_input(key="sh").value == 2 and at.number_input(key="sw").value == 2
+    assert at.radio(key="mode").value == "avg"
+    assert at.selectbox(key="preset").value == "plateau"
+    assert at.query_params["s"] in ("2", ["2"])

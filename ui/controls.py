@@ -42,21 +42,30 @@ TIES = ("first", "last", "split", "all")
 
 PERSISTENT_KEYS = tuple(PARAM_DEFAULTS) + ("gy_mode", "gy_seed", "gy_i", "gy_j", "gy_grid",
                                            "step")
+KEPT_KEY = "explorer_kept"  # {key: value} of PERSISTENT_KEYS, as the Explorer last ran
 
 
 def init_state() -> None:
     """Defaults for a new session (the 6x6 overlap example), and keep widget values alive.
 
     Streamlit forgets a widget's value when the widget is not drawn in a run (the tie policy in
-    average mode, dL/dy while the input is invalid); writing each value back on every run makes
-    it ordinary session state, so it survives.
+    average mode, dL/dy while the input is invalid, every parameter while another page runs);
+    writing each value back on every run, and a copy of it under KEPT_KEY, keeps it.
     """
     ss = st.session_state
+    # While another page runs, Streamlit drops these widgets' values (their widgets are not
+    # drawn there); the copy under KEPT_KEY is plain session state and outlives the visit.
+    # A value another page set on purpose (Theory's and Ties' "Open in the Explorer") wins.
+    kept = ss.setdefault(KEPT_KEY, {})
+    for k, v in kept.items():
+        if k not in ss:
+            ss[k] = v
     for k, v in PARAM_DEFAULTS.items():
         ss.setdefault(k, v)
-    for k in PERSISTENT_KEYS:
+    for k in (*PERSISTENT_KEYS, "preset"):
         if k in ss:
             ss[k] = ss[k]
+            kept[k] = ss[k]
     if "grid_text" not in ss:
         ss.grid_text = preset_text(DEFAULT_PRESET)
         ss.grid_version = 0
@@ -118,11 +127,15 @@ def _csv_loaded() -> None:
                                 rows=grid.shape[0], cols=grid.shape[1]))
 
 
-def _pair(label_key: str, a: str, b: str, lo: int, hi: int, help_key: str):
-    st.markdown(f"**{t(label_key)}**", help=t(help_key))
-    c1, c2 = st.columns(2)
-    c1.number_input(t("param.h"), min_value=lo, max_value=hi, step=1, key=a)
-    c2.number_input(t("param.w"), min_value=lo, max_value=hi, step=1, key=b)
+def _pair(name: str, a: str, b: str, lo: int, hi: int, help_key: str):
+    """Height and width of one parameter side by side, each labelled in full ("Kernel height"):
+    a label is the field's accessible name, and "height" alone would not say which of the
+    eight it is. The help sits on the height field, where it is named "Help for Kernel height"
+    (on a bare heading every help button was named "Help")."""
+    c1, c2 = st.columns(2, vertical_alignment="bottom")
+    c1.number_input(t(f"param.{name}_h"), min_value=lo, max_value=hi, step=1, key=a,
+                    help=t(help_key))
+    c2.number_input(t(f"param.{name}_w"), min_value=lo, max_value=hi, step=1, key=b)
     return st.container()
 
 
@@ -136,10 +149,10 @@ def parameter_controls() -> dict[str, DeltaGenerator]:
     st.radio(t("param.mode"), ("max", "avg"), key="mode", horizontal=True,
              format_func=lambda m: t(f"mode.{m}"))
     boxes = {
-        "kernel_size": _pair("param.kernel", "kh", "kw", 0, MAX_SIDE, "help.kernel"),
-        "stride": _pair("param.stride", "sh", "sw", 0, MAX_SIDE, "help.stride"),
-        "padding": _pair("param.padding", "ph", "pw", 0, MAX_SIDE // 2, "help.padding"),
-        "dilation": _pair("param.dilation", "dh", "dw", 0, 8, "help.dilation"),
+        "kernel_size": _pair("kernel", "kh", "kw", 0, MAX_SIDE, "help.kernel"),
+        "stride": _pair("stride", "sh", "sw", 0, MAX_SIDE, "help.stride"),
+        "padding": _pair("padding", "ph", "pw", 0, MAX_SIDE // 2, "help.padding"),
+        "dilation": _pair("dilation", "dh", "dw", 0, 8, "help.dilation"),
     }
     st.checkbox(t("param.ceil_mode"), key="ceil_mode", help=t("help.ceil_mode"))
     if st.session_state.mode == "max":

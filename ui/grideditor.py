@@ -4,7 +4,8 @@ Why not `st.data_editor`: it waits 150 ms after each edit before it asks for a r
 its canvas on every rerun, does not grow in projector mode, and a screen reader cannot reach
 its cells. This editor (ui/assets/grid_editor.js and .css) sends a cell the moment it is
 committed (Enter, Tab, an arrow key, leaving the cell), stays mounted across reruns, marks
-the cells that are not numbers, and names every cell for assistive technology.
+the cells that are not numbers, and names every cell for assistive technology. It is one tab
+stop with arrow keys inside (the ARIA grid pattern; the keys are listed in grid_editor.js).
 
 State: under the editor's key, `{"edited_rows": {row: {col: text}}}`, every cell typed since
 the editor was first drawn with that key (row and column as ints or as the strings JSON
@@ -104,6 +105,7 @@ def grid_editor(key: str, rows: list[list[str]], label: str, projector: bool = F
             "bad": bad,
             "label": label,
             "cell": t("grid.cell", r="{r}", c="{c}"),
+            "keys": t("grid.keys"),
             "projector": projector,
             "maxlen": MAX_CELL_CHARS,
         },

@@ -1,10 +1,13 @@
-"""The grid editor in a real browser: typing, Enter, Escape, arrows, paste, marks, names.
+"""The grid editor in a real browser: typing, Enter, Escape, arrows, paste, marks, names, and
+the keyboard of the ARIA grid pattern (one tab stop, browse with arrows, edit with Enter/F2).
 
 Expected numbers come from pooling_core on the default example written out by hand in
 pw_helpers (kernel 3, stride 1), never from the page.
 """
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 from playwright.sync_api import Page, expect
@@ -35,12 +38,63 @@ def focused_cell(page: Page) -> str:
     return page.locator(GRID).first.evaluate("el => el.getRootNode().activeElement?.id ?? ''")
 
 
-def test_every_cell_is_a_named_text_box(page: Page) -> None:
+def test_every_cell_is_a_named_text_box_in_an_aria_grid(page: Page) -> None:
     grid = page.locator(GRID).first
     expect(grid.get_by_role("textbox")).to_have_count(36)
+    expect(grid.get_by_role("gridcell")).to_have_count(36)
     expect(grid.get_by_role("textbox", name="Row 2, column 3", exact=True)).to_have_value("6")
-    expect(grid.get_by_role("table")).to_have_accessible_name(
+    table = grid.get_by_role("grid")
+    expect(table).to_have_accessible_name(
         "Row 0 is at the top; a cell is named (row, column). Type a number, nan, inf or -inf.")
+    expect(table).to_have_accessible_description(re.compile("^Arrow keys move between cells"))
+    # The ARIA grid pattern: one cell in the tab order (a roving tabindex), 35 out of it.
+    tab_stops = grid.locator("input").evaluate_all("els => els.filter(e => e.tabIndex === 0)"
+                                                   ".map(e => e.id)")
+    assert tab_stops == ["cell-0-0"]
+
+
+def test_the_grid_is_one_tab_stop(page: Page) -> None:
+    """Tab into the grid lands on one cell; the next Tab leaves it (36 stops before). The
+    grid remembers the cell last visited and Shift+Tab comes back to it."""
+    cell = open_cell_editor(page, 2, 3)  # a visit moves the tab stop to (2, 3)
+    page.keyboard.press("ArrowDown")
+    assert focused_cell(page) == "cell-3-3"
+    page.keyboard.press("Tab")
+    assert focused_cell(page) == ""  # left the grid in one press
+    page.keyboard.press("Shift+Tab")
+    assert focused_cell(page) == "cell-3-3"
+    expect(cell).to_have_attribute("tabindex", "-1")
+    assert_no_exception(page)
+
+
+def test_browse_then_edit_with_enter_f2_or_typing(page: Page) -> None:
+    open_cell_editor(page, 0, 0)
+    page.keyboard.press("ArrowRight")  # browsing: arrows move whatever the caret
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    assert focused_cell(page) == "cell-0-1"
+    page.keyboard.press("End")
+    assert focused_cell(page) == "cell-0-5"
+    page.keyboard.press("Home")
+    assert focused_cell(page) == "cell-0-0"
+    page.keyboard.press("F2")  # editing, caret at the end: the arrows move the caret now
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.type("1")
+    expect(grid_cell(page, 0, 0)).to_have_value("11")  # "1" was there; the caret before it
+    page.keyboard.press("Escape")  # back to what it was, browsing again
+    expect(grid_cell(page, 0, 0)).to_have_value("1")
+    page.keyboard.press("ArrowDown")
+    assert focused_cell(page) == "cell-1-0"
+    page.keyboard.press("Enter")  # Enter on a browsed cell edits it
+    page.keyboard.press("Backspace")
+    page.keyboard.type("8")
+    page.keyboard.press("Enter")  # Enter on an edited cell commits and moves down
+    wait_idle(page)
+    assert focused_cell(page) == "cell-2-0"
+    x = X.copy()
+    x[1, 0] = 8
+    assert heatmap_text(page, "fig_output") == output_text(x)
+    assert_no_exception(page)
 
 
 def test_enter_commits_and_moves_down_arrows_move_escape_reverts(page: Page) -> None:
@@ -60,7 +114,7 @@ def test_enter_commits_and_moves_down_arrows_move_escape_reverts(page: Page) -> 
     page.keyboard.type("99")
     page.keyboard.press("Escape")  # not committed: back to what it was, nothing sent
     expect(grid_cell(page, 0, 1)).to_have_value("2")
-    page.keyboard.press("Tab")  # leaving an unchanged cell sends nothing either
+    page.keyboard.press("Tab")  # leaving an unchanged cell (and the grid) sends nothing
     wait_idle(page)
     assert heatmap_text(page, "fig_output") == output_text(x)
     assert_no_exception(page)

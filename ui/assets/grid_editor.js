@@ -12,6 +12,17 @@
 // A typed cell is sent when it is committed (Enter, Tab, an arrow key, leaving the cell) as
 // the state value "edited_rows": every cell typed since the editor was mounted, so each rerun
 // sees the whole grid. A cell still being typed in is never overwritten by a rerun.
+//
+// Keyboard (the ARIA grid pattern): the grid is one tab stop (roving tabindex: only the cell
+// last visited has tabindex 0), so Tab and Shift+Tab leave it in one press. Inside, a cell is
+// either being browsed (its text selected) or edited:
+//   browsing: arrows move (Home/End: first/last cell of the row, Ctrl+Home/End: of the grid);
+//             typing starts editing (it replaces the text); Enter or F2 edit with the caret at
+//             the end; a pasted block fills cells from this one on;
+//   editing:  Enter commits and moves down (Shift+Enter up), Up/Down commit and move, Left/Right
+//             commit and move at that end of the text, Escape puts the text back and stops
+//             editing, Tab commits and leaves the grid.
+// `data.keys` (optional) describes these keys to screen readers (aria-describedby).
 
 function createEditor(host) {
   const wrap = document.createElement("div");
@@ -19,15 +30,21 @@ function createEditor(host) {
   const scroller = document.createElement("div");
   scroller.className = "scroll";
   const table = document.createElement("table");
+  table.setAttribute("role", "grid");
   const caption = document.createElement("div");
   caption.className = "caption";
+  const keysHint = document.createElement("div");
+  keysHint.className = "sr-only";
+  keysHint.id = "grid-keys";
   scroller.appendChild(table);
-  wrap.append(scroller, caption);
+  wrap.append(scroller, caption, keysHint);
   host.appendChild(wrap);
 
   let rows = [], H = 0, W = 0, inputs = [], committed = {}, builtShape = "", badKey = "";
   let maxLen = 64;
   let send = null;  // the latest setStateValue
+  let active = [0, 0];  // the cell that holds the grid's one tab stop
+  let editing = false;  // whether the focused cell is being edited (else browsed)
 
   const shownText = (r, c) => {
     const e = committed[r];
@@ -64,12 +81,23 @@ function createEditor(host) {
         input.id = "cell-" + r + "-" + c;
         input.setAttribute("aria-label", cellLabel.replace("{r}", r).replace("{c}", c));
         input.value = shownText(r, c);
+        input.tabIndex = -1;
         td.appendChild(input);
         line.push(input);
       }
       inputs.push(line);
     }
     builtShape = H + "x" + W;
+    if (active[0] >= H || active[1] >= W) active = [0, 0];
+    if (H && W) inputs[active[0]][active[1]].tabIndex = 0;
+  }
+
+  // The roving tab stop: only cell (r, c) is reached by Tab.
+  function setActive(r, c) {
+    const old = inputs[active[0]] && inputs[active[0]][active[1]];
+    if (old) old.tabIndex = -1;
+    active = [r, c];
+    inputs[r][c].tabIndex = 0;
   }
 
   function markBad(bad) {
@@ -95,24 +123,58 @@ function createEditor(host) {
   }
 
   function focusCell(r, c) {
-    if (r < 0 || r >= H || c < 0 || c >= W) return false;
+    r = Math.max(0, Math.min(H - 1, r));
+    c = Math.max(0, Math.min(W - 1, c));
     const input = inputs[r][c];
+    setActive(r, c);
     input.focus();
     input.select();
-    return true;
+    setEditing(input, false);
+  }
+
+  // Editing or browsing the focused cell; an edited cell is drawn differently (.editing).
+  function setEditing(input, on) {
+    editing = on;
+    for (const el of table.querySelectorAll("input.editing")) el.classList.remove("editing");
+    if (on && input) input.classList.add("editing");
+  }
+
+  function startEditing(input) {
+    setEditing(input, true);
+    const len = input.value.length;
+    input.setSelectionRange(len, len);
   }
 
   table.addEventListener("keydown", (e) => {
     const input = e.target;
-    if (input.tagName !== "INPUT") return;
+    if (input.tagName !== "INPUT" || e.isComposing) return;
     const r = +input.dataset.r, c = +input.dataset.c;
-    // Left/Right move to the next cell when the caret is at that end of the text, or when the
-    // whole text is selected (just arrived in the cell, as in a spreadsheet).
+    const ctrl = e.ctrlKey || e.metaKey;
+    let to = null;
+    if (!editing) {
+      if (e.key === "Enter" || e.key === "F2") {
+        e.preventDefault();
+        startEditing(input);
+        return;
+      }
+      if (e.key === "ArrowDown") to = [r + 1, c];
+      else if (e.key === "ArrowUp") to = [r - 1, c];
+      else if (e.key === "ArrowLeft") to = [r, c - 1];
+      else if (e.key === "ArrowRight") to = [r, c + 1];
+      else if (e.key === "Home") to = ctrl ? [0, 0] : [r, 0];
+      else if (e.key === "End") to = ctrl ? [H - 1, W - 1] : [r, W - 1];
+      else if (e.key === "Escape") { e.preventDefault(); return; }
+      if (to === null) return;  // a character: the input event starts editing
+      e.preventDefault();
+      commit([input]);  // a pasted single value, not yet sent
+      focusCell(to[0], to[1]);
+      return;
+    }
+    // Editing: Left/Right leave the cell when the caret is at that end of the text.
     const len = input.value.length, a = input.selectionStart, b = input.selectionEnd;
     const all = a === 0 && b === len;
     const atStart = all || (a === 0 && b === 0);
     const atEnd = all || (a === len && b === len);
-    let to = null;
     if (e.key === "Enter") to = [r + (e.shiftKey ? -1 : 1), c];
     else if (e.key === "ArrowDown") to = [r + 1, c];
     else if (e.key === "ArrowUp") to = [r - 1, c];
@@ -121,6 +183,7 @@ function createEditor(host) {
     else if (e.key === "Escape") {
       input.value = shownText(r, c);
       input.select();
+      setEditing(input, false);
       e.preventDefault();
       return;
     }
@@ -129,12 +192,30 @@ function createEditor(host) {
     commit([input]);
     focusCell(to[0], to[1]);
   });
+  // Typing (or a single pasted value) in a browsed cell starts editing it.
+  table.addEventListener("input", (e) => {
+    if (e.target.tagName === "INPUT" && !editing) setEditing(e.target, true);
+  });
   // Leaving a cell (Tab, a click elsewhere) commits it.
   table.addEventListener("change", (e) => {
     if (e.target.tagName === "INPUT") commit([e.target]);
   });
   table.addEventListener("focusin", (e) => {
-    if (e.target.tagName === "INPUT") e.target.select();
+    const input = e.target;
+    if (input.tagName !== "INPUT") return;
+    setActive(+input.dataset.r, +input.dataset.c);
+    input.select();
+    setEditing(input, false);
+  });
+  // A click into the cell that already has the focus places the caret: editing.
+  table.addEventListener("mousedown", (e) => {
+    const input = e.target;
+    if (input.tagName === "INPUT" && input === wrap.getRootNode().activeElement) {
+      setEditing(input, true);
+    }
+  });
+  table.addEventListener("dblclick", (e) => {
+    if (e.target.tagName === "INPUT") setEditing(e.target, true);
   });
   // A block copied from a spreadsheet or a CSV file fills the cells from the focused one on.
   table.addEventListener("paste", (e) => {
@@ -188,6 +269,9 @@ function createEditor(host) {
       fit();
       caption.textContent = data.label || "";
       table.setAttribute("aria-label", data.label || "");
+      keysHint.textContent = data.keys || "";
+      if (data.keys) table.setAttribute("aria-describedby", keysHint.id);
+      else table.removeAttribute("aria-describedby");
       if (builtShape !== H + "x" + W) {
         committed = JSON.parse(JSON.stringify(data.edits || {}));
         badKey = "";
