@@ -258,9 +258,22 @@ if not np.isfinite(P).all():
     st.warning(t("next.pool.non_finite"), icon=":material/warning:")
 
 grads: dict[str, np.ndarray | None] = {"dense": None, "conv": None}
+LAYERS = ("dense", "conv")
+
+
+def layer_tab_changed() -> None:
+    """Callback: the tab the student opened is the layer section 3 carries back (nl_from)."""
+    labels = {t(f"next.tab.{v}"): v for v in LAYERS}
+    ss.nl_from = labels.get(ss.get("nl_tab"), ss.nl_from)
+
+
 st.subheader(t("next.layer.header"))
 st.caption(t("next.layer.explain"))
-tab_dense, tab_conv = st.tabs([t("next.tab.dense"), t("next.tab.conv")])
+# One choice, nl_from, drives both the open tab and section 3 (a link's `from` opens its tab).
+# Both tabs are still computed on every run: the other tab's edits and link values stay.
+ss.nl_tab = t(f"next.tab.{ss.nl_from}")
+tab_dense, tab_conv = st.tabs([t(f"next.tab.{v}") for v in LAYERS], key="nl_tab",
+                              on_change=layer_tab_changed)
 
 
 # ----------------------------------------------------------------- 2a. dense layer
@@ -425,8 +438,7 @@ with tab_conv:
 
 # ----------------------------------------------------------------- 3. back through the pool
 st.subheader(t("next.back.header"))
-st.radio(t("next.back.from"), ("dense", "conv"), key="nl_from", horizontal=True,
-         format_func=lambda v: t(f"next.tab.{v}"))
+st.markdown(t("next.back.source", layer=t(f"next.tab.{ss.nl_from}")))
 grad_pooled = grads[ss.nl_from]
 if grad_pooled is None:
     st.info(t("next.back.unavailable"), icon=":material/info:")

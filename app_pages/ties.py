@@ -19,7 +19,7 @@ from pooling_core import (
 from ui import controls, figures, pagelink
 from ui.charts import chart, projector_on
 from ui.format import fmt
-from ui.grid import MAX_SIDE, PRESETS, grids_differ, parse_grid, preset_text, to_text
+from ui.grid import MAX_SIDE, PRESETS, grids_differ, parse_grid, preset_text, resize, to_text
 from ui.i18n import t
 from ui.urlstate import TIES_FIELDS, encode_fields
 
@@ -29,14 +29,18 @@ FD_EPS = 1e-6
 FD_EXAMPLES = (np.array([[5.0, 5.0]]), np.array([[5.0, 5.0, 5.0]]))
 
 ss = st.session_state
+# Widget values are dropped while another page runs; a plain copy (ties_kept) brings them back.
+_kept = ss.setdefault("ties_kept", {})
 ss.setdefault("ties_grid_version", 0)
-ss.setdefault("ties_k", PRESETS[PRESET].params["kernel"][0])
-ss.setdefault("ties_s", PRESETS[PRESET].params["stride"][0])
-ss.setdefault("ties_open_policy", PRESETS[PRESET].params.get("ties", "split"))
+ss.setdefault("ties_k", _kept.get("ties_k", PRESETS[PRESET].params["kernel"][0]))
+ss.setdefault("ties_s", _kept.get("ties_s", PRESETS[PRESET].params["stride"][0]))
+ss.setdefault("ties_open_policy",
+              _kept.get("ties_open_policy", PRESETS[PRESET].params.get("ties", "split")))
 # The grid the editor starts from; it follows the edits, so they survive a visit to another page.
 ss.setdefault("ties_base", preset_text(PRESET))
 for _key in ("ties_k", "ties_s", "ties_open_policy"):
-    ss[_key] = ss[_key]  # a widget's value would be forgotten while another page runs
+    ss[_key] = ss[_key]  # written back: a widget's value set this run is kept in this run
+    _kept[_key] = ss[_key]
 
 
 def _apply_link() -> None:
@@ -58,6 +62,12 @@ def _apply_link() -> None:
     ss.ties_k, ss.ties_s = k, s
 
 
+def _resize() -> None:
+    """Callback: crop or pad (with 0) the grid to the rows and columns asked for."""
+    ss.ties_base = resize(ss.ties_base, int(ss.ties_rows or 1), int(ss.ties_cols or 1))
+    ss.ties_grid_version += 1
+
+
 def _reset() -> None:
     """Callback: the plateau grid, kernel and stride again."""
     ss.ties_grid_version += 1
@@ -67,14 +77,15 @@ def _reset() -> None:
 
 
 def _open_explorer() -> None:
-    """Callback: load the plateau example into the Explorer's state with the chosen policy.
+    """Callback: this page's grid, kernel and stride into the Explorer's state, max pooling with
+    the chosen policy (the rest of the Explorer's layer back to its defaults: this page has no
+    padding or dilation).
 
     Runs before the script, so the state is set even where `st.switch_page` cannot run.
     """
-    policy = ss.ties_open_policy
-    ss.preset = PRESET
-    controls.load_preset()
-    ss.ties = policy
+    k, s = int(ss.ties_k), int(ss.ties_s)
+    controls.open_in_explorer(ss.ties_base, mode="max", ties=ss.ties_open_policy,
+                              kh=k, kw=k, sh=s, sw=s)
 
 
 _apply_link()
@@ -85,7 +96,12 @@ pagelink.show_notes("ties")
 # ----------------------------------------------------------------- input
 st.subheader(t("ties.input.header"))
 c_grid, c_params = st.columns([3, 2], gap="large")
+# The size boxes always show the grid's own size (a link or a reset may have changed it).
+ss.ties_rows, ss.ties_cols = len(ss.ties_base), len(ss.ties_base[0])
 with c_params:
+    r1, r2 = st.columns(2)
+    r1.number_input(t("input.rows"), 1, MAX_SIDE, step=1, key="ties_rows", on_change=_resize)
+    r2.number_input(t("input.cols"), 1, MAX_SIDE, step=1, key="ties_cols", on_change=_resize)
     st.number_input(t("ties.kernel"), min_value=1, max_value=MAX_SIDE, step=1, key="ties_k",
                     help=t("ties.kernel.help"))
     st.number_input(t("ties.stride"), min_value=1, max_value=MAX_SIDE, step=1, key="ties_s",
@@ -207,9 +223,9 @@ c_pick, c_go = st.columns(2, vertical_alignment="bottom")
 c_pick.selectbox(t("ties.open.policy"), TIE_POLICIES, key="ties_open_policy",
                  format_func=lambda p: f"{p} — {t(f'policy.{p}.who')}")
 if c_go.button(t("ties.open.button"), key="ties_open", on_click=_open_explorer,
-               icon=":material/open_in_new:", type="primary"):
+               icon=":material/open_in_new:", type="primary", disabled=problem is not None):
     st.switch_page("app_pages/explorer.py")
-st.caption(t("ties.open.note", preset=t(f"preset.{PRESET}")))
+st.caption(t("ties.open.note"))
 
 # ----------------------------------------------------------------- the link to this view
 if problem is None:

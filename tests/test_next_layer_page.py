@@ -25,6 +25,7 @@ from pooling_core import (
 )
 from ui.format import fmt
 from ui.grid import PRESETS
+from ui.i18n import t
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "app_pages" / "next_layer.py")
@@ -246,3 +247,17 @@ def test_keys_are_prefixed_unique_and_every_text_is_translated():
     assert not missing
     assert "nav.next_layer" in CATALOGUE
     assert all(k == "nav.next_layer" or k.startswith("next.") for k in CATALOGUE)
+
+
+# --------------------------------------------------------------------------- the layer choice
+@pytest.mark.parametrize("layer, grad_key", [("dense", "nl_fig_dense_grad"),
+                                             ("conv", "nl_fig_conv_grad")])
+def test_the_open_tab_is_the_layer_section_3_carries_back(layer, grad_key):
+    """One choice, nl_from: it opens its tab in section 2 (nl_tab, the tabs' state) and section
+    3 carries that layer's dL/dP (before: a separate radio, and on the Convolution tab section 3
+    showed the dense numbers). Clicking a tab sets nl_from (browser test)."""
+    at = run(new_app(nl_from=layer))
+    assert at.session_state["nl_tab"] == t(f"next.tab.{layer}")
+    assert "nl_from" not in [w.key for w in at.radio]  # no second control for the choice
+    np.testing.assert_allclose(chart_values(at, "nl_fig_back_gP"), chart_values(at, grad_key))
+    assert t("next.back.source", layer=t(f"next.tab.{layer}")) in [m.value for m in at.markdown]

@@ -133,7 +133,8 @@ def test_next_layer_link_opens_the_exact_view_and_republishes_it() -> None:
     assert at.selectbox(key="nl_cell_2x2").value == 3
     assert at.selectbox(key="nl_act").value == "tanh"
     assert at.number_input(key="nl_pad_3").value == 2
-    assert at.radio(key="nl_from").value == "conv"
+    assert at.session_state["nl_from"] == "conv"
+    assert at.session_state["nl_tab"] == t("next.tab.conv")  # the link opens the conv tab
     # The dense tab's term heatmap holds delta_i * f'(z_i) * W_ij: column j of the edited W
     # scaled, so its zeros sit exactly where W_EDITED has them.
     terms = chart_values(at, "nl_fig_terms")

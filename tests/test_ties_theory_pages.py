@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import charts
+from page_helpers import chart_values, charts
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import (
@@ -201,12 +201,38 @@ def test_ties_open_in_explorer(tmp_path: Path, policy: str) -> None:
     at.button(key="ties_open").click().run()
     assert not at.exception, [e.value for e in at.exception]
     ss = at.session_state
-    assert ss["preset"] == "plateau" and ss["ties"] == policy and ss["mode"] == "max"
+    assert ss["ties"] == policy and ss["mode"] == "max"
     assert (ss["kh"], ss["kw"], ss["sh"], ss["sw"]) == (2, 2, 2, 2)
-    # Now on the Explorer: its own widgets show the example.
-    assert at.selectbox(key="preset").value == "plateau"
+    # Now on the Explorer: its own widgets show the Ties page's view (here the plateau).
     assert at.selectbox(key="ties").value == policy
+    assert at.number_input(key="kh").value == 2
     assert ss["grid_text"] == preset_text("plateau")
+
+
+def test_ties_rows_and_columns_and_the_grid_on_the_page_goes_to_the_explorer(
+        tmp_path: Path) -> None:
+    """A ReLU's zeros, [[0, 0], [-1, -2]], made on the page (2 x 2, one edited cell) and opened
+    in the Explorer: that grid, kernel 2, stride 1 and the policy, not the plateau."""
+    at = nav_app(tmp_path, default="ties")
+    at.number_input(key="ties_rows").set_value(2).run()
+    at.number_input(key="ties_cols").set_value(2).run()
+    assert at.session_state["ties_base"] == [["5", "5"], ["5", "5"]]  # cropped top-left
+    key = f"ties_grid_{at.session_state['ties_grid_version']}"
+    at.session_state[key] = {"edited_rows": {0: {0: "0", 1: "0"}, 1: {0: "-1", 1: "-2"}}}
+    at.number_input(key="ties_s").set_value(1).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["ties_base"] == [["0", "0"], ["-1", "-2"]]
+    # One window, a two-way tie at 0: split hands out 1/2 and 1/2.
+    assert chart_values(at, "ties_fig_split").tolist() == [[0.5, 0.5], [0, 0]]
+    assert chart_values(at, "ties_fig_last").tolist() == [[0, 1], [0, 0]]
+    at.selectbox(key="ties_open_policy").set_value("split")
+    at.button(key="ties_open").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    ss = at.session_state
+    assert ss["grid_text"] == [["0", "0"], ["-1", "-2"]]
+    assert (ss["kh"], ss["kw"], ss["sh"], ss["sw"], ss["ph"], ss["dh"]) == (2, 2, 1, 1, 0, 1)
+    assert at.selectbox(key="ties").value == "split"
+    assert at.query_params["x"] in ("t2x2~0,0,-1,-2", ["t2x2~0,0,-1,-2"])
 
 
 # ----------------------------------------------------------------------------- Theory page

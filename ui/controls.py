@@ -69,7 +69,7 @@ def init_state() -> None:
     if "grid_text" not in ss:
         ss.grid_text = preset_text(DEFAULT_PRESET)
         ss.grid_version = 0
-        ss.preset = DEFAULT_PRESET
+    ss.setdefault("preset", DEFAULT_PRESET)
     ss.setdefault("rows", len(ss.grid_text))
     ss.setdefault("cols", len(ss.grid_text[0]))
 
@@ -93,6 +93,18 @@ def load_preset() -> None:
             ss[a], ss[b] = params.pop(name)
     for k, v in params.items():
         ss[k] = v
+    ss.step = 0
+
+
+def open_in_explorer(rows: list[list[str]], **params: object) -> None:
+    """Another page's view into the Explorer's state (a callback before a page switch): the grid
+    `rows` (text) and `params` (keys of PARAM_DEFAULTS), every other parameter at its default,
+    dL/dy all ones, the first step."""
+    ss = st.session_state
+    _set_grid([list(row) for row in rows])
+    for k, v in {**PARAM_DEFAULTS, **params}.items():
+        ss[k] = v
+    ss.gy_mode = "ones"
     ss.step = 0
 
 
