@@ -69,7 +69,7 @@ class Visit:
     exception: bool
     links_out: list[str] = field(default_factory=list)  # <a href> to a host in a link
     images_out: list[str] = field(default_factory=list)  # <img src> to a host in a link
-    alerts: int = 0
+    alerts: list[str] = field(default_factory=list)  # the text of every message box
 
 
 @dataclass
@@ -211,48 +211,42 @@ def _finish(s: Session, name: str, t0: float, bytes0: int, runs0: int) -> Visit:
     server = sum(s.runs[runs0:]) if len(s.runs) > runs0 else float("nan")
     return Visit(name, seconds, server, s.ws_bytes - bytes0,
                  page.locator("[data-testid=stException]").count() > 0, links, images,
-                 page.locator("[data-testid=stAlert]").count())
+                 page.locator("[data-testid=stAlert]").all_inner_texts())
 
 
-def open_link(browser: Browser, url: str, name: str, urls: list[str],
-              explorer: bool) -> Visit:
-    s = Session(browser, urls)
-    try:
-        t0 = time.perf_counter()
-        s.page.goto(url)
-        if explorer:  # the run is done when the player shows its step
-            s.page.wait_for_selector(".st-key-player #counter", timeout=60_000)
-        s.page.wait_for_selector("[data-testid=stApp]")
-        _wait_run(s.page)
-        return _finish(s, name, t0, 0, 0)
-    finally:
-        s.close()
-
-
-def upload(browser: Browser, base: str, key: str, expander: str, filename: str, data: bytes,
-           name: str, urls: list[str]) -> Visit:
-    """Open the Explorer, open the expander holding uploader `key`, upload, wait for the run."""
-    s = Session(browser, urls)
-    try:
-        page = s.page
-        page.goto(base + "/")
+def open_link(s: Session, url: str, name: str, explorer: bool) -> Visit:
+    """Open `url` in the session's page: a new Streamlit session (a new websocket)."""
+    page = s.page
+    bytes0, runs0 = s.ws_bytes, len(s.runs)
+    t0 = time.perf_counter()
+    page.goto(url)
+    if explorer:  # the run is done when the player shows its step
         page.wait_for_selector(".st-key-player #counter", timeout=60_000)
+    page.wait_for_selector("[data-testid=stMain] h1", timeout=60_000)  # every page's title
+    _wait_run(page)
+    return _finish(s, name, t0, bytes0, runs0)
+
+
+def upload(s: Session, base: str, key: str, expander: str, filename: str, data: bytes,
+           name: str) -> Visit:
+    """Open the Explorer, open the expander holding uploader `key`, upload, wait for the run."""
+    page = s.page
+    page.goto(base + "/")
+    page.wait_for_selector(".st-key-player #counter", timeout=60_000)
+    _wait_run(page)
+    page.locator("[data-testid=stExpander] summary", has_text=expander).first.click()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / filename
+        path.write_bytes(data)
+        alerts = page.locator("[data-testid=stAlert]").count()
+        bytes0, runs0 = s.ws_bytes, len(s.runs)
+        t0 = time.perf_counter()
+        page.locator(f".st-key-{key} input[type=file]").set_input_files(str(path))
+        page.wait_for_function(
+            f"() => document.querySelectorAll('[data-testid=stAlert]').length > {alerts}",
+            timeout=60_000, polling=20)
         _wait_run(page)
-        page.locator("[data-testid=stExpander] summary", has_text=expander).first.click()
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / filename
-            path.write_bytes(data)
-            alerts = page.locator("[data-testid=stAlert]").count()
-            bytes0, runs0 = s.ws_bytes, len(s.runs)
-            t0 = time.perf_counter()
-            page.locator(f".st-key-{key} input[type=file]").set_input_files(str(path))
-            page.wait_for_function(
-                f"() => document.querySelectorAll('[data-testid=stAlert]').length > {alerts}",
-                timeout=60_000, polling=20)
-            _wait_run(page)
-        return _finish(s, name, t0, bytes0, runs0)
-    finally:
-        s.close()
+    return _finish(s, name, t0, bytes0, runs0)
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
@@ -271,15 +265,20 @@ def run(browser: Browser, base: str, pid: int, n_links: int = 8) -> Report:
 
     urls: list[str] = []
     visits = []
-    for name, path in markdown_links():
-        visits.append(open_link(browser, f"{base}/{path}", name, urls,
-                                explorer=path.startswith("?")))
-    for name, query in worst_links(n_links):
-        visits.append(open_link(browser, f"{base}/?{query}", name, urls, explorer=True))
-    visits.append(upload(browser, base, "csv_upload", t("input.csv", "en"), "digits.csv",
-                         big_csv(), "CSV with a 150,000-digit field", urls))
-    visits.append(upload(browser, base, "img_upload", t("image.label", "en"), "bomb.webp",
-                         bomb_webp(), "6000 x 6000 lossless WebP", urls))
+    # One browser context (its cache keeps Streamlit's own scripts); every visit still opens
+    # a new page load, so a new session on the server.
+    s = Session(browser, urls)
+    try:
+        for name, path in markdown_links():
+            visits.append(open_link(s, f"{base}/{path}", name, explorer=path.startswith("?")))
+        for name, query in worst_links(n_links):
+            visits.append(open_link(s, f"{base}/?{query}", name, explorer=True))
+        visits.append(upload(s, base, "csv_upload", t("input.csv", "en"), "digits.csv",
+                             big_csv(), "CSV with a 150,000-digit field"))
+        visits.append(upload(s, base, "img_upload", t("image.label", "en"), "bomb.webp",
+                             bomb_webp(), "6000 x 6000 lossless WebP"))
+    finally:
+        s.close()
     own = urlsplit(base).netloc
     third = sorted({u for u in urls
                     if urlsplit(u).scheme in ("http", "https", "ws", "wss")

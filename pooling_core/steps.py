@@ -18,6 +18,7 @@ from .errors import PoolingError
 from .ieee import quiet_overflow
 from .pooling import (
     _avg_divisor,
+    _index_dtype,
     _max_fold,
     as_input,
     check_grad_output,
@@ -71,6 +72,8 @@ class ScatterSteps(Sequence[ScatterStep]):
     input_values : (H, W)     the input x
     output : (OH, OW)         pooled values
     grad_output : (OH, OW)    upstream gradient
+    Index arrays are int32 when the plane and its windows fit (int64 otherwise).
+
     receiver_step : (M,)      step index of each receiver (non-decreasing)
     receiver_flat : (M,)      flat input index r * W + c of each receiver
     receiver_amount : (M,)    amount added
@@ -102,12 +105,15 @@ class ScatterSteps(Sequence[ScatterStep]):
         self.grad_output = gout
 
         taps = g.taps
-        rows = np.stack([g.tap_coords(0, th) for th, _ in taps], axis=1)  # (OH, K)
-        cols = np.stack([g.tap_coords(1, tw) for _, tw in taps], axis=1)  # (OW, K)
+        # Indices as int32 when a plane fits (half the memory of the largest arrays here).
+        itype = _index_dtype(max(g.H * g.W, oh * ow * len(taps)) + 1)
+        rows = np.stack([g.tap_coords(0, th) for th, _ in taps], axis=1).astype(itype)  # (OH, K)
+        cols = np.stack([g.tap_coords(1, tw) for _, tw in taps], axis=1).astype(itype)  # (OW, K)
         r = np.broadcast_to(rows[:, None, :], (oh, ow, len(taps))).reshape(oh * ow, -1)
         c = np.broadcast_to(cols[None, :, :], (oh, ow, len(taps))).reshape(oh * ow, -1)
         real = (r >= 0) & (r < g.H) & (c >= 0) & (c < g.W)
-        flat = np.where(real, r * g.W + c, -1)
+        flat = np.where(real, r * itype(g.W) + c, itype(-1))
+        del r, c
         self.window_flat = flat
         values = np.where(real, arr.ravel()[np.clip(flat, 0, None)], -np.inf)
         g_flat = gout.ravel()
@@ -148,6 +154,7 @@ class ScatterSteps(Sequence[ScatterStep]):
             amount = np.broadcast_to(delta[:, None], recv.shape)
 
         step_of, tap_of = np.nonzero(recv)
+        step_of = step_of.astype(itype)
         self.receiver_step = step_of
         self.receiver_flat = flat[step_of, tap_of]
         self.receiver_amount = np.ascontiguousarray(amount[step_of, tap_of])
@@ -170,9 +177,11 @@ class ScatterSteps(Sequence[ScatterStep]):
         new_group[1:] = sorted_flat[1:] != sorted_flat[:-1]
         group_start = np.maximum.accumulate(np.where(new_group, np.arange(M), 0))
         rank_sorted = np.arange(M) - group_start
-        rank = np.empty(M, dtype=np.int64)
+        itype = self.receiver_step.dtype
+        rank = np.empty(M, dtype=itype)
         rank[order] = rank_sorted
-        prev = np.full(M, -1, dtype=np.int64)
+        del rank_sorted, group_start, sorted_flat
+        prev = np.full(M, -1, dtype=itype)
         prev[order[1:]] = np.where(new_group[1:], -1, self.receiver_step[order[:-1]])
         running = np.zeros(self.input_shape[0] * self.input_shape[1], dtype=self.dtype)
         before = np.zeros(M, dtype=self.dtype)
