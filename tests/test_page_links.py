@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import chart_values, charts
+from page_helpers import chart_values, charts, component_data
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import PoolSpec, generate, pool_backward, pool_forward
@@ -179,13 +179,15 @@ def test_share_box_shows_the_published_link_with_the_hide_option() -> None:
     at = AppTest.from_file(str(ROOT / "app_pages" / "exercise.py"), default_timeout=60)
     at.query_params["level"], at.query_params["seed"] = "overlap", "5"
     at.run()
-    assert not at.code  # the box is closed: nothing drawn
+    assert not component_data(at, "pbe_share_link")  # the box is closed: nothing drawn
     at.session_state["share_open"] = True
     at.run()
     at.checkbox(key="share_hide_answers").check().run()
     assert not at.exception
-    link = at.code[0].value
+    [box] = component_data(at, "pbe_share_link")  # the link in full and a visible copy button
+    link = box["url"]
     assert link.endswith("?level=overlap&seed=5&lang=en&hide=answers"), link
+    assert (box["label"], box["copy"]) == (t("share.link"), t("share.copy"))
     assert at.caption[-1].value == t("classroom.share_note.exercise")
     # The option is remembered while the box is closed again.
     at.session_state["share_open"] = False

@@ -93,7 +93,7 @@ def publish(query: Mapping[str, str]) -> None:
 
 def share_box(query: Mapping[str, str], hide_options: Sequence[str] = (),
               note: str = "classroom.share_note") -> None:
-    """'Share this exact view': the link (with Streamlit's copy button), and the classroom
+    """'Share this exact view': the link (in full, with a copy button), and the classroom
     options that hide parts of the page (each option `o` is a checkbox `share_hide_<o>`)."""
     ss = st.session_state
     for option in hide_options:  # kept while the box is closed (a widget not drawn forgets)
@@ -113,5 +113,71 @@ def share_box(query: Mapping[str, str], hide_options: Sequence[str] = (),
         if hide:
             q["hide"] = ",".join(hide)
         base = (st.context.url or "").split("?")[0]
-        st.code(f"{base}?{urlencode(q)}", language=None, wrap_lines=True)
+        link_box(f"{base}?{urlencode(q)}")
         st.caption(t(note))
+
+
+SHARE_COMPONENT = "pbe_share_link"
+# The link in full (wrapped, read-only, selectable) with a copy button always visible at its
+# right. st.code showed its copy button only on hover, over the end of the link.
+_SHARE_CSS = """
+.pbe-share { display: flex; gap: 6px; align-items: flex-start;
+             font-family: "Source Sans 3", "Source Sans Pro", "Noto Sans", "Noto Sans CJK SC",
+                          "DejaVu Sans", system-ui, sans-serif; }
+textarea { flex: 1 1 auto; min-width: 0; box-sizing: border-box; resize: none; overflow: hidden;
+           font: 13px/1.35 "Source Code Pro", "DejaVu Sans Mono", monospace; color: #111;
+           background: #f5f6f8; border: 1px solid #c9ced6; border-radius: 6px; padding: 6px;
+           word-break: break-all; overflow-wrap: anywhere; }
+textarea:focus { outline: 2px solid #0b5fff; outline-offset: 1px; }
+button { flex: 0 0 auto; font: inherit; font-size: 14px; color: #fff; background: #0b5fff;
+         border: 0; border-radius: 6px; padding: 6px 10px; cursor: pointer; min-height: 32px; }
+button:focus-visible { outline: 2px solid #111; outline-offset: 2px; }
+.status { font-size: 13px; color: #1b5e20; min-height: 1em; }
+"""
+_SHARE_JS = """
+export default function (component) {
+  const { data, parentElement } = component;
+  let box = parentElement.__pbeShare;
+  if (!box || !box.wrap.isConnected) {
+    const wrap = document.createElement("div");
+    wrap.className = "pbe-share";
+    const area = document.createElement("textarea");
+    area.readOnly = true; area.rows = 2; area.spellcheck = false;
+    const col = document.createElement("div");
+    const button = document.createElement("button");
+    button.type = "button";
+    const status = document.createElement("div");
+    status.className = "status"; status.setAttribute("aria-live", "polite");
+    col.append(button, status);
+    wrap.append(area, col);
+    parentElement.appendChild(wrap);
+    const fit = () => {
+      area.style.height = "auto";
+      area.style.height = area.scrollHeight + 2 + "px";
+    };
+    new ResizeObserver(fit).observe(area);
+    area.addEventListener("focus", () => area.select());
+    button.addEventListener("click", async () => {
+      let ok = false;
+      try { await navigator.clipboard.writeText(area.value); ok = true; } catch (e) {
+        area.focus(); area.select();
+        try { ok = document.execCommand("copy"); } catch (e2) { ok = false; }
+      }
+      status.textContent = ok ? box.copied : "";
+    });
+    box = parentElement.__pbeShare = { wrap, area, button, status, fit, copied: "" };
+  }
+  if (box.area.value !== data.url) { box.area.value = data.url; box.status.textContent = ""; }
+  box.area.setAttribute("aria-label", data.label);
+  box.button.textContent = data.copy;
+  box.copied = data.copied;
+  box.fit();
+}
+"""
+
+
+def link_box(url: str) -> None:
+    """The link, shown in full, and a visible button that copies it."""
+    mount = st.components.v2.component(SHARE_COMPONENT, css=_SHARE_CSS, js=_SHARE_JS)
+    mount(data={"url": url, "label": t("share.link"), "copy": t("share.copy"),
+                "copied": t("share.copied")}, key="share_link", width="stretch")

@@ -8,6 +8,7 @@ the code under test.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -64,10 +65,17 @@ def test_teacher_link_to_a_tie_exercise_student_solves_it(browser: Browser, app_
     teacher.get_by_text(t("classroom.share"), exact=True).click()
     teacher.get_by_text(t("classroom.hide_answers"), exact=True).click()
     wait_idle(teacher)
-    code = teacher.locator("[data-testid=stSidebar] [data-testid=stCode] code")
-    expect(code).to_contain_text("hide=answers")
-    link = code.inner_text().strip()
+    # The link in full (a read-only text box) with a copy button always visible beside it.
+    box = teacher.locator("[data-testid=stSidebar] .st-key-share_link")
+    code = box.get_by_role("textbox", name=t("share.link"), exact=True)
+    expect(code).to_have_value(re.compile("hide=answers"))
+    link = code.input_value().strip()
     assert link.startswith(app_url + "/exercise?"), link
+    copy = box.get_by_role("button", name=t("share.copy"), exact=True)
+    expect(copy).to_be_visible()
+    text_box, button_box = code.bounding_box(), copy.bounding_box()
+    assert button_box["x"] >= text_box["x"] + text_box["width"] - 0.5  # beside it, not over it
+    assert code.evaluate("el => el.scrollHeight <= el.clientHeight + 2")  # nothing hidden
     screenshot(teacher, "classroom-teacher-share")
     teacher.context.close()
 
