@@ -114,27 +114,41 @@ over_w = max(0, (res.forward.output.shape[1] - 1) * spec.s[1] - pw + (spec.k[1] 
 pad = (ph, pw, max(ph, over_h), max(pw, over_w))
 
 
-def window_rect(k: int) -> tuple[int, int, int, int]:
+def window_rects(k: int) -> list[tuple[int, int, int, int]]:
+    """Outlines of window k: its span, or with dilation each of its taps (up to 100)."""
     oi, oj = divmod(k, res.forward.output.shape[1])
     r0, c0 = oi * spec.s[0] - ph, oj * spec.s[1] - pw
-    return (r0, c0, r0 + (spec.k[0] - 1) * spec.d[0], c0 + (spec.k[1] - 1) * spec.d[1])
+    (kh, kw), (dh, dw) = spec.k, spec.d
+    if (dh, dw) == (1, 1) or kh * kw > 100:
+        return [(r0, c0, r0 + (kh - 1) * dh, c0 + (kw - 1) * dw)]
+    return [(r0 + a * dh, c0 + b * dw, r0 + a * dh, c0 + b * dw)
+            for a in range(kh) for b in range(kw)]
+
+
+def columns() -> tuple:
+    """Two charts side by side; in projector mode one per row, so that numbers stay large."""
+    return (st.container(), st.container()) if projector else st.columns(2, gap="large")
 
 
 show_all = st.toggle(t("forward.all_windows"), key="show_all_windows")
 st.caption(t("forward.sync_note"))
-thin = [window_rect(k) for k in range(min(n_steps, 64))] if show_all else []
-if show_all and n_steps > 64:
-    st.caption(t("forward.all_windows_capped", n=64, total=n_steps))
 marked = np.zeros(x.shape, dtype=bool)
 if not answers_hidden:
     for (r, c), _ in cur.receivers:
         marked[r, c] = True
-c1, c2 = st.columns(2, gap="large")
+c1, c2 = columns()
 with c1:
     chart(
-        figures.heatmap(x, t("forward.input", i=i, j=j), name="x", rects=[window_rect(cur.index)],
-                        thin_rects=thin, marked=marked, pad=pad, projector=projector),
+        figures.heatmap(x, t("forward.input", i=i, j=j), name="x", rects=window_rects(cur.index),
+                        marked=marked, pad=pad, projector=projector),
         "fig_input", t("alt.input", h=H, w=W, i=i, j=j))
+    if show_all:
+        # How many windows read each cell: overlap as numbers, not a mesh of outlines.
+        taps = steps.window_flat[steps.window_flat >= 0]
+        cover = np.bincount(taps, minlength=H * W).reshape(H, W)
+        chart(figures.heatmap(cover, t("forward.cover"), kind="count",
+                              name=t("forward.cover_name"), projector=projector),
+              "fig_cover", t("alt.cover"))
 if answers_hidden:
     with c2:
         st.info(t("classroom.answers_hidden", oh=res.forward.output.shape[0],
@@ -150,7 +164,7 @@ with c2:
                         projector=projector),
         "fig_output",
         t("alt.output", oh=res.forward.output.shape[0], ow=res.forward.output.shape[1]))
-c1, c2 = st.columns(2, gap="large")
+c1, c2 = columns()
 with c1:
     if spec.mode == "max":
         chart(
@@ -170,11 +184,12 @@ st.subheader(t("steps.header"))
 st.caption(t("steps.explain"))
 if n_steps > 1:
     st.slider(t("steps.jump"), 0, n_steps - 1, key="step", help=t("help.jump"))
-show_player(player_page(x, gy, key, int(ss.step), projector, current_language()))
+show_player(player_page(x, gy, key, int(ss.step), projector, current_language()),
+            on_step=lambda k: ss.update(step=min(k, n_steps - 1)))
 
 # ----------------------------------------------------------------- result
 st.subheader(t("result.header"))
-c1, c2 = st.columns([1, 1], gap="large")
+c1, c2 = columns()
 with c1:
     chart(
         figures.heatmap(res.grad_input, t("result.grad_input"), kind="grad", name="dL/dx",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import SPEC6, X6, component_data, figure
+from page_helpers import SPEC6, X6, chart_values, component_data, figure
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import (
@@ -535,13 +535,27 @@ def test_step_is_clamped_when_the_output_shrinks():
     assert title(at, "fig_input") == "Input x — window (1,1)"
 
 
-def test_show_all_windows_outlines_every_window():
+def test_show_all_windows_counts_the_windows_over_each_cell():
+    """Overlap as numbers: how many 3x3 stride-1 windows read each cell of the 6x6 (a corner
+    1, the middle 9), instead of a mesh of 16 outlines."""
     at = fresh()
+    assert not any(c.proto.id.endswith("-fig_cover") for c in at.get("bidi_component"))
     run(at.toggle(key="show_all_windows").set_value(True))
-    thin = [s for s in figure(at, "fig_input")["layout"]["shapes"] if s["line"]["width"] == 1.2]
-    assert len(thin) == 16  # one per output cell
-    corners = sorted((s["y0"] + 0.5, s["x0"] + 0.5) for s in thin)
-    assert corners == [(float(i), float(j)) for i in range(4) for j in range(4)]
+    per_axis = np.array([1, 2, 3, 3, 2, 1])
+    np.testing.assert_array_equal(chart_values(at, "fig_cover"), np.outer(per_axis, per_axis))
+    assert len(figure(at, "fig_input")["layout"]["shapes"]) == 1 + 1  # window + receiver
+
+
+def test_dilated_window_outlines_its_taps():
+    """Dilation 2: the current window is outlined tap by tap (9 cells 2 apart), not as one
+    5x5 rectangle over cells it does not read."""
+    at = fresh()
+    run(at.number_input(key="dh").set_value(2))
+    run(at.number_input(key="dw").set_value(2))
+    shapes = figure(at, "fig_input")["layout"]["shapes"]
+    taps = sorted((s["y0"] + 0.5, s["x0"] + 0.5) for s in shapes
+                  if s["line"]["width"] == 4 and s["x1"] - s["x0"] == 1)
+    assert taps == [(float(r), float(c)) for r in (0, 2, 4) for c in (0, 2, 4)]
 
 
 def test_random_fill_loads_a_reproducible_grid():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -176,8 +177,29 @@ def player_page_parts(steps: ScatterSteps, projector: bool = False, start: int =
     return PlayerPage(text, first, stop)
 
 
-def show_player(data: dict, key: str = "player") -> None:
-    """Mount the step player with `PlayerPage.data(...)` (same key: the same element updates)."""
+def reported_step(value: object) -> int | None:
+    """The step the player reported (a trigger value from the browser), or None when it is
+    not a whole number >= 0 (it is clamped to the steps by the page)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value) or value != int(value) or value < 0:
+        return None
+    return int(value)
+
+
+def show_player(data: dict, key: str = "player",
+                on_step: Callable[[int], None] | None = None) -> None:
+    """Mount the step player with `PlayerPage.data(...)` (same key: the same element updates).
+
+    When the student stops on a step (buttons, keys, scrubber, the end of play), the player
+    reports it; `on_step(step)` is then called before the next run (a callback: it may set
+    the jump slider's state)."""
     mount = st.components.v2.component(COMPONENT_NAME, css=read_asset("player.css"),
                                        js=read_asset("player.js"))
-    mount(data=data, key=key)
+
+    def moved() -> None:
+        step = reported_step((st.session_state.get(key) or {}).get("step"))
+        if step is not None and on_step is not None:
+            on_step(step)
+
+    mount(data=data, key=key, on_step_change=moved)

@@ -176,9 +176,10 @@ def test_player_keeps_its_step_across_other_reruns_and_follows_the_jump_slider(
     expect_counter(page, 3, n)
     assert cell_titles(page, "gx2") == expected_running_titles(DEFAULT_X, DEFAULT_SPEC, 2)
 
-    # The slider still says step 0: one step right jumps the player to step 1 (shown "2").
+    # The player reported its step: the slider says step 2; one step right jumps to step 3.
     thumb = page.locator(".st-key-step input[type=range]")
-    for k in (1, 2):
+    expect(thumb).to_have_value("2")
+    for k in (3, 4):
         thumb.focus()
         thumb.press("ArrowRight")
         wait_idle(page)

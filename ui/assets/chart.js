@@ -34,12 +34,65 @@ function fitted(fig, avail) {
   return { ...L, width: Math.floor(avail), height: Math.round(t + b + (L.height - t - b) * f) };
 }
 
+const ctx = document.createElement("canvas").getContext("2d");
+function textWidth(text, px, weight, family) {
+  ctx.font = (weight || "400") + " " + px + "px " + family;
+  return ctx.measureText(text).width;
+}
+
+// Every number inside its cell: the figure's font, or smaller so that the widest text of the
+// trace fits the cell the chart is drawn at (a text line is about 1.45 em tall).
+function fitText(trace, layout) {
+  if (!trace.text || !trace.textfont) return trace;
+  const m = layout.margin || {}, xr = layout.xaxis.range, yr = layout.yaxis.range;
+  const cw = (layout.width - (m.l ?? 80) - (m.r ?? 80)) / Math.abs(xr[1] - xr[0]) -
+             (trace.xgap || 0);
+  const ch = (layout.height - (m.t ?? 100) - (m.b ?? 80)) / Math.abs(yr[1] - yr[0]) -
+             (trace.ygap || 0);
+  const family = (trace.textfont.family || layout.font.family || "sans-serif");
+  const weight = trace.textfont.weight || "400";
+  let widest = "";
+  for (const row of trace.text) for (const s of row) if (s.length > widest.length) widest = s;
+  const size = trace.textfont.size;
+  const w = widest ? textWidth(widest, 100, weight, family) / 100 : 0.6;
+  const fit = Math.floor(Math.min(size, (cw - 4) / w, (ch - 2) / 1.45));
+  return fit >= size ? trace : { ...trace, textfont: { ...trace.textfont, size: Math.max(1, fit) } };
+}
+
+// The title whole: broken into lines at spaces to fit the chart's width (the top margin grows
+// by a line for each), and smaller when a single word is wider than the chart.
+function fitTitle(layout) {
+  const T = layout.title;
+  if (!T || !T.text) return layout;
+  const family = (T.font && T.font.family) || layout.font.family || "sans-serif";
+  let size = (T.font && T.font.size) || 16;
+  const avail = layout.width - 12;
+  const words = T.text.split(" ");
+  for (const word of words) size = Math.min(size, Math.floor(size * avail / textWidth(word, size, "400", family)));
+  const lines = [];
+  for (const word of words) {
+    const cand = lines.length ? lines[lines.length - 1] + " " + word : word;
+    if (lines.length && textWidth(cand, size, "400", family) <= avail) lines[lines.length - 1] = cand;
+    else lines.push(word);
+  }
+  if (lines.length === 1 && size === ((T.font && T.font.size) || 16)) return layout;
+  const extra = Math.round((lines.length - 1) * size * 1.3);
+  const m = layout.margin || {};
+  return { ...layout, height: layout.height + extra,
+           margin: { ...m, t: (m.t ?? 100) + extra },
+           title: { ...T, text: lines.join("<br>"), font: { ...(T.font || {}), size },
+                    y: 1, yref: "container", yanchor: "top", pad: { t: 8 } } };
+}
+
 function draw(box, Plotly) {
-  const fig = box.__fig, layout = fitted(fig, box.parentElement.clientWidth);
+  const fig = box.__fig;
+  const base = fitted(fig, box.parentElement.clientWidth);
+  const layout = fitTitle(base);
+  const data = fig.data.map((tr) => fitText(tr, base));
   box.style.width = layout.width + "px";
   box.style.height = layout.height + "px";
   box.__drawnWidth = layout.width;
-  return Plotly.react(box, fig.data, layout, box.__config);
+  return Plotly.react(box, data, layout, box.__config);
 }
 
 export default function (component) {
@@ -64,7 +117,7 @@ export default function (component) {
   box.__fig = JSON.parse(data.fig);
   box.__config = data.config;
   // Hold the chart's place while plotly.js loads, so the page does not jump.
-  const first = fitted(box.__fig, parentElement.clientWidth);
+  const first = fitTitle(fitted(box.__fig, parentElement.clientWidth));
   box.style.width = first.width + "px";
   box.style.height = first.height + "px";
   loadPlotly(data.src).then((Plotly) => {

@@ -46,7 +46,7 @@ function createPlayer(host) {
   const scrub = $("scrub"), counter = $("counter"), sentence = $("sentence"), playBtn = $("play");
 
   // k counts the steps of this block (0 .. N - 1); step k is step K0 + k of the whole pass.
-  let D = null, N = 0, K0 = 0, k = 0, timer = null, showText = true;
+  let D = null, N = 0, K0 = 0, k = 0, timer = null;
   let cx = [], cy = [], cg = [];
   // What each dL/dx cell shows: the "u" entry last written to it (ZERO: reset to 0; null: as
   // built). Only cells whose entry changes are written, and only the cells marked by the last
@@ -54,9 +54,79 @@ function createPlayer(host) {
   let shownU = [], marked = null, shown = -1;
   let pageText = null, lastStart = null;
 
+  // ---- sizing: cells and numbers as large as the width each grid really gets.
+  const FAMILY = getComputedStyle(root).fontFamily || "sans-serif";
+  const ctx = document.createElement("canvas").getContext("2d");
+  const GAP = 2, PANEL_GAP = 22, SLACK = 6;
+  let longest = null, fitted = -1;
+  function hdrWidth(rows) { return 10 * String(Math.max(rows - 1, 0)).length + 8; }
+  // Width of the widest of `texts` in bold at 1 px (the widest text of each length measured).
+  function widest(texts) {
+    const byLen = new Map();
+    for (const s of texts) if (!byLen.has(s.length) || byLen.size < 64) byLen.set(s.length, s);
+    const lens = [...byLen.keys()].sort((a, b) => b - a).slice(0, 3);
+    ctx.font = "700 100px " + FAMILY;
+    let w = 0.6;
+    for (const L of lens) {
+      for (const s of texts) {
+        if (s.length === L) w = Math.max(w, ctx.measureText(s).width / 100);
+      }
+    }
+    return w;
+  }
+  function gradTexts() {
+    const out = new Set(["0"]);
+    for (const u of D.base) out.add(u[1]);
+    for (const st of D.steps) for (const u of st.u) out.add(u[1]);
+    return [...out];
+  }
+  // The largest font at which every text of a grid fits a cell of `cell` px: inside the
+  // current step's 4 px border, and (dL/dx) below a ×n badge.
+  function fontFor(cell, w, badges) {
+    const top = D.projector ? 30 : 22;
+    // A line of text is about 1.45 em tall (line-height: normal); a badge 0.55 em + 3 px.
+    let f = Math.min(top, cell * (D.projector ? 0.45 : 0.4), (cell - 8 - SLACK) / w,
+                     (cell - 10) / 1.45);
+    if (badges) f = Math.min(f, (cell - 17) / 2.0);
+    return Math.floor(f);
+  }
+  // Side by side when the numbers stay large enough, else two then one per row (each grid
+  // then gets the whole width).
+  function fit() {
+    const width = root.clientWidth || (host.host || host).clientWidth || 700;
+    if (width === fitted || !D) return;
+    fitted = width;
+    const hx = hdrWidth(D.H), hy = hdrWidth(D.oh);
+    const rowCell = (panels) => {
+      const cols = panels.reduce((a, p) => a + p[0], 0), hdr = panels.reduce((a, p) => a + p[1], 0);
+      return Math.floor((width - hdr - PANEL_GAP * (panels.length - 1) - SLACK) / cols) - GAP;
+    };
+    const X = [D.W, hx], Y = [D.ow, hy];
+    const layouts = [[[X, Y, X]], [[X, Y], [X]], [[X], [Y], [X]]];
+    const cap = Math.min(D.projector ? 96 : 60,
+                         Math.floor((D.projector ? 720 : 560) / Math.max(D.H, D.oh)));
+    const want = D.projector ? 22 : 15;
+    let best = null;
+    for (const rows of layouts) {
+      const cell = Math.max(10, Math.min(cap, ...rows.map(rowCell)));
+      const fx = fontFor(cell, longest.x, false), fy = fontFor(cell, longest.gy, false);
+      const fg = fontFor(cell, longest.gx, true);
+      const f = Math.min(fx, fy, fg);
+      if (!best || f > best.f) best = {cell, fx, fy, fg, f};
+      if (f >= want) { best = {cell, fx, fy, fg, f}; break; }
+    }
+    root.style.setProperty("--cell", best.cell + "px");
+    $("gx").style.setProperty("--font", best.fx + "px");
+    $("gy").style.setProperty("--font", best.fy + "px");
+    $("gx2").style.setProperty("--font", best.fg + "px");
+    $("gx2").style.setProperty("--badge", Math.max(10, Math.round(best.fg * 0.55)) + "px");
+    root.classList.toggle("notext", best.f < 8);
+  }
+  new ResizeObserver(() => fit()).observe(root);
+
   function build(el, rows, cols, texts, prefix) {
     el.replaceChildren();
-    el.style.gridTemplateColumns = "auto repeat(" + cols + ", var(--cell))";
+    el.style.gridTemplateColumns = hdrWidth(rows) + "px repeat(" + cols + ", var(--cell))";
     const cells = [];
     el.appendChild(document.createElement("div"));
     for (let c = 0; c < cols; c++) {
@@ -71,7 +141,7 @@ function createPlayer(host) {
         const txt = texts ? texts[r * cols + c] : "0";
         d.title = prefix + "[" + r + "," + c + "] = " + txt;
         d.setAttribute("aria-label", d.title);
-        if (showText) d.textContent = txt;
+        d.textContent = txt;
         el.appendChild(d); cells.push(d);
       }
     }
@@ -96,7 +166,7 @@ function createPlayer(host) {
       (count > 1 ? " (" + D.labels.from + " " + count + ")" : "");
     d.setAttribute("aria-label", d.title);
     d.replaceChildren();
-    if (showText) d.appendChild(document.createTextNode(text));
+    d.appendChild(document.createTextNode(text));
     d.classList.toggle("multi", count > 1);
     if (count > 1) {
       const b = document.createElement("span"); b.className = "badge"; b.textContent = "×" + count;
@@ -151,9 +221,23 @@ function createPlayer(host) {
     scrub.value = K0 + k;
     counter.textContent = D.labels.step + " " + (K0 + k + 1) + " / " + D.total;
   }
-  function go(n) { k = Math.max(0, Math.min(N - 1, n)); render(); }
+  function go(n) { k = Math.max(0, Math.min(N - 1, n)); render(); report(); }
+  // Tell Python which step the student stopped on (not while playing; once the steps settle),
+  // so the jump slider, the outlined window and the link follow the player, and a new
+  // configuration opens on the same step.
+  let reportTimer = null, sent = [];  // steps reported whose rerun has not come back yet
+  function report() {
+    clearTimeout(reportTimer);
+    reportTimer = setTimeout(function () {
+      reportTimer = null;
+      const s = K0 + k;
+      if (timer || !api.setTrigger || s === lastStart) return;
+      sent.push(s);
+      api.setTrigger("step", s);
+    }, 350);
+  }
   function stop() {
-    if (timer) { clearInterval(timer); timer = null; }
+    if (timer) { clearInterval(timer); timer = null; report(); }
     playBtn.textContent = "▶";
     playBtn.setAttribute("aria-label", D.labels.play); playBtn.title = D.labels.play;
   }
@@ -190,16 +274,8 @@ function createPlayer(host) {
     D = JSON.parse(text);
     N = D.steps.length; K0 = D.k0;
     root.classList.toggle("projector", !!D.projector);
-    // Fit the three grids side by side in the available width when possible.
-    const width = (host.host || host).clientWidth || root.clientWidth || 700;
-    const across = 2 * D.W + D.ow, avail = Math.max(320, width - 3 * 34 - 2 * 22 - 8);
-    const fit = Math.floor(avail / across) - 2;
-    const cell = Math.max(14, Math.min(D.projector ? 64 : 52, fit,
-                                       Math.floor(560 / Math.max(D.H, D.oh))));
-    root.style.setProperty("--cell", cell + "px");
-    root.style.setProperty("--font",
-                           Math.max(9, Math.round(cell * (D.projector ? 0.4 : 0.36))) + "px");
-    showText = cell >= 22;
+    longest = {x: widest(D.x), gy: widest(D.gy), gx: widest(gradTexts())};
+    fitted = -1; fit();
     labelAll();
     cx = build($("gx"), D.H, D.W, D.x, "x");
     cy = build($("gy"), D.oh, D.ow, D.gy, "dL/dy");
@@ -229,19 +305,26 @@ function createPlayer(host) {
     else if (e.key === " " && tag !== "BUTTON") { play(); e.preventDefault(); }
   });
 
-  return {
+  const api = {
     root,
+    setTrigger: null,
     update(text, start) {
       if (text !== pageText) {  // a new configuration, language or projector mode
-        pageText = text; lastStart = start;
+        pageText = text; lastStart = start; sent = [];
         load(text, start);
-      } else if (start !== lastStart) {  // the same steps, a new start (the jump slider)
+      } else if (start !== lastStart) {  // the same steps, a new start
         lastStart = start;
-        stop(); go(start - K0);
+        const echo = sent.indexOf(start);
+        if (echo >= 0) {  // the rerun of one of our own reports: stay where the student is
+          sent.splice(0, echo + 1);
+        } else {  // the jump slider
+          stop(); go(start - K0);
+        }
       }  // else: a rerun for something else; the player stays where the student left it
     },
     stop() { if (timer) { clearInterval(timer); timer = null; } },
   };
+  return api;
 }
 
 export default function (component) {
@@ -250,6 +333,7 @@ export default function (component) {
   if (!player || !player.root.isConnected) {
     player = parentElement.__pbePlayer = createPlayer(parentElement);
   }
+  player.setTrigger = component.setTriggerValue;
   player.update(data.page, data.start);
   return () => { player.stop(); };
 }
