@@ -27,7 +27,8 @@ from pooling_core import (
     scatter_steps,
 )
 from ui.format import fmt
-from ui.grid import PRESETS
+from ui.grid import DEFAULT_PRESET, PRESETS
+from ui.i18n import t
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -612,3 +613,16 @@ def test_divisor_override_below_the_window_size_is_explained_as_growth():
     info = " ".join(texts(at.info))
     assert info.startswith("The sums differ by 128")
     assert "not passed on" not in info and "not in the input" not in info
+
+
+def test_example_note_only_while_the_grid_is_the_example():
+    """The example's caption describes its grid ("... share their maximum 9 at (2,2)"): once a
+    cell is edited it is gone, and loading the example again brings it back."""
+    note = t(f"preset.{DEFAULT_PRESET}.note", "en")
+    at = fresh()
+    assert note in [c.value for c in at.caption]
+    edit_grid(at, {2: {"2": "1"}})
+    assert at.session_state.grid_text[2][2] == "1"
+    assert note not in [c.value for c in at.caption]
+    run(at.button(key="load_preset").click())
+    assert note in [c.value for c in at.caption]

@@ -240,7 +240,7 @@ def input_controls() -> tuple[np.ndarray | None, list[CellError]]:
                      format_func=lambda k: t(f"preset.{k}"))
         st.button(t("input.load"), key="load_preset", on_click=load_preset,
                   icon=":material/upload:")
-        st.caption(t(f"preset.{ss.preset}.note"))
+        note = st.empty()  # the example's note, while the grid is the example (below)
         r1, r2 = st.columns(2)
         r1.number_input(t("input.rows"), 1, MAX_SIDE, step=1, key="rows", on_change=_resize)
         r2.number_input(t("input.cols"), 1, MAX_SIDE, step=1, key="cols", on_change=_resize)
@@ -269,6 +269,8 @@ def input_controls() -> tuple[np.ndarray | None, list[CellError]]:
     # The editor's own state replays the edits onto this text, which then already holds them;
     # kept here, they outlive the editor when the student visits another page.
     ss.grid_text = rows
+    if rows == preset_text(ss.preset):  # an edited grid is no longer the example it describes
+        note.caption(t(f"preset.{ss.preset}.note"))
     x, errors = parse_grid(rows)
     if errors:
         c1.error(cell_errors_text(errors), icon=":material/error:")
