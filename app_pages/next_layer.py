@@ -173,6 +173,14 @@ def num(v: float) -> str:
     return f"({s})" if v < 0 else s
 
 
+def three_slots() -> list:
+    """Three figures side by side; in projector mode two and one below (in a third of the
+    page at 1024 px, a padded P's numbers came out about 10 px)."""
+    if not projector:
+        return st.columns(3, gap="medium")
+    return [*st.columns(2, gap="medium"), st.columns(2, gap="medium")[0]]
+
+
 def cell_mask(shape: tuple[int, int], cells: list[tuple[int, int]]) -> np.ndarray:
     mask = np.zeros(shape, dtype=bool)
     for r, c in cells:
@@ -195,10 +203,11 @@ pagelink.show_notes("next_layer")
 
 # ----------------------------------------------------------------- 1. the pooling layer
 st.subheader(t("next.pool.header"))
+# The source box spans the page: in the narrow column its name was cut in projector mode.
+st.selectbox(t("next.pool.source"), SOURCES, key="nl_source", on_change=source_changed,
+             format_func=lambda k: t(f"next.preset.{k}"))
 c_in, c_par = st.columns([3, 2], gap="large")
 with c_par:
-    st.selectbox(t("next.pool.source"), SOURCES, key="nl_source", on_change=source_changed,
-                 format_func=lambda k: t(f"next.preset.{k}"))
     if ss.nl_source == "random":
         r1, r2, r3 = st.columns(3)
         r1.number_input(t("next.pool.rows"), 2, 8, step=1, key="nl_rand_rows")
@@ -279,10 +288,12 @@ tab_dense, tab_conv = st.tabs([t(f"next.tab.{v}") for v in LAYERS], key="nl_tab"
 # ----------------------------------------------------------------- 2a. dense layer
 def dense_tab() -> np.ndarray | None:
     st.markdown(t("next.dense.explain", n=n, oh=OH, ow=OW))
-    a, b, s = st.columns(3)
-    a.number_input(t("next.dense.m"), 1, 4, step=1, key="nl_m", help=t("next.dense.m_help"))
+    # The activation's name with its formula needs the width of two columns: in a third of
+    # the page it was cut ("ReLU: f(z) = …") in projector mode.
+    b, a, s = st.columns([2, 1, 1], vertical_alignment="bottom")
     b.selectbox(t("next.dense.activation"), ACTIVATIONS, key="nl_act",
                 format_func=lambda k: t(f"next.act.{k}"))
+    a.number_input(t("next.dense.m"), 1, 4, step=1, key="nl_m", help=t("next.dense.m_help"))
     s.number_input(t("next.dense.seed"), 0, 9999, step=1, key="nl_w_seed",
                    help=t("next.dense.seed_help"))
     m, seed = int(ss.nl_m), int(ss.nl_w_seed)
@@ -384,7 +395,7 @@ def conv_tab() -> np.ndarray | None:
     k_used = cell_mask(K.shape, [(tm.kr, tm.kc) for tm in terms])
 
     st.markdown(t("next.conv.shapes", oh=OH, ow=OW, p=pad, k=k, yh=YH, yw=YW))
-    h1, h2, h3 = st.columns(3, gap="medium")
+    h1, h2, h3 = three_slots()
     with h1:
         chart(figures.heatmap(P, t("next.fig.pad_P"), name="P", marked=chosen,
                               pad=(pad, pad, pad, pad), projector=projector),
@@ -408,7 +419,7 @@ def conv_tab() -> np.ndarray | None:
     st.markdown(t("next.conv.sum", r=r, c=c, p=pad, names=names, products=products,
                   values=values, total=fmt(res.grad_P[r, c])))
 
-    h1, h2, h3 = st.columns(3, gap="medium")
+    h1, h2, h3 = three_slots()
     with h1:
         chart(figures.heatmap(res.delta, t("next.fig.dY"), kind="grad", name="dL/dY",
                               marked=touching, projector=projector),

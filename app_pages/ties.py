@@ -106,7 +106,8 @@ with c_params:
                     help=t("ties.kernel.help"))
     st.number_input(t("ties.stride"), min_value=1, max_value=MAX_SIDE, step=1, key="ties_s",
                     help=t("ties.stride.help"))
-    st.button(t("ties.reset"), key="ties_reset", on_click=_reset, icon=":material/restart_alt:")
+    st.button(t("ties.reset"), key="ties_reset", on_click=_reset, icon=":material/restart_alt:",
+              wrap=True)
 with c_grid:
     rows = controls.grid_editor(f"ties_grid_{ss.ties_grid_version}", ss.ties_base,
                                 t("ties.input.caption"))
@@ -223,7 +224,8 @@ c_pick, c_go = st.columns(2, vertical_alignment="bottom")
 c_pick.selectbox(t("ties.open.policy"), TIE_POLICIES, key="ties_open_policy",
                  format_func=lambda p: f"{p} — {t(f'policy.{p}.who')}")
 if c_go.button(t("ties.open.button"), key="ties_open", on_click=_open_explorer,
-               icon=":material/open_in_new:", type="primary", disabled=problem is not None):
+               icon=":material/open_in_new:", type="primary", disabled=problem is not None,
+               wrap=True):
     st.switch_page("app_pages/explorer.py")
 st.caption(t("ties.open.note"))
 

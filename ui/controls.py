@@ -234,12 +234,20 @@ def cell_errors_text(errors: list[CellError]) -> str:
 def input_controls() -> tuple[np.ndarray | None, list[CellError]]:
     """Preset, size, random fill, CSV upload and the grid editor. Returns (x or None, errors)."""
     ss = st.session_state
-    c1, c2 = st.columns([3, 2], gap="large")
-    with c2:
+    # The example row spans the page, above the grid: in a column beside the grid the chosen
+    # example's name was cut ("6×6, kernel 3,") at 1024 px in projector mode, and a select box
+    # cannot wrap its text. The button goes under the box when the row is too narrow for both.
+    # The box keeps room for the longest example name (22rem: 352 px, 462 px in projector
+    # mode) or the whole row; the button wraps below it when both do not fit (a phone).
+    st.html("<style>.st-key-preset_row > .st-key-preset { min-width: min(100%, 22rem); }"
+            "</style>")
+    with st.container(horizontal=True, vertical_alignment="bottom", key="preset_row"):
         st.selectbox(t("input.preset"), list(PRESETS), key="preset",
                      format_func=lambda k: t(f"preset.{k}"))
         st.button(t("input.load"), key="load_preset", on_click=load_preset,
-                  icon=":material/upload:")
+                  icon=":material/upload:", wrap=True)
+    c1, c2 = st.columns([3, 2], gap="large")
+    with c2:
         note = st.empty()  # the example's note, while the grid is the example (below)
         r1, r2 = st.columns(2)
         r1.number_input(t("input.rows"), 1, MAX_SIDE, step=1, key="rows", on_change=_resize)
