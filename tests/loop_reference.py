@@ -39,6 +39,7 @@ Layouts: (H, W), (C, H, W) or (N, C, H, W); pooling runs over the last two axes.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -172,6 +173,29 @@ def spec_problem(input_hw: tuple[int, int], **params) -> str | None:
             if not any(0 <= t < n for t in axis_taps(i, kk, ss, pp, dd)):
                 return "window_no_real_cell"
     return None
+
+
+@functools.cache
+def valid_axes(
+    n: int, ceil_mode: bool, k_max: int, s_max: int, d_max: int
+) -> tuple[tuple[int, int, int, int], ...]:
+    """Every (k, s, p, d) with 1 <= k <= k_max, 1 <= s <= s_max, 1 <= d <= d_max and
+    0 <= p <= ((k - 1) * d + 1) // 2 that is valid along an axis of length n: a non-empty
+    output, every window holding a real cell (the per-axis rules of `spec_problem`).
+
+    Test strategies draw from this list, so that every drawn configuration can be pooled.
+    """
+    out = []
+    for k in range(1, k_max + 1):
+        for d in range(1, d_max + 1):
+            for p in range((((k - 1) * d + 1) // 2) + 1):
+                for s in range(1, s_max + 1):
+                    size = ref_output_size(n, k, s, p, d, ceil_mode)
+                    if size >= 1 and all(
+                        any(0 <= t < n for t in axis_taps(i, k, s, p, d)) for i in range(size)
+                    ):
+                        out.append((k, s, p, d))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------- one window

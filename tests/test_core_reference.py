@@ -1,9 +1,10 @@
 """Property tests: pooling_core equals the one-cell-at-a-time loop reference, bit for bit.
 
 Random shapes (1..7 per side, with and without leading axes), kernels, strides, paddings,
-dilations, ceil_mode, both modes and every tie policy; values are small integers (many ties),
-ordinary floats, or a mix of NaN, +-inf and signed zeros. Random, possibly invalid, parameters
-must raise `PoolingError` (a ValueError) exactly when the reference's rules say so.
+dilations, ceil_mode, both modes and every tie policy, always valid for the drawn size; values
+are small integers (many ties), ordinary floats, or a mix of NaN, +-inf and signed zeros.
+Random, possibly invalid, parameters must raise `PoolingError` (a ValueError) exactly when the
+reference's rules say so.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from exact_compare import assert_exact
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from loop_reference import (
@@ -22,6 +23,7 @@ from loop_reference import (
     ref_out_hw,
     ref_output_size,
     spec_problem,
+    valid_axes,
 )
 
 from pooling_core import PoolingError, PoolSpec, axis_size, pool_backward, pool_forward
@@ -90,16 +92,48 @@ def valid_params(draw, mode: str) -> dict:
     return params
 
 
+def _pair_form(draw, value: tuple[int, int]):
+    """(h, w) written as PoolSpec accepts it: an int when h == w (sometimes), a tuple or a
+    list."""
+    if value[0] == value[1] and draw(st.booleans()):
+        return value[0]
+    return draw(st.sampled_from([tuple, list]))(value)
+
+
+@st.composite
+def sized_params(draw, mode: str, H: int, W: int) -> dict:
+    """PoolSpec keyword arguments that are valid for an (H, W) input: drawn from the valid
+    (kernel, stride, padding, dilation) of each axis (`valid_axes`), never drawn and then
+    refused (invalid ones are the business of the tests further down)."""
+    ceil_mode = draw(st.booleans())
+    d_max = 3 if mode == "max" else 1
+    (kh, sh, ph, dh), (kw, sw, pw, dw) = (
+        draw(st.sampled_from(valid_axes(n, ceil_mode, 4, 4, d_max))) for n in (H, W)
+    )
+    stride = None if (sh, sw) == (kh, kw) and draw(st.booleans()) else _pair_form(draw, (sh, sw))
+    params = {
+        "kernel_size": _pair_form(draw, (kh, kw)),
+        "stride": stride,
+        "padding": _pair_form(draw, (ph, pw)),
+        "dilation": _pair_form(draw, (dh, dw)),
+        "ceil_mode": ceil_mode,
+        "mode": mode,
+    }
+    if mode == "avg":
+        params["count_include_pad"] = draw(st.booleans())
+        params["divisor_override"] = draw(st.one_of(st.none(), st.integers(1, 7)))
+    assert spec_problem((H, W), **params) is None, params
+    return params
+
+
 @st.composite
 def cases(draw, mode: str):
-    """(x, grad_output, params) for a configuration; grad_output is None if it is invalid."""
-    params = draw(valid_params(mode))
+    """(x, grad_output, params) for a configuration that is valid for x's size."""
     dtype = draw(st.sampled_from(DTYPES))
     H, W = draw(st.integers(1, 7)), draw(st.integers(1, 7))
+    params = draw(sized_params(mode, H, W))
     shape = draw(LEADING) + (H, W)
     x = draw(float_arrays(shape, dtype))
-    if spec_problem((H, W), **params) is not None:
-        return x, None, params
     out_shape = shape[:-2] + ref_out_hw((H, W), loop_spec(**params))
     g_elements = st.one_of(
         st.integers(-8, 8).map(lambda v: v / 4),
@@ -107,6 +141,16 @@ def cases(draw, mode: str):
     )
     g = draw(hnp.arrays(dtype, out_shape, elements=g_elements))
     return x, g, params
+
+
+# The plateau: window (0, 0) four 5s, (0, 1) a two-way tie of 3s, (1, 1) four 4s (course
+# example of ties); and the ceil overhang: 5 x 5, kernel 2, stride 2, ceil_mode, whose last
+# window per axis holds one real cell and one cell past the border (not padding).
+PLATEAU = np.array([[5, 5, 1, 2], [5, 5, 3, 3], [0, 1, 4, 4], [2, 0, 4, 4]], dtype=np.float64)
+PLATEAU_PARAMS = dict(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
+OVERHANG = (np.arange(25.0).reshape(5, 5) * 7) % 5  # values 0..4, with ties
+OVERHANG_PARAMS = dict(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=True)
+AVG_DEFAULTS = dict(count_include_pad=True, divisor_override=None)
 
 
 def check_against_loop(x: np.ndarray, g: np.ndarray, params: dict, ties_list) -> None:
@@ -126,23 +170,23 @@ def check_against_loop(x: np.ndarray, g: np.ndarray, params: dict, ties_list) ->
 
 @FAST
 @given(cases("max"))
+@example((PLATEAU, np.array([[2.0, 3.0], [4.0, 8.0]]), {**PLATEAU_PARAMS, "mode": "max"}))
+@example((OVERHANG, np.arange(9.0).reshape(3, 3) - 4, {**OVERHANG_PARAMS, "mode": "max"}))
 def test_max_pool_matches_loop_reference(case):
     x, g, params = case
-    if g is None:  # empty output or a window of padding only: refused
-        with pytest.raises(PoolingError):
-            pool_forward(x, PoolSpec(**params))
-        return
     check_against_loop(x, g, params, TIE_POLICIES)
 
 
 @FAST
 @given(cases("avg"))
+@example((PLATEAU, np.array([[2.0, 3.0], [4.0, 8.0]]),
+          {**PLATEAU_PARAMS, "mode": "avg", **AVG_DEFAULTS}))
+@example((OVERHANG, np.arange(9.0).reshape(3, 3) - 4,
+          {**OVERHANG_PARAMS, "mode": "avg", **AVG_DEFAULTS}))
+@example((OVERHANG, np.arange(9.0).reshape(3, 3) - 4,
+          {**OVERHANG_PARAMS, "mode": "avg", **AVG_DEFAULTS, "count_include_pad": False}))
 def test_avg_pool_matches_loop_reference(case):
     x, g, params = case
-    if g is None:
-        with pytest.raises(PoolingError):
-            pool_forward(x, PoolSpec(**params))
-        return
     # ties is ignored in average mode: every policy gives the same gradient.
     check_against_loop(x, g, params, TIE_POLICIES)
 
@@ -155,9 +199,7 @@ def test_avg_pool_matches_loop_reference(case):
 )
 def test_max_pool_nan_inf_heavy(shape, dtype, data):
     """Windows full of NaN, +-inf and -inf padding: NaN wins (last NaN for the index)."""
-    params = data.draw(valid_params("max"))
-    if spec_problem(shape, **params) is not None:
-        return
+    params = data.draw(sized_params("max", *shape))
     x = data.draw(hnp.arrays(dtype, shape, elements=st.sampled_from(
         [np.nan, np.inf, -np.inf, -np.inf, 0.0, -0.0, 1.0])))
     out_hw = ref_out_hw(shape, loop_spec(**params))

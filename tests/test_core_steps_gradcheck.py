@@ -9,18 +9,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from exact_compare import assert_exact
-from hypothesis import given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from loop_reference import (
     TIE_POLICIES,
     accumulate,
+    axis_taps,
     loop_accumulated,
     loop_pool_backward,
     loop_scatter_steps,
     loop_spec,
     ref_out_hw,
+    ref_output_size,
     spec_problem,
+    valid_axes,
+    window_cells,
 )
 
 from pooling_core import (
@@ -106,46 +110,148 @@ def check_steps_against_loop(x: np.ndarray, g: np.ndarray, params: dict) -> None
             assert steps.earlier_steps(k, cell) == [j for j in hits.get(cell, []) if j < k]
 
 
+def _pair_form(draw, value: tuple[int, int]):
+    if value[0] == value[1] and draw(st.booleans()):
+        return value[0]
+    return value
+
+
+def _wide_axis(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> bool:
+    """Some window reads at least two real cells along this axis."""
+    return any(sum(0 <= t < n for t in axis_taps(i, k, s, p, d)) >= 2
+               for i in range(ref_output_size(n, k, s, p, d, ceil_mode)))
+
+
 @st.composite
-def step_cases(draw):
-    mode = draw(st.sampled_from(["max", "avg"]))
-    H, W = draw(st.integers(1, 6)), draw(st.integers(1, 6))
-    k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    d = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if mode == "max" else (1, 1)
-    p = tuple(draw(st.integers(0, ((kk - 1) * dd + 1) // 2)) for kk, dd in zip(k, d, strict=True))
+def step_configs(draw, mode: str, wide: bool = False) -> tuple[int, int, dict]:
+    """(H, W, params without ties), valid for an (H, W) input by construction (`valid_axes`).
+
+    wide: at least 2 x 1 cells and a kernel of at least two taps (room for a tie).
+    """
+    lo = 2 if wide else 1
+    H, W = draw(st.integers(lo, 6)), draw(st.integers(1, 6))
+    ceil_mode = draw(st.booleans())
+    d_max = 2 if mode == "max" else 1
+    h_axes = valid_axes(H, ceil_mode, 3, 3, d_max)
+    w_axes = valid_axes(W, ceil_mode, 3, 3, d_max)
+    kh, sh, ph, dh = draw(st.sampled_from(h_axes))
+    if wide and not _wide_axis(H, kh, sh, ph, dh, ceil_mode):
+        # Some window must read two real cells along one axis (then it holds >= 2 cells).
+        w_wide = tuple(a for a in w_axes if _wide_axis(W, *a, ceil_mode))
+        if w_wide:
+            w_axes = w_wide
+        else:  # W == 1: the height has to be the wide axis
+            kh, sh, ph, dh = draw(st.sampled_from(
+                [a for a in h_axes if _wide_axis(H, *a, ceil_mode)]))
+    kw, sw, pw, dw = draw(st.sampled_from(w_axes))
     params = {
-        "kernel_size": k,
-        "stride": draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3)))),
-        "padding": p,
-        "dilation": d,
-        "ceil_mode": draw(st.booleans()),
+        "kernel_size": _pair_form(draw, (kh, kw)),
+        "stride": None if (sh, sw) == (kh, kw) and draw(st.booleans()) else (sh, sw),
+        "padding": _pair_form(draw, (ph, pw)),
+        "dilation": _pair_form(draw, (dh, dw)),
+        "ceil_mode": ceil_mode,
         "mode": mode,
-        "ties": draw(st.sampled_from(TIE_POLICIES)),
     }
     if mode == "avg":
         params["count_include_pad"] = draw(st.booleans())
         params["divisor_override"] = draw(st.one_of(st.none(), st.integers(1, 5)))
+    assert spec_problem((H, W), **params) is None, params
+    return H, W, params
+
+
+def _upstream(draw, x: np.ndarray, params: dict) -> np.ndarray:
+    return draw(hnp.arrays(x.dtype, ref_out_hw(x.shape, loop_spec(**params)),
+                           elements=st.integers(-6, 6).map(lambda v: v / 3)))
+
+
+@st.composite
+def tied_max_cases(draw):
+    """(x, g, params) in max mode where some window has a real tie between two cells.
+
+    Values are small integers 0..2 (ties everywhere), sometimes with NaN and +-inf; then one
+    window holding two or more real cells is made NaN-free and two of its cells are set to its
+    maximum, so that "first", "last", "split" and "all" send its gradient to different cells.
+    (Only a kernel whose windows all hold one real cell has no tie to build.)
+    """
+    H, W, params = draw(step_configs("max", wide=True))
+    dtype = draw(st.sampled_from([np.float32, np.float64]))
+    elements = st.integers(0, 2).map(float)
+    if draw(st.integers(0, 3)) == 0:
+        elements = st.one_of(elements, st.sampled_from([np.nan, np.inf, -np.inf, -0.0]))
+    x = draw(hnp.arrays(dtype, (H, W), elements=elements))
+    spec = loop_spec(**params)
+    OH, OW = ref_out_hw((H, W), spec)
+    wide = [(i, j) for i in range(OH) for j in range(OW)
+            if len(window_cells(i, j, (H, W), spec)) >= 2]
+    if wide:
+        i, j = draw(st.sampled_from(wide))
+        cells = window_cells(i, j, (H, W), spec)
+        for cell in cells:
+            if np.isnan(x[cell]):
+                x[cell] = 0.0
+        a, b = draw(st.lists(st.sampled_from(cells), min_size=2, max_size=2, unique=True))
+        x[a] = x[b] = max(x[cell] for cell in cells)
+        event("a window with a real tie")
+    else:
+        event("no window of two real cells")
+    return x, _upstream(draw, x, params), params
+
+
+@st.composite
+def avg_step_cases(draw):
+    H, W, params = draw(step_configs("avg"))
     dtype = draw(st.sampled_from([np.float32, np.float64]))
     elements = st.one_of(
         st.integers(-2, 2).map(float), st.sampled_from([np.nan, np.inf, -np.inf, -0.0])
     ) if draw(st.booleans()) else st.integers(-2, 2).map(float)
     x = draw(hnp.arrays(dtype, (H, W), elements=elements))
-    if spec_problem((H, W), **params) is not None:
-        return x, None, params
-    g = draw(hnp.arrays(dtype, ref_out_hw((H, W), loop_spec(**params)),
-                        elements=st.integers(-6, 6).map(lambda v: v / 3)))
-    return x, g, params
+    return x, _upstream(draw, x, params), params
 
 
-@settings(max_examples=150, deadline=None)
-@given(step_cases())
-def test_scatter_steps_match_loop_reference(case):
+# The plateau (window (0, 0) four 5s, (0, 1) two 3s, (1, 1) four 4s) and the ceil overhang
+# (5 x 5, kernel 2, stride 2, ceil_mode: the last window of each axis reads one real cell and
+# one cell past the border, which is not padding and not counted in an average's divisor).
+PLATEAU = np.array([[5, 5, 1, 2], [5, 5, 3, 3], [0, 1, 4, 4], [2, 0, 4, 4]], dtype=np.float64)
+PLATEAU_CASE = (PLATEAU, np.array([[2.0, 3.0], [4.0, 8.0]]),
+                dict(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False))
+OVERHANG_CASE = ((np.arange(25.0).reshape(5, 5) * 7) % 5, np.arange(9.0).reshape(3, 3) - 4,
+                 dict(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=True))
+
+
+def _with(case, **extra):
     x, g, params = case
-    if g is None:
-        with pytest.raises(PoolingError):
-            scatter_steps(x, np.zeros((1, 1)), PoolSpec(**params))
-        return
+    return x, g, {**params, **extra}
+
+
+@pytest.mark.parametrize("ties", TIE_POLICIES)
+@settings(max_examples=50, deadline=None)
+@given(case=tied_max_cases())
+@example(case=_with(PLATEAU_CASE, mode="max"))
+@example(case=_with(OVERHANG_CASE, mode="max"))
+def test_scatter_steps_match_loop_reference_max(ties, case):
+    x, g, params = case
+    check_steps_against_loop(x, g, {**params, "ties": ties})
+
+
+@settings(max_examples=60, deadline=None)
+@given(case=avg_step_cases())
+@example(case=_with(PLATEAU_CASE, mode="avg", count_include_pad=True, divisor_override=None))
+@example(case=_with(OVERHANG_CASE, mode="avg", count_include_pad=True, divisor_override=None))
+@example(case=_with(OVERHANG_CASE, mode="avg", count_include_pad=False, divisor_override=None))
+def test_scatter_steps_match_loop_reference_avg(case):
+    x, g, params = case
     check_steps_against_loop(x, g, params)
+
+
+@pytest.mark.parametrize("shape, params", [
+    ((1, 1), dict(kernel_size=2)),  # empty output
+    ((3, 3), dict(kernel_size=3, stride=1, padding=1, dilation=3)),  # a window of padding only
+    ((3, 3), dict(kernel_size=2, stride=0)),
+])
+def test_scatter_steps_refuses_invalid_configurations(shape, params):
+    assert spec_problem(shape, **params) is not None
+    with pytest.raises(PoolingError):
+        scatter_steps(np.zeros(shape), np.zeros((1, 1)), PoolSpec(**params))
 
 
 @pytest.mark.parametrize("ties", TIE_POLICIES)
