@@ -58,21 +58,27 @@ def export_section(
     snippet = pytorch_snippet(x, grad_output, spec, file_name=py_name)
     with box:
         st.caption(t("export.intro"))
-        c1, c2, c3, c4 = st.columns(4)
+        # Two per row, labels wrapped: four in a row cut "Arrays and parameters (J…".
+        c1, c2 = st.columns(2)
+        c3, c4 = st.columns(2)
         c1.download_button(
             t("export.csv"), arrays_csv(x, grad_output, spec, results), file_name=f"{stem}.csv",
-            mime="text/csv", key="exp_csv", help=t("export.csv_help"), on_click="ignore",
+            mime="text/csv", key="exp_csv",
+            wrap=True, width="stretch", help=t("export.csv_help"), on_click="ignore",
             icon=":material/table_view:")
         c2.download_button(
             t("export.json"), arrays_json(x, grad_output, spec, results),
             file_name=f"{stem}.json", mime="application/json", key="exp_json",
+            wrap=True, width="stretch",
             help=t("export.json_help"), on_click="ignore", icon=":material/data_object:")
         c3.download_button(
             t("export.tex"), latex_all(x, grad_output, spec, results, standalone=True),
             file_name=f"{stem}.tex", mime="application/x-tex", key="exp_tex",
+            wrap=True, width="stretch",
             help=t("export.tex_help"), on_click="ignore", icon=":material/functions:")
         c4.download_button(
             t("export.py"), snippet, file_name=py_name, mime="text/x-python", key="exp_py",
+            wrap=True, width="stretch",
             help=t("export.py_help"), on_click="ignore", icon=":material/code:")
         st.markdown(f"**{t('export.latex_header')}**")
         st.caption(t("export.latex_caption"))
