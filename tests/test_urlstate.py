@@ -19,6 +19,8 @@ from ui.urlstate import (
     MAX_GRID_BYTES,
     MAX_SIDE,
     NEXT_FIELDS,
+    PAIR_KEYS,
+    PAIR_RANGES,
     TIES_FIELDS,
     Field,
     UrlError,
@@ -69,8 +71,10 @@ def test_sixteen_by_sixteen_link_fits_a_chat_message() -> None:
 
 states = st.fixed_dictionaries({
     "grid": grids(),
-    "kh": st.integers(1, 5), "kw": st.integers(1, 5), "sh": st.integers(1, 5),
-    "sw": st.integers(1, 5), "ph": st.integers(0, 2), "pw": st.integers(0, 2),
+    "kh": st.integers(1, 5), "kw": st.integers(1, 5),
+    # stride 0 is no stride: a link carrying it must be refused (the "s" note), see below
+    "sh": st.integers(0, 5), "sw": st.integers(0, 5),
+    "ph": st.integers(0, 2), "pw": st.integers(0, 2),
     "dh": st.integers(1, 3), "dw": st.integers(1, 3),
     "ceil_mode": st.booleans(), "mode": st.sampled_from(["max", "avg"]),
     "ties": st.sampled_from(["first", "last", "split", "all"]),
@@ -86,7 +90,13 @@ states = st.fixed_dictionaries({
 @given(states)
 def test_state_round_trip(state: dict) -> None:
     fields, notes = decode_state(encode_state(state))
-    assert notes == []
+    if 0 in (state["sh"], state["sw"]):  # only the stride is refused, and named
+        assert notes == [("s", "url_number")]
+        assert "sh" not in fields and "sw" not in fields
+        state = {**state, "sh": None, "sw": None}
+        fields = {**fields, "sh": None, "sw": None}
+    else:
+        assert notes == []
     assert same_grid(fields["grid"], state["grid"])
     for k in ("kh", "kw", "sh", "sw", "ph", "pw", "dh", "dw", "mode"):
         assert fields[k] == state[k], k
@@ -123,10 +133,25 @@ def test_any_query_decodes_or_is_noted(query: dict[str, str]) -> None:
                         "step", "hide"]),
        st.text(max_size=200))
 def test_known_keys_with_random_values(key: str, value: str) -> None:
+    """One known parameter is either applied (only its own fields, no note) or refused
+    (no field, exactly one note naming it)."""
     fields, notes = decode_state({key: value})
-    assert bool(notes) != bool(fields) or (not notes and not fields)
-    if fields:
+    if notes:
+        assert fields == {}
+        assert len(notes) == 1 and notes[0][0] == key and notes[0][1] in VALID_CODES, notes
+    else:
+        assert fields and set(fields) <= FIELDS_OF[key], (key, fields)
+        assert _applied(key, fields)
         _check_ranges(fields)
+
+
+# The state fields each query parameter may set.
+FIELDS_OF = {
+    "x": {"grid"}, "k": {"kh", "kw"}, "s": {"sh", "sw"}, "p": {"ph", "pw"}, "d": {"dh", "dw"},
+    "ceil": {"ceil_mode"}, "mode": {"mode"}, "ties": {"ties"}, "cip": {"count_include_pad"},
+    "div": {"divisor_override"}, "gy": {"gy_mode", "gy_seed", "gy_i", "gy_j", "gy_grid"},
+    "step": {"step"}, "hide": {"hide"},
+}
 
 
 def _applied(key: str, fields: dict) -> bool:
@@ -176,6 +201,55 @@ def test_hostile_values_are_ignored_with_a_note(query: dict[str, str], code: str
     fields, notes = decode_state(query)
     assert fields == {}
     assert [c for _, c in notes] == [code]
+
+
+# A valid link with every pair parameter; each boundary case below replaces one of them.
+GOOD_PAIRS = {"k": "3", "s": "2", "p": "1", "d": "2", "mode": "max"}
+GOOD_FIELDS = {"kh": 3, "kw": 3, "sh": 2, "sw": 2, "ph": 1, "pw": 1, "dh": 2, "dw": 2,
+               "mode": "max"}
+
+
+@pytest.mark.parametrize("key, value", [
+    ("s", "0"),      # stride 0: no window would ever move
+    ("s", "0x2"),
+    ("s", "2x0"),
+    ("d", "0"),      # dilation 0
+    ("d", "1x0"),
+    ("k", "0x2"),    # a kernel of height 0 ...
+    ("k", "2x0"),    # ... or width 0
+    ("k", "0"),
+    ("p", "17"),     # padding past MAX_SIDE // 2 = 16
+    ("p", "0x17"),
+    ("k", "33"),     # past MAX_SIDE
+    ("s", "33"),
+    ("d", "9"),      # past 8
+])
+def test_pair_boundaries_refuse_only_that_parameter(key: str, value: str) -> None:
+    """Out of range: that one parameter is refused with a note naming it; the others apply."""
+    fields, notes = decode_state({**GOOD_PAIRS, key: value})
+    assert notes == [(key, "url_number")]
+    a, b = PAIR_KEYS[key]
+    assert a not in fields and b not in fields
+    assert fields == {f: v for f, v in GOOD_FIELDS.items() if f not in (a, b)}
+
+
+@pytest.mark.parametrize("key, value, fields", [
+    ("s", "1", {"sh": 1, "sw": 1}),
+    ("d", "1x1", {"dh": 1, "dw": 1}),
+    ("k", "1x32", {"kh": 1, "kw": 32}),
+    ("p", "16x0", {"ph": 16, "pw": 0}),
+    ("d", "8", {"dh": 8, "dw": 8}),
+])
+def test_pair_boundaries_accept_the_ends_of_the_range(key: str, value: str, fields) -> None:
+    got, notes = decode_state({key: value})
+    assert (got, notes) == (fields, [])
+    assert PAIR_RANGES == {"k": (1, 32), "s": (1, 32), "p": (0, 16), "d": (1, 8)}
+
+
+def test_kernel_kept_and_stride_named_when_the_stride_is_zero() -> None:
+    fields, notes = decode_state({"k": "2", "s": "0"})
+    assert fields == {"kh": 2, "kw": 2}
+    assert notes == [("s", "url_number")]
 
 
 def z_grid(plain: str) -> str:
