@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -328,6 +329,60 @@ def test_avg_ceil_overhang_not_counted_but_padding_is():
     fwd = pool_forward(x6, PoolSpec(3, 2, 1, ceil_mode=True, mode="avg"))
     np.testing.assert_array_equal(fwd.divisor[0], [9, 9, 9, 6])
     np.testing.assert_array_equal(fwd.divisor[3], [6, 6, 6, 4])
+
+
+def test_avg_backward_count_include_pad_false_by_hand():
+    # 3x3 input, k=3, s=1, p=1, count_include_pad=False, dL/dy = ones. Window (i, j) holds
+    # the real cells of rows i-1..i+1 and columns j-1..j+1: 4 at a corner, 6 at an edge, 9 in
+    # the middle; each of its cells receives 1/divisor.
+    #   corner (0,0) is in windows (0,0), (0,1), (1,0), (1,1):
+    #       1/4 + 1/6 + 1/6 + 1/9 = (9 + 6 + 6 + 4)/36 = 25/36
+    #   edge (0,1) is in windows (0,0), (0,1), (0,2), (1,0), (1,1), (1,2):
+    #       1/4 + 1/6 + 1/4 + 1/6 + 1/9 + 1/6 = (9 + 6 + 9 + 6 + 4 + 6)/36 = 40/36
+    #   middle (1,1) is in all nine: 4 * 1/4 + 4 * 1/6 + 1/9 = (36 + 24 + 4)/36 = 64/36
+    # Each window hands out exactly its dL/dy: the sum is 4*25/36 + 4*40/36 + 64/36 = 9.
+    spec = PoolSpec(3, stride=1, padding=1, mode="avg", count_include_pad=False)
+    grad = pool_backward(np.zeros((3, 3)), np.ones((3, 3)), spec)
+    expected = np.array([[25, 40, 25], [40, 64, 40], [25, 40, 25]]) / 36
+    np.testing.assert_allclose(grad, expected, rtol=1e-14, atol=0)
+    assert abs(grad.sum() - 9) < 1e-12
+    # The same as steps: window (0, 0) divides by its 4 real cells, (1, 1) by 9.
+    steps = scatter_steps(np.zeros((3, 3)), np.ones((3, 3)), spec)
+    assert steps[0].divisor == 4 and steps[4].divisor == 9 and steps[1].divisor == 6
+    assert steps[0].receivers == tuple((c, 0.25) for c in [(0, 0), (0, 1), (1, 0), (1, 1)])
+    # With count_include_pad=True every divisor is 9 and each cell gets (its windows)/9:
+    # corner 4/9, edge 6/9, middle 9/9; the cells get (16 + 24 + 9)/9 = 49/9 of the 81/9,
+    # the padding keeps the other 32/9.
+    with_pad = replace(spec, count_include_pad=True)
+    grad_pad = pool_backward(np.zeros((3, 3)), np.ones((3, 3)), with_pad)
+    np.testing.assert_allclose(grad_pad, np.array([[4, 6, 4], [6, 9, 6], [4, 6, 4]]) / 9,
+                               rtol=1e-14, atol=0)
+    assert abs(grad_pad.sum() - 49 / 9) < 1e-12
+
+
+def test_avg_backward_divisor_override_by_hand():
+    # 4x4 input, k=2, s=2, divisor_override=3, dL/dy = [[3, 6], [9, 12]]: every cell of
+    # window (i, j) receives dL/dy[i, j] / 3 (not / 4): 1, 2, 3, 4 on the four 2x2 blocks.
+    spec = PoolSpec(2, mode="avg", divisor_override=3)
+    grad = pool_backward(np.zeros((4, 4)), np.array([[3.0, 6.0], [9.0, 12.0]]), spec)
+    assert_exact(grad, np.array([[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4.0]]))
+    # The override beats count_include_pad=False too: 3x3, k=3, s=1, p=1, override 2, ones:
+    # each cell gets (number of windows holding it) / 2: corner 4/2, edge 6/2, middle 9/2.
+    spec = PoolSpec(3, stride=1, padding=1, mode="avg", count_include_pad=False,
+                    divisor_override=2)
+    grad = pool_backward(np.zeros((3, 3)), np.ones((3, 3)), spec)
+    assert_exact(grad, np.array([[2, 3, 2], [3, 4.5, 3], [2, 3, 2]]))
+
+
+def test_avg_backward_ceil_overhang_by_hand():
+    # 5x5 input, k=2, s=2, ceil_mode, no padding: windows start at 0, 2, 4 per axis; the last
+    # covers 4 and 5, and 5 is past the border (not padding), so it is not counted: per-axis
+    # counts 2, 2, 1, divisors [[4, 4, 2], [4, 4, 2], [2, 2, 1]]. With dL/dy = ones each cell
+    # gets 1/divisor of the one window holding it.
+    spec = PoolSpec(2, stride=2, ceil_mode=True, mode="avg")
+    grad = pool_backward(np.zeros((5, 5)), np.ones((3, 3)), spec)
+    w = np.array([0.5, 0.5, 0.5, 0.5, 1.0])  # 1/2 per axis in full windows, 1 in the last
+    assert_exact(grad, np.outer(w, w))  # e.g. (4, 4): 1/1, (4, 0): 1/2, (0, 0): 1/4
 
 
 def test_course_example_forward():

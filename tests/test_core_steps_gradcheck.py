@@ -320,6 +320,53 @@ def test_course_example_steps():
     assert steps.earlier_steps(15, (2, 2)) == [0, 1, 2, 4, 5, 6, 8, 9, 10]
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_plateau_receivers_by_hand(dtype):
+    # The plateau, kernel 2, stride 2, dL/dy = [[2, 3], [4, 8]]:
+    #   window (0, 0) = [[5, 5], [5, 5]]: a four-way tie at (0,0) (0,1) (1,0) (1,1)
+    #   window (0, 1) = [[1, 2], [3, 3]]: a two-way tie of 3s at (1,2) (1,3)
+    #   window (1, 0) = [[0, 1], [2, 0]]: 2 alone at (3,0)
+    #   window (1, 1) = [[4, 4], [4, 4]]: a four-way tie at (2,2) (2,3) (3,2) (3,3)
+    x = PLATEAU.astype(dtype)
+    g = np.array([[2.0, 3.0], [4.0, 8.0]], dtype=dtype)
+    spec = dict(kernel_size=2, stride=2)
+    tied = [((0, 0), (0, 1), (1, 0), (1, 1)), ((1, 2), (1, 3)), ((3, 0),),
+            ((2, 2), (2, 3), (3, 2), (3, 3))]
+    expected = {
+        # the first tied cell in row-major order takes the whole dL/dy
+        "first": [(((0, 0), 2.0),), (((1, 2), 3.0),), (((3, 0), 4.0),), (((2, 2), 8.0),)],
+        # the last tied cell in row-major order takes it
+        "last": [(((1, 1), 2.0),), (((1, 3), 3.0),), (((3, 0), 4.0),), (((3, 3), 8.0),)],
+        # each of n tied cells gets dL/dy / n: 2/4 = 0.5, 3/2 = 1.5, 4/1 = 4, 8/4 = 2
+        "split": [tuple((c, 0.5) for c in tied[0]), tuple((c, 1.5) for c in tied[1]),
+                  (((3, 0), 4.0),), tuple((c, 2.0) for c in tied[3])],
+    }
+    for ties, receivers in expected.items():
+        steps = scatter_steps(x, g, PoolSpec(**spec, ties=ties))
+        assert [s.receivers for s in steps] == receivers, ties
+        assert [s.tied for s in steps] == tied
+        assert [s.value for s in steps] == [5, 3, 2, 4]
+    # The running dL/dx under "last" after step 1: (1,1) holds 2, (1,3) holds 3.
+    last = scatter_steps(x, g, PoolSpec(**spec, ties="last"))
+    after1 = np.zeros((4, 4), dtype=dtype)
+    after1[1, 1], after1[1, 3] = 2, 3
+    assert_exact(last.accumulated(1), after1)
+    # Under "split" the sum over the plateau (0..1, 0..1) is 4 * 0.5 = dL/dy[0, 0] = 2.
+    split = scatter_steps(x, g, PoolSpec(**spec, ties="split")).accumulated(3)
+    assert split[:2, :2].tolist() == [[0.5, 0.5], [0.5, 0.5]] and split[:2, :2].sum() == 2
+    assert split[1, 2] == split[1, 3] == 1.5
+
+
+def test_three_way_split_receivers_by_hand():
+    # One window [[7, 7], [7, 1]] with dL/dy = 6: a three-way tie, 6 / 3 = 2 each.
+    steps = scatter_steps(np.array([[7.0, 7.0], [7.0, 1.0]]), np.array([[6.0]]),
+                          PoolSpec(2, ties="split"))
+    assert steps[0].receivers == (((0, 0), 2.0), ((0, 1), 2.0), ((1, 0), 2.0))
+    last = scatter_steps(np.array([[7.0, 7.0], [7.0, 1.0]]), np.array([[6.0]]),
+                         PoolSpec(2, ties="last"))
+    assert last[0].receivers == (((1, 0), 6.0),)  # the last 7 in row-major order
+
+
 @pytest.mark.parametrize("ties", TIE_POLICIES)
 def test_receiver_running_values_match_loop(ties):
     x = COURSE_X.copy()
