@@ -59,7 +59,9 @@ function createPlayer(host) {
   const ctx = document.createElement("canvas").getContext("2d");
   const GAP = 2, PANEL_GAP = 22, SLACK = 6;
   let longest = null, fitted = -1;
-  function hdrWidth(rows) { return 10 * String(Math.max(rows - 1, 0)).length + 8; }
+  function hdrWidth(rows) {
+    return (D && D.projector ? 10 : 8) * String(Math.max(rows - 1, 0)).length + 8;
+  }
   // Width of the widest of `texts` in bold at 1 px (the widest text of each length measured).
   function widest(texts) {
     const byLen = new Map();
@@ -85,7 +87,7 @@ function createPlayer(host) {
   function fontFor(cell, w, badges) {
     const top = D.projector ? 30 : 22;
     // A line of text is about 1.45 em tall (line-height: normal); a badge 0.55 em + 3 px.
-    let f = Math.min(top, cell * (D.projector ? 0.45 : 0.4), (cell - 8 - SLACK) / w,
+    let f = Math.min(top, cell * (D.projector ? 0.45 : 0.4), (cell - 12) / w,
                      (cell - 10) / 1.45);
     if (badges) f = Math.min(f, (cell - 17) / 2.0);
     return Math.floor(f);
