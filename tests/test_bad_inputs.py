@@ -23,7 +23,6 @@ import base64
 import io
 import math
 import struct
-import time
 import tomllib
 import zlib
 from pathlib import Path
@@ -477,13 +476,28 @@ def test_csv_empty_binary_and_overflow(data, code):
     assert csv_error(data).code == code
 
 
-def test_csv_of_50_mb_is_refused_quickly():
-    data = b"1," * (25 * 1024 * 1024)
-    start = time.perf_counter()
+class _WatchedBytes(bytes):
+    """Bytes that count how often they are decoded."""
+
+    decoded = 0
+
+    def decode(self, *args, **kwargs):  # type: ignore[override]
+        type(self).decoded += 1
+        return super().decode(*args, **kwargs)
+
+
+def test_csv_of_50_mb_is_refused_from_its_length(monkeypatch):
+    """Refused by its length alone: never decoded, never split, no csv reader made."""
+    import ui.grid
+
+    readers = []
+    monkeypatch.setattr(ui.grid.csv, "reader", lambda *a, **k: readers.append(a) or iter(()))
+    _WatchedBytes.decoded = 0
+    data = _WatchedBytes(b"1," * (25 * 1024 * 1024))
     e = csv_error(data)
-    elapsed = time.perf_counter() - start
     assert e.code == "csv_too_big" and e.params["limit"] == MAX_CSV_BYTES == 200_000
-    assert elapsed < 0.5, f"refusing took {elapsed:.2f} s"
+    assert e.params["size"] == len(data) == 50 * 1024 * 1024
+    assert _WatchedBytes.decoded == 0 and readers == []
 
 
 @pytest.mark.parametrize("data", [
@@ -594,12 +608,18 @@ def _png(width: int, height: int, declared: tuple[int, int] | None = None) -> by
     (_png(8, 8, declared=(40_000, 40_000)), "image_too_big"),  # Pillow's bomb error
     (b"\x89PNG\r\n\x1a\n" + b"\0" * MAX_IMAGE_BYTES, "image_too_big"),  # > 5 MB
 ])
-def test_non_image_and_huge_image(data, code):
-    """More in tests/test_imagegrid.py. The message is translated and names the limits."""
-    start = time.perf_counter()
+def test_non_image_and_huge_image(data, code, monkeypatch):
+    """More in tests/test_imagegrid.py. The message is translated and names the limits.
+    Every one is refused from its length or its header: no pixel is decoded."""
+    import ui.imagegrid
+
+    decoded = []
+    real_small_gray = ui.imagegrid._small_gray
+    monkeypatch.setattr(ui.imagegrid, "_small_gray",
+                        lambda *a, **k: decoded.append(a) or real_small_gray(*a, **k))
     with pytest.raises(ImageError) as info:
         image_to_grid(data)
-    assert time.perf_counter() - start < 2
+    assert decoded == [], "pixels were decoded before the picture was refused"
     assert info.value.code == code
     text = t(f"image.{code}", lang="en", **info.value.params)
     assert text != f"image.{code}" and "{" not in text

@@ -48,7 +48,11 @@ def test_small_class_over_the_websocket_protocol_has_no_errors(tmp_path: Path) -
     result, _ = classroom(tmp_path, "--clients", "ws", "--sessions", "5",
                           "--interactions", "12")
     summary = result["summary"]
-    assert summary["errors"] == 0 and summary["interactions_done"] == 60
-    assert set(summary["latency_by_kind"]) == {"kernel", "step", "stride", "cell", "preset",
-                                               "load"}
-    assert summary["server_script_runs"] == 65
+    assert summary["errors"] == 0 and not summary["hard_stopped"]
+    assert summary["interactions_done"] == 60 and summary["open"]["n"] == 5
+    kinds = summary["latency_by_kind"]
+    assert set(kinds) == {"kernel", "step", "stride", "cell", "preset", "load"}
+    assert sum(k["n"] for k in kinds.values()) == 60  # every interaction answered
+    # One script run per first load and per interaction (none is a player step here): a
+    # count of the work done, whatever the machine's speed.
+    assert summary["server_script_runs"] == summary["open"]["n"] + summary["interactions_done"]
