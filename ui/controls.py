@@ -236,9 +236,9 @@ def input_controls() -> tuple[np.ndarray | None, list[CellError]]:
     ss = st.session_state
     # The example row spans the page, above the grid: in a column beside the grid the chosen
     # example's name was cut ("6×6, kernel 3,") at 1024 px in projector mode, and a select box
-    # cannot wrap its text. The button goes under the box when the row is too narrow for both.
-    # The box keeps room for the longest example name (22rem: 352 px, 462 px in projector
-    # mode) or the whole row; the button wraps below it when both do not fit (a phone).
+    # cannot wrap its text. The box keeps room for the longest example name (22rem: 352 px,
+    # 462 px in projector mode) or the whole row; the button wraps below it when both do not
+    # fit (a phone, projector mode at 1024 px).
     st.html("<style>.st-key-preset_row > .st-key-preset { min-width: min(100%, 22rem); }"
             "</style>")
     with st.container(horizontal=True, vertical_alignment="bottom", key="preset_row"):
