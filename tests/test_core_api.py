@@ -638,8 +638,8 @@ def test_ceil_window_overhanging_a_one_cell_axis_is_valid():
     np.testing.assert_array_equal(avg.divisor, [[1], [1], [1]])  # overhang is not counted
 
 
-# --------------------------------------------------------------------------- known bugs
-# These document pooling_core bugs found while writing the suite; they fail until fixed.
+# --------------------------------------------------------------------------- fixed bugs
+# Regression tests for pooling_core bugs found while writing the suite (now fixed).
 _HUGE_KERNEL_CHILD = """
 import sys
 import numpy as np

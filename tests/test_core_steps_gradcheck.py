@@ -508,13 +508,13 @@ def test_gradient_check_skips_non_finite_cells():
     assert result.ok
 
 
-# --------------------------------------------------------------------------- known bugs
-# Documents a pooling_core bug found while writing the suite; it fails until fixed.
+# --------------------------------------------------------------------------- fixed bugs
+# Regression test for a pooling_core bug found while writing the suite (now fixed).
 @pytest.mark.parametrize("scale", [1e5, 1e8])
 def test_gradient_check_agrees_on_large_tie_free_values(scale):
     """Tie-free values 1*scale .. 36*scale (gaps of `scale`, far larger than eps): every
-    derivative is 0 or 1, so the check must pass. It currently reports mismatches because
-    numerical_gradient differences the whole loss sum(g * out) with an absolute eps of 1e-6:
+    derivative is 0 or 1, so the check must pass. It used to report mismatches, when
+    numerical_gradient differenced the whole loss sum(g * out) with an absolute eps of 1e-6:
     the rounding error of |L| ~ 1e7 is already ~1e-3 / (2 eps)."""
     rng = np.random.default_rng(0)
     x = (rng.permutation(36).reshape(6, 6) + 1) * scale
