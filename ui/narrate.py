@@ -156,5 +156,5 @@ class _Receivers:
             for m in held[:4]
         )
         if len(held) > 4:
-            items += ", …"
+            items += t("grid.more", lang, n=len(held) - 4)
         return [t("step.overlap", lang, n=len(held), items=items)]
