@@ -35,7 +35,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-for p in (ROOT, ROOT / "tests" / "browser"):
+for p in (ROOT, ROOT / "tests" / "browser", ROOT / "benchmarks"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
@@ -65,16 +65,22 @@ class Visit:
     name: str
     seconds: float  # in the browser: from the request to the page idle
     server_seconds: float  # on the server: from the rerun request to its script_finished
+    # (summed over the visit's runs: the first, and any the page itself asks for)
     ws_bytes: int
     exception: bool
     links_out: list[str] = field(default_factory=list)  # <a href> to a host in a link
     images_out: list[str] = field(default_factory=list)  # <img src> to a host in a link
     alerts: list[str] = field(default_factory=list)  # the text of every message box
+    runs: list[float] = field(default_factory=list)  # seconds of each script run
 
 
 @dataclass
 class Report:
     visits: list[Visit]
+    # Each worst-case link opened by a client that speaks Streamlit's websocket protocol and
+    # renders nothing (benchmarks/classroom.py WsStudent): the server's answer alone, with no
+    # browser on the same cores. (name, seconds) per link.
+    protocol: list[tuple[str, float]]
     third_party: list[str]
     vmhwm_mb: float
     vmrss_mb: float
@@ -211,7 +217,7 @@ def _finish(s: Session, name: str, t0: float, bytes0: int, runs0: int) -> Visit:
     server = sum(s.runs[runs0:]) if len(s.runs) > runs0 else float("nan")
     return Visit(name, seconds, server, s.ws_bytes - bytes0,
                  page.locator("[data-testid=stException]").count() > 0, links, images,
-                 page.locator("[data-testid=stAlert]").all_inner_texts())
+                 page.locator("[data-testid=stAlert]").all_inner_texts(), s.runs[runs0:])
 
 
 def open_link(s: Session, url: str, name: str, explorer: bool) -> Visit:
@@ -249,6 +255,34 @@ def upload(s: Session, base: str, key: str, expander: str, filename: str, data: 
     return _finish(s, name, t0, bytes0, runs0)
 
 
+def protocol_times(base: str, links: list[tuple[str, str]]) -> list[tuple[str, float]]:
+    """Seconds from the rerun request to script_finished for each link, one new session each,
+    one after another, by a websocket client that renders nothing."""
+    import asyncio
+
+    import websockets
+    from classroom import WsStudent
+
+    async def one(query: str) -> float:
+        stream = base.replace("http://", "ws://") + "/_stcore/stream"
+        async with websockets.connect(stream, subprotocols=["streamlit"], max_size=None) as ws:
+            student = WsStudent(ws)
+            student.query = query
+            seconds, shown = await student.rerun([], 60)
+            if shown:
+                raise RuntimeError(f"exception on the page: {shown}")
+            return seconds
+
+    async def all_links() -> list[tuple[str, float]]:
+        return [(name, await one(query + "&lang=en")) for name, query in links]
+
+    # In a thread of its own: Playwright's sync API keeps an event loop in this one.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, all_links()).result()
+
+
 def memory_mb(pid: int) -> tuple[float, float]:
     """(VmHWM, VmRSS) of a process in MB, from /proc (Linux)."""
     fields = {}
@@ -259,10 +293,15 @@ def memory_mb(pid: int) -> tuple[float, float]:
     return kb("VmHWM"), kb("VmRSS")
 
 
-def run(browser: Browser, base: str, pid: int, n_links: int = 8) -> Report:
-    """Every hostile visit against the server at `base` (process `pid`)."""
+def run(browser: Browser, base: str, pid: int, n_links: int = 8,
+        protocol: bool = True) -> Report:
+    """Every hostile visit against the server at `base` (process `pid`); with `protocol`,
+    first the worst-case links (other grids) by a websocket client that renders nothing."""
     from ui.i18n import t
 
+    links = worst_links(n_links)
+    # Server alone first, with other seeds (so that no result is cached for the browser).
+    server_alone = protocol_times(base, worst_links(n_links, seed=1)) if protocol else []
     urls: list[str] = []
     visits = []
     # One browser context (its cache keeps Streamlit's own scripts); every visit still opens
@@ -271,7 +310,7 @@ def run(browser: Browser, base: str, pid: int, n_links: int = 8) -> Report:
     try:
         for name, path in markdown_links():
             visits.append(open_link(s, f"{base}/{path}", name, explorer=path.startswith("?")))
-        for name, query in worst_links(n_links):
+        for name, query in links:
             visits.append(open_link(s, f"{base}/?{query}", name, explorer=True))
         visits.append(upload(s, base, "csv_upload", t("input.csv", "en"), "digits.csv",
                              big_csv(), "CSV with a 150,000-digit field"))
@@ -284,7 +323,7 @@ def run(browser: Browser, base: str, pid: int, n_links: int = 8) -> Report:
                     if urlsplit(u).scheme in ("http", "https", "ws", "wss")
                     and urlsplit(u).netloc != own})
     hwm, rss = memory_mb(pid)
-    return Report(visits, third, hwm, rss, os.cpu_count(),
+    return Report(visits, server_alone, third, hwm, rss, os.cpu_count(),
                   os.getloadavg() if hasattr(os, "getloadavg") else None)
 
 
@@ -293,14 +332,20 @@ def print_report(r: Report) -> None:
     for v in r.visits:
         problems = [p for p, bad in (("traceback", v.exception), ("link out", v.links_out),
                                      ("image out", v.images_out)) if bad]
+        runs = " + ".join(f"{r:.2f}" for r in v.runs)
         print(f"{v.name:40} {v.server_seconds:9.2f} {v.seconds:9.2f} {v.ws_bytes / 1e6:7.2f} MB"
-              f"  {', '.join(problems) or '-'}")
+              f"  {', '.join(problems) or '-'}  runs: {runs}")
     worst = [v for v in r.visits if v.name.startswith("worst")]
     if worst:
         print("worst-case links: server median "
               f"{statistics.median(v.server_seconds for v in worst):.2f} s, max "
               f"{max(v.server_seconds for v in worst):.2f} s; browser median "
               f"{statistics.median(v.seconds for v in worst):.2f} s")
+    if r.protocol:
+        times = [sec for _, sec in r.protocol]
+        print("worst-case links, server alone (protocol client, no browser): "
+              + ", ".join(f"{sec:.2f}" for sec in times)
+              + f" s; median {statistics.median(times):.2f} s, max {max(times):.2f} s")
     print(f"slowest answer: server {r.worst_server_seconds():.2f} s, browser "
           f"{r.worst_seconds():.2f} s; largest: "
           f"{max(v.ws_bytes for v in r.visits) / 1e6:.2f} MB")

@@ -35,7 +35,7 @@ from pooling_core import (
 
 from .player import PlayerPage, block_of, player_page_parts
 
-CACHE_BYTES = 64 * 1024 * 1024  # every Explorer result and player page of the process
+CACHE_BYTES = 48 * 1024 * 1024  # every Explorer result and player page of the process
 CACHE_TTL_S = 15 * 60
 # At most this many Explorer computations at once in one server process: a burst of heavy
 # links waits its turn instead of holding every result's memory at the same time.

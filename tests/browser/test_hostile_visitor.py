@@ -32,7 +32,7 @@ def test_a_hostile_visitor_gets_no_link_no_traceback_and_a_bounded_server(
         browser: Browser, tmp_path: Path) -> None:
     proc, base, _ = start_server(tmp_path / "server.log")
     try:
-        report = run(browser, base, proc.pid, n_links=8)
+        report = run(browser, base, proc.pid, n_links=8, protocol=False)
     finally:
         stop_server(proc)
     print_report(report)
