@@ -25,6 +25,7 @@ from loop_reference import (
     spec_problem,
     valid_axes,
 )
+from pool_strategies import axes_params
 
 from pooling_core import PoolingError, PoolSpec, axis_size, pool_backward, pool_forward
 
@@ -92,14 +93,6 @@ def valid_params(draw, mode: str) -> dict:
     return params
 
 
-def _pair_form(draw, value: tuple[int, int]):
-    """(h, w) written as PoolSpec accepts it: an int when h == w (sometimes), a tuple or a
-    list."""
-    if value[0] == value[1] and draw(st.booleans()):
-        return value[0]
-    return draw(st.sampled_from([tuple, list]))(value)
-
-
 @st.composite
 def sized_params(draw, mode: str, H: int, W: int) -> dict:
     """PoolSpec keyword arguments that are valid for an (H, W) input: drawn from the valid
@@ -107,23 +100,8 @@ def sized_params(draw, mode: str, H: int, W: int) -> dict:
     refused (invalid ones are the business of the tests further down)."""
     ceil_mode = draw(st.booleans())
     d_max = 3 if mode == "max" else 1
-    (kh, sh, ph, dh), (kw, sw, pw, dw) = (
-        draw(st.sampled_from(valid_axes(n, ceil_mode, 4, 4, d_max))) for n in (H, W)
-    )
-    stride = None if (sh, sw) == (kh, kw) and draw(st.booleans()) else _pair_form(draw, (sh, sw))
-    params = {
-        "kernel_size": _pair_form(draw, (kh, kw)),
-        "stride": stride,
-        "padding": _pair_form(draw, (ph, pw)),
-        "dilation": _pair_form(draw, (dh, dw)),
-        "ceil_mode": ceil_mode,
-        "mode": mode,
-    }
-    if mode == "avg":
-        params["count_include_pad"] = draw(st.booleans())
-        params["divisor_override"] = draw(st.one_of(st.none(), st.integers(1, 7)))
-    assert spec_problem((H, W), **params) is None, params
-    return params
+    h, w = (draw(st.sampled_from(valid_axes(n, ceil_mode, 4, 4, d_max))) for n in (H, W))
+    return axes_params(draw, (H, W), h, w, ceil_mode, mode, divisor_max=7)
 
 
 @st.composite

@@ -26,6 +26,7 @@ from loop_reference import (
     valid_axes,
     window_cells,
 )
+from pool_strategies import axes_params
 
 from pooling_core import (
     PoolingError,
@@ -110,12 +111,6 @@ def check_steps_against_loop(x: np.ndarray, g: np.ndarray, params: dict) -> None
             assert steps.earlier_steps(k, cell) == [j for j in hits.get(cell, []) if j < k]
 
 
-def _pair_form(draw, value: tuple[int, int]):
-    if value[0] == value[1] and draw(st.booleans()):
-        return value[0]
-    return value
-
-
 def _wide_axis(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> bool:
     """Some window reads at least two real cells along this axis."""
     return any(sum(0 <= t < n for t in axis_taps(i, k, s, p, d)) >= 2
@@ -143,20 +138,9 @@ def step_configs(draw, mode: str, wide: bool = False) -> tuple[int, int, dict]:
         else:  # W == 1: the height has to be the wide axis
             kh, sh, ph, dh = draw(st.sampled_from(
                 [a for a in h_axes if _wide_axis(H, *a, ceil_mode)]))
-    kw, sw, pw, dw = draw(st.sampled_from(w_axes))
-    params = {
-        "kernel_size": _pair_form(draw, (kh, kw)),
-        "stride": None if (sh, sw) == (kh, kw) and draw(st.booleans()) else (sh, sw),
-        "padding": _pair_form(draw, (ph, pw)),
-        "dilation": _pair_form(draw, (dh, dw)),
-        "ceil_mode": ceil_mode,
-        "mode": mode,
-    }
-    if mode == "avg":
-        params["count_include_pad"] = draw(st.booleans())
-        params["divisor_override"] = draw(st.one_of(st.none(), st.integers(1, 5)))
-    assert spec_problem((H, W), **params) is None, params
-    return H, W, params
+    w = draw(st.sampled_from(w_axes))
+    return H, W, axes_params(draw, (H, W), (kh, sh, ph, dh), w, ceil_mode, mode,
+                             divisor_max=5)
 
 
 def _upstream(draw, x: np.ndarray, params: dict) -> np.ndarray:
