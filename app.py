@@ -6,9 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.charts import PROJECTOR_KEY, apply_projector_style
 from ui.i18n import LANG_KEY, LANGUAGES, normalise_language, t
-from ui.pagelink import remember_opening_link
+from ui.links.pagelink import remember_opening_link
+from ui.views.charts import PROJECTOR_KEY, apply_projector_style
 
 # The tab's icon, a 288-byte file of the app's own sent inline as a data: URL: the browser
 # asks no one for it. A `:material/…:` icon would make every load and rerun ask
@@ -32,9 +32,9 @@ def _freeze_startup_objects() -> bool:
 
     import pooling_core  # noqa: F401
     import ui.compute  # noqa: F401
-    import ui.controls  # noqa: F401
-    import ui.exports_view  # noqa: F401
-    import ui.figures  # noqa: F401
+    import ui.exports.view  # noqa: F401
+    import ui.views.figures  # noqa: F401
+    import ui.widgets.controls  # noqa: F401
 
     gc.collect()
     gc.freeze()

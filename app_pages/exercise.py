@@ -16,13 +16,15 @@ from pooling_core import (
     generate,
     output_size,
 )
-from ui import controls, figures, pagelink
-from ui.charts import chart, projector_on
 from ui.format import fmt, literal
-from ui.fractions import answer_text, frac_text, parse_answer, parse_answers
 from ui.i18n import t
-from ui.narrate import cells_text, span, step_sentences
-from ui.urlstate import EXERCISE_FIELDS, encode_fields
+from ui.links import pagelink
+from ui.links.urlstate import EXERCISE_FIELDS, encode_fields
+from ui.views import figures
+from ui.views.charts import chart, projector_on
+from ui.views.narrate import cells_text, span, step_sentences
+from ui.widgets import controls
+from ui.widgets.fractions import answer_text, frac_text, parse_answer, parse_answers
 
 MAX_SEED = 999_999
 MAX_EXPLAINED = 8

@@ -6,13 +6,14 @@ import numpy as np
 import streamlit as st
 
 from pooling_core import PoolingError, output_size
-from ui import controls, figures
-from ui.charts import chart, projector_on
 from ui.compute import compute, player_page, spec_key
-from ui.exports_view import export_section
+from ui.exports.view import export_section
 from ui.format import fmt
 from ui.i18n import current_language, t
-from ui.player import show_player
+from ui.views import figures
+from ui.views.charts import chart, projector_on
+from ui.views.player import show_player
+from ui.widgets import controls
 
 controls.init_state()
 url_notes = controls.apply_url_state()

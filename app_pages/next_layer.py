@@ -18,11 +18,14 @@ from pooling_core import (
     pool_backward,
     pool_forward,
 )
-from ui import figures, pagelink
-from ui.charts import chart, projector_on
-from ui.controls import cell_error_text, error_text, grid_editor
 from ui.format import fmt
-from ui.grid import (
+from ui.i18n import t
+from ui.links import pagelink
+from ui.links.urlstate import NEXT_FIELDS, NEXT_SOURCES, encode_fields
+from ui.views import figures
+from ui.views.charts import chart, projector_on
+from ui.widgets.controls import cell_error_text, error_text, grid_editor
+from ui.widgets.grid import (
     PRESETS,
     CellError,
     grids_differ,
@@ -31,8 +34,6 @@ from ui.grid import (
     random_grid,
     to_text,
 )
-from ui.i18n import t
-from ui.urlstate import NEXT_FIELDS, NEXT_SOURCES, encode_fields
 
 SOURCES = list(NEXT_SOURCES)  # the presets without NaN/inf, and a seeded random grid
 DEFAULTS: dict[str, object] = {
@@ -43,7 +44,8 @@ DEFAULTS: dict[str, object] = {
     "nl_dy_mode": "ones", "nl_dy_seed": 1, "nl_from": "dense",
 }
 
-# Link parameter -> session key, for the plain values (ui.urlstate.NEXT_FIELDS lists them all).
+# Link parameter -> session key, for the plain values
+# (ui.links.urlstate.NEXT_FIELDS lists them all).
 LINK_SCALARS = {
     "src": "nl_source", "rows": "nl_rand_rows", "cols": "nl_rand_cols", "rs": "nl_rand_seed",
     "k": "nl_kernel", "s": "nl_stride", "mode": "nl_mode", "m": "nl_m", "act": "nl_act",

@@ -9,10 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from pooling_core import PoolSpec, gradient_sum_check, output_size
-from ui import controls, pagelink
 from ui.format import fmt
-from ui.grid import PRESETS
 from ui.i18n import t
+from ui.links import pagelink
+from ui.widgets import controls
+from ui.widgets.grid import PRESETS
 
 ss = st.session_state
 

@@ -16,12 +16,22 @@ from pooling_core import (
     pool_backward,
     scatter_steps,
 )
-from ui import controls, figures, pagelink
-from ui.charts import chart, projector_on
 from ui.format import fmt
-from ui.grid import MAX_SIDE, PRESETS, grids_differ, parse_grid, preset_text, resize, to_text
 from ui.i18n import t
-from ui.urlstate import TIES_FIELDS, encode_fields
+from ui.links import pagelink
+from ui.links.urlstate import TIES_FIELDS, encode_fields
+from ui.views import figures
+from ui.views.charts import chart, projector_on
+from ui.widgets import controls
+from ui.widgets.grid import (
+    MAX_SIDE,
+    PRESETS,
+    grids_differ,
+    parse_grid,
+    preset_text,
+    resize,
+    to_text,
+)
 
 PRESET = "plateau"
 FD_EPS = 1e-6

@@ -74,8 +74,8 @@ from playwright.async_api import Browser, Page, async_playwright, expect  # noqa
 from playwright.async_api import Error as PlaywrightError  # noqa: E402
 from pw_helpers import GRID, PLAYER  # noqa: E402
 
-from ui.grid import PRESETS  # noqa: E402
 from ui.i18n import t  # noqa: E402
+from ui.widgets.grid import PRESETS  # noqa: E402
 
 VIEWPORT = {"width": 1366, "height": 768}  # a school laptop's screen
 KINDS = ("kernel", "player", "stride", "cell", "preset", "load")

@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 from appserver import CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 from playwright.sync_api import Browser, Page, WebSocket, sync_playwright  # noqa: E402
 
-from ui.urlstate import encode_grid  # noqa: E402
+from ui.links.urlstate import encode_grid  # noqa: E402
 
 # Link parameter names a phisher would try; the values do not matter.
 MARKDOWN_NAMES = [

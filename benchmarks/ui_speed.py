@@ -15,7 +15,7 @@ It starts its own `streamlit run app.py` on a free loopback port and measures, o
   next painted frame, measured in the page; the websocket must stay silent
   (no server round trip).
 * The same on a 32x32 input with kernel 2, stride 1 (961 steps), loaded with a classroom link
-  (ui.urlstate.encode_grid): a cell edit (a full rerun: every chart and the player change, the
+  (ui.links.urlstate.encode_grid): a cell edit (a full rerun: every chart and the player change, the
   player's grids are rebuilt) with the websocket bytes the browser receives for it, a jump of
   the step slider, and player steps.
 * cold_start: from spawning `streamlit run` to the first painted chart in a fresh page.
@@ -54,8 +54,8 @@ from pw_helpers import PLAYER, grid_cell, open_cell_editor, wait_idle  # noqa: E
 
 from pooling_core import PoolSpec, pool_forward  # noqa: E402
 from ui.format import fmt  # noqa: E402
-from ui.grid import PRESETS, random_grid  # noqa: E402
-from ui.urlstate import encode_grid  # noqa: E402
+from ui.links.urlstate import encode_grid  # noqa: E402
+from ui.widgets.grid import PRESETS, random_grid  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 4000}  # Streamlit scrolls inside its own container
 DEFAULT_X = np.array(PRESETS["overlap_6x6"].grid, dtype=np.float64)

@@ -1,6 +1,7 @@
 """What several AppTest modules read off a page, and the default example they expect.
 
-The default example is written out here by hand (preset overlap_6x6 of ui.grid, 6x6, kernel 3,
+The default example is written out here by hand (preset overlap_6x6 of
+ui.widgets.grid, 6x6, kernel 3,
 stride 1): an expectation independent of the code under test.
 """
 
@@ -29,7 +30,7 @@ SPEC6 = PoolSpec(kernel_size=3, stride=1)
 
 def charts(at: AppTest) -> dict[str, dict]:
     """The Plotly figures on the page by key, in page order: drawn by the chart component
-    (ui/charts.py) or, where the app's static folder is not served, by st.plotly_chart."""
+    (ui/views/charts.py) or, where the app's static folder is not served, by st.plotly_chart."""
     out = {}
     for el in at.get("bidi_component"):
         if el.proto.component_name == "pbe_chart":
@@ -60,7 +61,7 @@ def component_data(at: AppTest, name: str) -> list[dict]:
 
 
 def grid_editor_data(at: AppTest, key: str) -> dict:
-    """The data the grid editor under `key` was given (ui.grideditor): rows, edits, bad..."""
+    """The data the grid editor under `key` was given (ui.widgets.grideditor): rows, edits..."""
     for c in at.get("bidi_component"):
         if c.proto.component_name == "pbe_grid_editor" and c.proto.id.endswith("-" + key):
             return json.loads(c.proto.json)

@@ -61,8 +61,8 @@ def test_nothing_under_app_is_given_to_the_apps_user() -> None:
 def test_plotly_js_is_copied_into_static_at_build_time_as_the_app_does() -> None:
     words = [word for word, _ in _instructions()]
     copy_runs = [i for i, (word, args) in enumerate(_instructions())
-                 if word == "RUN" and "copy_plotly_js" in args and "ui.charts" in args]
-    assert copy_runs, "no RUN step copies plotly.js with ui.charts.copy_plotly_js"
+                 if word == "RUN" and "copy_plotly_js" in args and "ui.views.charts" in args]
+    assert copy_runs, "no RUN step copies plotly.js with ui.views.charts.copy_plotly_js"
     # after the app's files are in the image and before it switches to the app's user
     last_copy_in = max(i for i, w in enumerate(words) if w == "COPY")
     user_at = words.index("USER")
@@ -73,5 +73,5 @@ def test_secrets_and_local_copies_of_plotly_js_stay_out_of_the_image() -> None:
     assert _ignored(".streamlit/secrets.toml")
     assert not _ignored(".streamlit/config.toml")  # the app's settings are needed
     assert _ignored("static/plotly-7.1.0.min.js")  # the build makes its own, complete copy
-    for needed in ("app.py", "ui/charts.py", "ui/assets/favicon.png", "requirements.txt"):
+    for needed in ("app.py", "ui/views/charts.py", "ui/assets/favicon.png", "requirements.txt"):
         assert not _ignored(needed), needed

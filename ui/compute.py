@@ -32,8 +32,7 @@ from pooling_core import (
     scatter_steps,
     win_counts,
 )
-
-from .player import PlayerPage, block_of, player_page_parts
+from ui.views.player import PlayerPage, block_of, player_page_parts
 
 CACHE_BYTES = 48 * 1024 * 1024  # every Explorer result and player page of the process
 CACHE_TTL_S = 15 * 60
@@ -195,7 +194,7 @@ def compute(x: np.ndarray, grad_output: np.ndarray, key: tuple) -> Results:
 
 def player_page(x: np.ndarray, grad_output: np.ndarray, key: tuple, start: int,
                 projector: bool, lang: str) -> dict:
-    """The step player's data (ui.player.show_player) for one configuration, start step and
+    """The step player's data (ui.views.player.show_player) for one configuration, start step and
     language.
 
     The data without its start step is cached per block of steps, configuration and language,

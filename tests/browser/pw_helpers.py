@@ -5,7 +5,7 @@ Streamlit facts these rely on (Streamlit 1.67, see /work/shared/STYLE.md):
   `data-test-script-state=notRunning` and no `stSkeleton` placeholder is left;
 - a widget with `key="kh"` sits in an element container with the class `st-key-kh`;
 - `st.selectbox` is a react-aria combobox: click `[role=combobox]`, then the `option`;
-- the grid editors are our own v2 component (ui/grideditor.py): inside `.pbe-grid`, cell
+- the grid editors are our own v2 component (ui/widgets/grideditor.py): inside `.pbe-grid`, cell
   (r, c) is the text input `#cell-{r}-{c}`; Enter commits it and starts the rerun;
 - Plotly heatmaps print each cell's text as `g.heatmap-label text` at pixel (x, y).
 """
@@ -40,7 +40,8 @@ PLAYER_TITLE = "Step-by-step player of the backward pass."  # alt.player in ui/l
 # (Playwright's CSS selectors pierce it: `player(page).locator("#counter")`).
 PLAYER = ".st-key-player"
 
-# A grid editor (ui/grideditor.py); also in an open shadow root. The first one on the Explorer
+# A grid editor (ui/widgets/grideditor.py); also in an open shadow root.
+# The first one on the Explorer
 # is its input grid.
 GRID = ".pbe-grid"
 
@@ -64,7 +65,7 @@ def open_app(page: Page, url: str) -> None:
 
 
 def player(page: Page) -> Locator:
-    """The step player (ui.player.show_player), to look for its parts in: `#counter`, ..."""
+    """The step player (ui.views.player.show_player), to look for its parts in: `#counter`, ..."""
     return page.locator(PLAYER)
 
 

@@ -28,7 +28,7 @@ from pw_helpers import (
 from pooling_core import generate
 from ui.format import fmt
 from ui.i18n import t
-from ui.urlstate import encode_grid
+from ui.links.urlstate import encode_grid
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from loop_reference import loop_pool_backward, loop_pool_forward  # noqa: E402
@@ -135,7 +135,7 @@ def test_ties_and_next_layer_links_open_the_exact_view(browser: Browser, app_url
     grid = [[3.0, 3.0, 1.0], [0.0, 3.0, 2.0], [2.0, 2.0, 2.0]]
     page = open_page(browser, f"{app_url}/ties?x={encode_grid(grid)}&k=2&s=1&policy=all&lang=es")
     expect(page.locator("h1").first).to_have_text(t("ties.title", lang="es"))
-    # Hand-worked (kernel 2, stride 1, dL/dy = 1): see tests/test_page_links.py.
+    # Hand-worked (kernel 2, stride 1, dL/dy = 1): see tests/pages/test_page_links.py.
     assert heatmap_text(page, "ties_fig_all") == [["1", "2", "0"], ["0", "4", "0"], ["0", "0", "0"]]
     assert "policy=all" in page.url and "k=2" in page.url
     screenshot(page, "link-ties-es")

@@ -1,4 +1,4 @@
-// A Plotly chart that stays mounted across reruns (ui/charts.py mounts it as a Streamlit v2
+// A Plotly chart that stays mounted across reruns (ui/views/charts.py mounts it as a Streamlit v2
 // component, not in a shadow root, so Plotly's own page-wide styles reach it).
 //
 // data = {fig: JSON text of the figure, alt: its text alternative, src: where plotly.js is,

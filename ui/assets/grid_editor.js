@@ -1,6 +1,6 @@
 // The grid editor: a table of text inputs, one per cell, that stays mounted across reruns.
 //
-// ui/grideditor.py mounts this as a Streamlit v2 component and gives it
+// ui/widgets/grideditor.py mounts this as a Streamlit v2 component and gives it
 //   data = {rows: [[text]], edits: {"r": {"c": text}}, bad: [[r, c]], label, cell, projector,
 //           maxlen}
 // `rows` is the text the editor starts from, `edits` what was typed since (the component's own
@@ -225,7 +225,7 @@ function createEditor(host) {
     if (!/[\t\n]/.test(text.trim())) return;  // one value: an ordinary paste into the cell
     e.preventDefault();
     const lines = text.replace(/\r/g, "").replace(/\n+$/, "").split("\n");
-    // The separator as ui.grid.parse_csv picks it, a spreadsheet's tab first.
+    // The separator as ui.widgets.grid.parse_csv picks it, a spreadsheet's tab first.
     const sep = [/\t/, /;/, /,/].find((s) => s.test(text)) || /\s+/;
     const r0 = +input.dataset.r, c0 = +input.dataset.c, cells = [];
     lines.forEach((line, i) => {

@@ -1,8 +1,8 @@
 // The step player: every step of the backward pass, played in the browser with no server trip.
 //
-// ui/player.py mounts this as a Streamlit v2 component (in the page, inside a shadow root) and
+// ui/views/player.py mounts this as a Streamlit v2 component (in the page, inside a shadow root) and
 // gives it `data = {page, start}`: `page` is the JSON text of a block of steps' payload
-// (ui.player._payload: steps k0 .. k0 + N - 1 of `total`, and dL/dx before them in `base`),
+// (ui.views.player._payload: steps k0 .. k0 + N - 1 of `total`, and dL/dx before them in `base`),
 // `start` the step to show (counted over all steps). The element stays mounted across reruns (its key
 // is fixed), so a rerun that brings the same page only moves to a new start step, and a new
 // page rebuilds the grids in place: no frame to reload, no script to parse again.

@@ -1,0 +1,1 @@
+"""Exports: files and code snippets made from a result, and the section that offers them."""

@@ -1,0 +1,1 @@
+"""Links: the classroom-link codec and the links between pages."""

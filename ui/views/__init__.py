@@ -1,0 +1,1 @@
+"""Views: heatmaps and charts, step sentences, the step player."""

@@ -1,0 +1,159 @@
+"""One plain sentence per backward step, with the numbers, in the user's language.
+
+Every number comes from `pooling_core.ScatterSteps`; this module only words it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pooling_core import ScatterSteps
+from ui.format import fmt
+from ui.i18n import current_language, t
+
+POLICY_WHO = {
+    "first": "policy.first.who",
+    "last": "policy.last.who",
+    "split": "policy.split.who",
+    "all": "policy.all.who",
+}
+
+
+def span(values: list[int]) -> str:
+    """'1–3' for consecutive indices, '0, 2, 4' otherwise."""
+    if len(values) == 1:
+        return str(values[0])
+    if all(b - a == 1 for a, b in zip(values, values[1:], strict=False)):
+        return f"{values[0]}–{values[-1]}"
+    return ", ".join(str(v) for v in values)
+
+
+def _cell(rc: tuple[int, int]) -> str:
+    return f"({rc[0]},{rc[1]})"
+
+
+def cells_text(cells: list[tuple[int, int]]) -> str:
+    """'(0,1), (2,3)': cells as written in every sentence."""
+    return ", ".join(_cell(c) for c in cells)
+
+
+def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int = 0) -> list[str]:
+    """The sentence of each step `first`..`limit` - 1 (every step by default)."""
+    spec = steps.spec
+    n = len(steps) if limit is None else min(limit, len(steps))
+    first = max(0, min(first, n))
+    W = steps.input_shape[1]
+    ow = steps.output_shape[1]
+    lang = current_language()  # once: looking it up per sentence costs more than the wording
+    out = []
+    ends = [0] * first + np.searchsorted(steps.receiver_step, np.arange(first, n),
+                                         side="right").tolist()
+    start = int(np.searchsorted(steps.receiver_step, first, side="left"))
+    # Plain Python lists (indexing a NumPy array element by element is slow), padded so that
+    # they are indexed by the step number k.
+    pad = [None] * first
+    H = steps.input_shape[0]
+    (kh, kw), (dh, dw) = (steps.sizes[0].k, steps.sizes[1].k), (steps.sizes[0].d,
+                                                                  steps.sizes[1].d)
+    origins = pad + steps.window_origin[first:n].tolist()
+    # Each step's tied cells, grouped once (a step with a 32 x 32 window would otherwise look
+    # at all of its 1024 taps in Python).
+    tied_step, tied_tap = np.nonzero(steps.tied_mask[first:n])
+    tied_flat = steps.window_flat[first:n][tied_step, tied_tap]
+    tied_ends = np.searchsorted(tied_step, np.arange(n - first), side="right").tolist()
+    tied_flat = tied_flat.tolist()
+    grad_output = pad + steps.grad_output.ravel()[first:n].tolist()
+    output = pad + steps.output.ravel()[first:n].tolist()
+    divisor = None if steps.divisor is None else pad + steps.divisor.ravel()[first:n].tolist()
+    rec = _Receivers(steps, start, ends[n - 1] if n > first else start)
+    for k in range(first, n):
+        end = ends[k]
+        i, j = divmod(k, ow)
+        r0, c0 = origins[k]
+        rows = [r for r in range(r0, r0 + kh * dh, dh) if 0 <= r < H]
+        cols = [c for c in range(c0, c0 + kw * dw, dw) if 0 <= c < W]
+        head = t("step.window", lang, i=i, j=j, rows=span(rows), cols=span(cols))
+        g = fmt(grad_output[k])
+        recv = range(start, end)
+        parts = [head]
+        if spec.mode == "max":
+            value = fmt(output[k])
+            lo = tied_ends[k - first - 1] if k > first else 0
+            tied = [(f // W, f % W) for f in tied_flat[lo:tied_ends[k - first]]]
+            if len(tied) <= 1:
+                parts.append(t("step.max_at", lang, value=value,
+                               cell=_cell(tied[0]) if tied else "—"))
+            else:
+                parts.append(t("step.tie", lang, value=value, n=len(tied), cells=cells_text(tied),
+                               policy=spec.ties, who=t(POLICY_WHO[spec.ties], lang)))
+            if spec.ties in ("first", "last") or len(tied) <= 1:
+                for m in recv:
+                    parts.append(rec.receive_one(m, i, j, g, lang))
+            elif spec.ties == "split":
+                share = fmt(rec.amount[start]) if end > start else "0"
+                parts.append(t("step.split_share", lang, i=i, j=j, g=g, n=len(tied),
+                               share=share))
+                parts.extend(rec.overlaps(recv, lang))
+            else:
+                parts.append(t("step.all_share", lang, i=i, j=j, g=g, n=len(tied)))
+                parts.extend(rec.overlaps(recv, lang))
+        else:
+            div = int(divisor[k])
+            real = len(rows) * len(cols)
+            parts.append(t("step.avg", lang, value=fmt(output[k]), real=real, divisor=div))
+            delta = fmt(rec.amount[start]) if end > start else "0"
+            parts.append(t("step.avg_share", lang, i=i, j=j, g=g, divisor=div, delta=delta,
+                           real=real))
+            if spec.divisor_override is not None:
+                parts.append(t("step.avg_override", lang, divisor=div, real=real,
+                               ratio=f"{real}/{div}"))
+            elif div > real:
+                parts.append(t("step.avg_lost", lang, lost=div - real))
+            parts.extend(rec.overlaps(recv, lang))
+        out.append(" ".join(parts))
+        start = end
+    return out
+
+
+class _Receivers:
+    """The receiver arrays of a ScatterSteps as Python lists, and the sentences about them."""
+
+    def __init__(self, steps: ScatterSteps, lo: int = 0, hi: int | None = None) -> None:
+        """Receivers lo..hi-1 only (a block of steps); they are still indexed by their number
+        m in the whole sequence."""
+        self.W = steps.input_shape[1]
+        self.ow = steps.output_shape[1]
+        part = slice(lo, hi)
+        pad = [0] * lo  # indices below lo are never read; the padding keeps m absolute
+        self.flat = pad + steps.receiver_flat[part].tolist()
+        self.amount = pad + steps.receiver_amount[part].tolist()
+        self.before = pad + steps.receiver_before[part].tolist()
+        self.after = pad + steps.receiver_after[part].tolist()
+        self.hits_before = pad + steps.receiver_hits_before[part].tolist()
+        self.prev_step = pad + steps.receiver_prev_step[part].tolist()
+
+    def receive_one(self, m: int, i: int, j: int, g: str, lang: str) -> str:
+        r, c = divmod(self.flat[m], self.W)
+        after = fmt(self.after[m])
+        hits = self.hits_before[m]
+        if hits == 0:
+            return t("step.goes_fresh", lang, i=i, j=j, g=g, r=r, c=c, after=after)
+        prev = self.prev_step[m]
+        key = "step.goes_acc" if hits == 1 else "step.goes_acc_many"
+        return t(key, lang, i=i, j=j, g=g, r=r, c=c, before=fmt(self.before[m]),
+                 pi=prev // self.ow, pj=prev % self.ow, n=hits, after=after)
+
+    def overlaps(self, recv: range, lang: str) -> list[str]:
+        """For multi-receiver steps: name the cells that already held gradient (overlap)."""
+        W = self.W
+        held = [m for m in recv if self.hits_before[m] > 0]
+        if not held:
+            return []
+        items = ", ".join(
+            f"dL/dx[{self.flat[m] // W},{self.flat[m] % W}] "
+            f"{fmt(self.before[m])} → {fmt(self.after[m])}"
+            for m in held[:4]
+        )
+        if len(held) > 4:
+            items += t("grid.more", lang, n=len(held) - 4)
+        return [t("step.overlap", lang, n=len(held), items=items)]
