@@ -640,10 +640,10 @@ class _Upload:
 def _image_page() -> None:
     import streamlit as st
 
-    from ui.exports.view import IMAGE_KEY, IMAGE_STATE, _image_changed
     from ui.i18n import t
     from ui.widgets import controls
     from ui.widgets.grid import to_text
+    from ui.widgets.picture import IMAGE_KEY, IMAGE_STATE, _image_changed
 
     controls.init_state()
     ss = st.session_state
@@ -680,7 +680,7 @@ def _named_picture_page() -> None:
     import streamlit as st
     from PIL import Image
 
-    from ui.exports.view import IMAGE_KEY, image_input
+    from ui.widgets.picture import IMAGE_KEY, image_input
 
     buf = io.BytesIO()
     Image.new("L", (4, 4), 128).save(buf, "PNG")

@@ -15,17 +15,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pooling_core import PoolSpec, pool_backward, pool_forward, win_counts
-from ui.exports.build import (
-    arrays_csv,
-    arrays_json,
-    export_arrays,
-    latex_all,
-    latex_bmatrix,
-    pytorch_snippet,
-    torch_accepts,
-    torch_call,
-)
+from pooling_core import TIE_POLICIES, PoolSpec, pool_backward, pool_forward, win_counts
+from ui.exports.arrays import export_arrays, torch_accepts, torch_call
+from ui.exports.tables import arrays_csv, arrays_json, latex_all, latex_bmatrix
+from ui.exports.torch_script import TIE_GRADIENT, pytorch_snippet
 from ui.i18n import t
 
 NAN, INF = math.nan, math.inf
@@ -218,7 +211,7 @@ def test_latex_all_wide_matrices_and_escaped_labels() -> None:
     assert r'; ties = "split"' in tex.splitlines()[0]
     # the mask's label names the policy; LaTeX specials in labels would be escaped
     assert "(ties = split)" in tex
-    from ui.exports.build import latex_escape
+    from ui.exports.tables import latex_escape
 
     assert latex_escape("a_b & 50% {x}") == r"a\_b \& 50\% \{x\}"
 
@@ -330,6 +323,11 @@ def test_pytorch_snippet_prints_pooling_core_numbers(
     else:
         assert "dL/dx" not in printed  # no built-in torch op follows "last" / "all"
         assert t("export.py.no_builtin", lang="en", ties=spec.ties) in stdout
+
+
+def test_every_tie_policy_has_its_part_of_the_script() -> None:
+    """The script's dL/dx is looked up per policy (no branch on a policy's name)."""
+    assert set(TIE_GRADIENT) == set(TIE_POLICIES)
 
 
 def test_snippet_runs_alone(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from ui.exports.view import _convert
 from ui.i18n import LANGUAGES, t
 from ui.widgets import imagegrid
 from ui.widgets.imagegrid import (
@@ -27,6 +26,7 @@ from ui.widgets.imagegrid import (
     image_to_grid,
     load_image,
 )
+from ui.widgets.picture import _convert
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -194,7 +194,7 @@ def test_image_input_renders_without_a_file() -> None:
     def page() -> None:
         import streamlit as st
 
-        from ui.exports.view import image_input
+        from ui.widgets.picture import image_input
 
         st.session_state["got"] = image_input(on_load=lambda grid: None)
 

@@ -268,7 +268,7 @@ def input_controls() -> tuple[np.ndarray | None, list[CellError]]:
             if msg:
                 (st.error if msg[0] == "error" else st.info)(msg[1])
         with st.expander(t("image.label"), icon=":material/image:"):
-            from ui.exports.view import image_input
+            from ui.widgets.picture import image_input
 
             image_input(on_load=lambda grid: _set_grid(to_text(grid)))
     with c1:
