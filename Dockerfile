@@ -12,7 +12,7 @@ WORKDIR /app
 
 # Dependencies first, so editing the app does not reinstall them.
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
 
