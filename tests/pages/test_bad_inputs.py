@@ -35,10 +35,11 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import PoolingError, PoolSpec, output_size
+from ui.errors import InputError
 from ui.format import MAX_CELL_CHARS, literal
 from ui.i18n import t
-from ui.widgets.grid import MAX_CSV_BYTES, CsvError, parse_csv, parse_grid, resize
-from ui.widgets.imagegrid import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, ImageError, image_to_grid
+from ui.widgets.grid import MAX_CSV_BYTES, parse_csv, parse_grid, resize
+from ui.widgets.imagegrid import MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, image_to_grid
 
 ROOT = Path(__file__).resolve().parents[2]
 LAST_VALID = "Showing the last valid result until the input is fixed."
@@ -249,7 +250,7 @@ def test_grid_above_the_size_limit():
     """33 x 33 from a CSV or a link is refused; the rows input stops at 32 (a browser cannot
     send 33; AppTest's out-of-range value is reset to the minimum, with no exception)."""
     big = "\n".join(",".join("1" for _ in range(33)) for _ in range(33)).encode()
-    with pytest.raises(CsvError) as info:
+    with pytest.raises(InputError) as info:
         parse_csv(big)
     assert info.value.code == "csv_too_large"
     assert t("csv.csv_too_large", lang="en", **info.value.params) == (
@@ -435,8 +436,8 @@ def test_unknown_language_falls_back_to_english(lang):
 
 
 # ============================================================================ CSV files
-def csv_error(data: bytes) -> CsvError:
-    with pytest.raises(CsvError) as info:
+def csv_error(data: bytes) -> InputError:
+    with pytest.raises(InputError) as info:
         parse_csv(data)
     text = t(f"csv.{info.value.code}", lang="en", **info.value.params)
     assert text != f"csv.{info.value.code}" and "{" not in text, text
@@ -618,7 +619,7 @@ def test_non_image_and_huge_image(data, code, monkeypatch):
     real_small_gray = ui.widgets.imagegrid._small_gray
     monkeypatch.setattr(ui.widgets.imagegrid, "_small_gray",
                         lambda *a, **k: decoded.append(a) or real_small_gray(*a, **k))
-    with pytest.raises(ImageError) as info:
+    with pytest.raises(InputError) as info:
         image_to_grid(data)
     assert decoded == [], "pixels were decoded before the picture was refused"
     assert info.value.code == code

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from ui.errors import InputError
 from ui.i18n import LANGUAGES, t
 from ui.widgets import imagegrid
 from ui.widgets.imagegrid import (
     MAX_IMAGE_BYTES,
     MAX_IMAGE_PIXELS,
-    ImageError,
     grid_shape,
     image_to_grid,
     load_image,
@@ -120,7 +120,7 @@ def test_colour_alpha_and_other_formats() -> None:
     [b"not a picture at all", b"a,b\n1,2\n", b"\x89PNG\r\n\x1a\n" + b"\0" * 40],
 )
 def test_non_image_bytes(data: bytes) -> None:
-    with pytest.raises(ImageError) as e:
+    with pytest.raises(InputError) as e:
         image_to_grid(data)
     assert e.value.code == "image_not_image"
 
@@ -128,14 +128,14 @@ def test_non_image_bytes(data: bytes) -> None:
 def test_truncated_png_is_not_an_image() -> None:
     arr = np.random.default_rng(1).integers(0, 256, size=(40, 40), dtype=np.uint8)
     png = _png(arr)
-    with pytest.raises(ImageError) as e:
+    with pytest.raises(InputError) as e:
         image_to_grid(png[: len(png) // 2])
     assert e.value.code == "image_not_image"
 
 
 def test_formats_outside_the_list_are_refused() -> None:
     tiff = _encoded(Image.new("L", (4, 4), 9), "TIFF")
-    with pytest.raises(ImageError) as e:
+    with pytest.raises(InputError) as e:
         image_to_grid(tiff)
     assert e.value.code == "image_not_image"
 
@@ -149,7 +149,7 @@ def test_formats_outside_the_list_are_refused() -> None:
 def test_huge_declared_size_is_too_big(width: int, height: int) -> None:
     assert width * height > MAX_IMAGE_PIXELS
     bomb = _with_declared_size(_png(np.zeros((8, 8), dtype=np.uint8)), width, height)
-    with pytest.raises(ImageError) as e:
+    with pytest.raises(InputError) as e:
         image_to_grid(bomb)
     assert e.value.code == "image_too_big"
     assert e.value.params["limit_mb"] == 5 and e.value.params["limit_mp"] == 4
@@ -158,13 +158,13 @@ def test_huge_declared_size_is_too_big(width: int, height: int) -> None:
 
 
 def test_large_file_is_too_big_before_decoding() -> None:
-    with pytest.raises(ImageError) as e:
+    with pytest.raises(InputError) as e:
         image_to_grid(b"\x89PNG\r\n\x1a\n" + b"\0" * MAX_IMAGE_BYTES)
     assert e.value.code == "image_too_big" and e.value.params["size"] > MAX_IMAGE_BYTES
 
 
 def test_empty() -> None:
-    with pytest.raises(ImageError) as e:
+    with pytest.raises(InputError) as e:
         image_to_grid(b"")
     assert e.value.code == "image_empty"
     assert isinstance(e.value, ValueError)
@@ -214,7 +214,8 @@ PICTURE_GROWTH_MB = 40  # a 4-megapixel picture (the code before: 60-120 MB for 
 
 _MEASURE = r"""
 import json, sys
-from ui.widgets.imagegrid import ImageError, load_image
+from ui.errors import InputError
+from ui.widgets.imagegrid import load_image
 
 def peak_mb():
     with open("/proc/self/status") as f:
@@ -234,7 +235,7 @@ before = peak_mb()
 try:
     grid, size = load_image(data)
     out = {"grid": grid.tolist(), "size": list(size)}
-except ImageError as e:
+except InputError as e:
     out = {"code": e.code, "params": e.params}
 out["growth_mb"] = peak_mb() - before
 print(json.dumps(out))
@@ -422,7 +423,7 @@ def test_a_third_picture_waits_then_is_told_the_server_is_busy(monkeypatch) -> N
     assert slots.acquire(timeout=5) and slots.acquire(timeout=5)  # two decodes under way
     try:
         start = time.monotonic()
-        with pytest.raises(ImageError) as e:
+        with pytest.raises(InputError) as e:
             image_to_grid(data)
         assert e.value.code == "image_busy"
         assert time.monotonic() - start >= 0.15  # it did wait for a slot

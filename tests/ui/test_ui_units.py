@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pooling_core import PoolSpec, scatter_steps
+from ui.errors import InputError
 from ui.format import MAX_CELL_CHARS, cell_text, fmt, fmt_array, fmt_full, literal, parse_number
 from ui.views.narrate import step_sentences
 from ui.widgets.grid import (
@@ -20,7 +21,6 @@ from ui.widgets.grid import (
     MAX_SIDE,
     PRESETS,
     CellError,
-    CsvError,
     parse_csv,
     parse_grid,
     preset_text,
@@ -191,8 +191,8 @@ def test_random_grid_is_reproducible_and_in_range():
 
 
 # ----------------------------------------------------------------------- ui.widgets.grid.parse_csv
-def csv_error(data: bytes) -> CsvError:
-    with pytest.raises(CsvError) as info:
+def csv_error(data: bytes) -> InputError:
+    with pytest.raises(InputError) as info:
         parse_csv(data)
     return info.value
 

@@ -13,15 +13,15 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pooling_core import PoolingError, PoolSpec
+from ui.errors import InputError
 from ui.format import MAX_CELL_CHARS, literal
 from ui.i18n import t
-from ui.views.charts import projector_on
+from ui.views.projector import projector_on
 from ui.widgets.grid import (  # noqa: F401  (parse_grid is used by pages)
     DEFAULT_PRESET,
     MAX_SIDE,
     PRESETS,
     CellError,
-    CsvError,
     parse_csv,
     parse_grid,
     preset_text,
@@ -129,7 +129,7 @@ def _csv_loaded() -> None:
         return
     try:
         grid, header = parse_csv(upload.getvalue())
-    except CsvError as e:  # the file's own text in the message is shown literally
+    except InputError as e:  # the file's own text in the message is shown literally
         params = {k: literal(v) if isinstance(v, str) else v for k, v in e.params.items()}
         ss.csv_message = ("error", t(f"csv.{e.code}", **params))
         return

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ui.errors import InputError
 from ui.format import MAX_CELL_CHARS, cell_text, parse_number
 
 MAX_SIDE = 32
@@ -149,15 +150,6 @@ def resize(rows: list[list[str]], n_rows: int, n_cols: int, fill: str = "0") -> 
     return out
 
 
-class CsvError(ValueError):
-    """A CSV that cannot become a grid; `code` and `params` name the problem for translation."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-
 MAX_CSV_BYTES = 200_000
 
 
@@ -165,21 +157,21 @@ def parse_csv(data: bytes) -> tuple[np.ndarray, bool]:
     """CSV bytes -> (float64 grid, whether a header row was skipped).
 
     Separators: comma, semicolon, tab or spaces. A first row with no number in it is taken as
-    a header and skipped. Raises CsvError for anything else that is not a rectangular grid of
+    a header and skipped. Raises InputError for anything else that is not a rectangular grid of
     1..32 x 1..32 numbers: a file the csv module cannot read (csv_broken), a row of more than
     32 values or a value longer than MAX_CELL_CHARS characters among them.
     """
     if len(data) > MAX_CSV_BYTES:
-        raise CsvError("csv_too_big", size=len(data), limit=MAX_CSV_BYTES)
+        raise InputError("csv_too_big", size=len(data), limit=MAX_CSV_BYTES)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise CsvError("csv_not_text") from None
+        raise InputError("csv_not_text") from None
     numbered = [(n + 1, ln) for n, ln in enumerate(text.splitlines()) if ln.strip()]
     lines = [ln for _, ln in numbered]
     line_no = [n for n, _ in numbered]  # 1-based line in the file of each kept row
     if not lines:
-        raise CsvError("csv_empty")
+        raise InputError("csv_empty")
     sample = "\n".join(lines[:5])
     if ";" in sample:
         delim = ";"
@@ -196,34 +188,34 @@ def parse_csv(data: bytes) -> tuple[np.ndarray, bool]:
             rows = [[c.strip() for c in r] for r in csv.reader(io.StringIO("\n".join(lines)),
                                                               delimiter=delim)]
     except csv.Error:  # a field longer than the csv module's limit, a stray quote ...
-        raise CsvError("csv_broken") from None
+        raise InputError("csv_broken") from None
     # Bounded before any number is parsed: fields per row, and each field's length.
     widest = max((len(r) for r in rows), default=0)
     if widest > MAX_SIDE:
-        raise CsvError("csv_too_large", rows=len(rows), cols=widest, limit=MAX_SIDE)
+        raise InputError("csv_too_large", rows=len(rows), cols=widest, limit=MAX_SIDE)
     header = False
     if rows and all(parse_number(c) is None for c in rows[0]):
         rows = rows[1:]
         line_no = line_no[1:]
         header = True
         if not rows:
-            raise CsvError("csv_empty")
+            raise InputError("csv_empty")
     for i, row in enumerate(rows):
         for j, text in enumerate(row):
             if len(text) > MAX_CELL_CHARS:
-                raise CsvError("csv_field_too_long", line=line_no[min(i, len(line_no) - 1)],
+                raise InputError("csv_field_too_long", line=line_no[min(i, len(line_no) - 1)],
                                pos=j + 1, limit=MAX_CELL_CHARS)
     widths = {len(r) for r in rows}
     if len(widths) != 1:
         first_bad = next(i for i, r in enumerate(rows) if len(r) != len(rows[0]))
-        raise CsvError("csv_ragged", line=line_no[first_bad], first=line_no[0],
+        raise InputError("csv_ragged", line=line_no[first_bad], first=line_no[0],
                        expected=len(rows[0]), got=len(rows[first_bad]))
     n_rows, n_cols = len(rows), len(rows[0])
     if n_rows > MAX_SIDE or n_cols > MAX_SIDE:
-        raise CsvError("csv_too_large", rows=n_rows, cols=n_cols, limit=MAX_SIDE)
+        raise InputError("csv_too_large", rows=n_rows, cols=n_cols, limit=MAX_SIDE)
     grid, errors = parse_grid(rows)
     if grid is None:
         e = errors[0]
-        raise CsvError("csv_not_number", line=line_no[e.row], pos=e.col + 1, text=e.text[:20],
+        raise InputError("csv_not_number", line=line_no[e.row], pos=e.col + 1, text=e.text[:20],
                        count=len(errors))
     return grid, header

@@ -28,6 +28,7 @@ import threading
 import numpy as np
 from PIL import ExifTags, Image
 
+from ui.errors import InputError
 from ui.widgets.grid import MAX_SIDE
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # 5 MB
@@ -62,22 +63,14 @@ _UPRIGHT = {
 }
 
 
-class ImageError(ValueError):
-    """A file that cannot become a grid; `code` and `params` name the problem for translation.
-
-    Codes: ``image_not_image`` (Pillow cannot read it), ``image_too_big`` (more than 5 MB or
-    about 4 megapixels; params always hold ``limit_mb`` and ``limit_mp``), ``image_empty``,
-    ``image_busy`` (the server is decoding other pictures; upload again a moment later).
-    """
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
+# Refused files raise ui.errors.InputError with one of the codes ``image_not_image`` (Pillow
+# cannot read it), ``image_too_big`` (more than 5 MB or about 4 megapixels; params always hold
+# ``limit_mb`` and ``limit_mp``), ``image_empty``, ``image_busy`` (the server is decoding other
+# pictures; upload again a moment later).
 
 
-def _too_big(**params: object) -> ImageError:
-    return ImageError("image_too_big", **LIMITS, **params)
+def _too_big(**params: object) -> InputError:
+    return InputError("image_too_big", **LIMITS, **params)
 
 
 def _trim_png_text(data: bytes) -> bytes:
@@ -105,7 +98,7 @@ def _trim_png_text(data: bytes) -> bytes:
 
 
 def _open(data: bytes) -> Image.Image:
-    """Open (header only) and check the declared size; raises ImageError.
+    """Open (header only) and check the declared size; raises InputError.
 
     The declared width x height is compared with MAX_IMAGE_PIXELS here, before any pixel is
     decoded; Pillow's own (process-wide, far larger) bomb limits only matter if Pillow refuses
@@ -115,15 +108,15 @@ def _open(data: bytes) -> Image.Image:
         im = Image.open(io.BytesIO(_trim_png_text(data)), formats=FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _too_big() from None
-    except (OSError, SyntaxError, ValueError, EOFError):  # UnidentifiedImageError is an OSError
-        raise ImageError("image_not_image") from None
+    except (OSError, SyntaxError, ValueError, EOFError):  # UnidentifiedInputError is an OSError
+        raise InputError("image_not_image") from None
     w, h = im.size
     if w * h > MAX_IMAGE_PIXELS:
         im.close()
         raise _too_big(width=w, height=h)
     if w < 1 or h < 1:
         im.close()
-        raise ImageError("image_empty")
+        raise InputError("image_empty")
     return im
 
 
@@ -278,11 +271,11 @@ def load_image(data: bytes, max_side: int = MAX_SIDE) -> tuple[np.ndarray, tuple
     if max_side < 1:
         raise ValueError(f"max_side must be at least 1, got {max_side}")
     if not data:
-        raise ImageError("image_empty")
+        raise InputError("image_empty")
     if len(data) > MAX_IMAGE_BYTES:
         raise _too_big(size=len(data))
     if not _decode_slots.acquire(timeout=BUSY_WAIT_S):
-        raise ImageError("image_busy")
+        raise InputError("image_busy")
     try:
         im = _open(data)
         try:
@@ -290,13 +283,13 @@ def load_image(data: bytes, max_side: int = MAX_SIDE) -> tuple[np.ndarray, tuple
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise _too_big() from None
         except (OSError, SyntaxError, ValueError, EOFError):  # truncated or corrupt data
-            raise ImageError("image_not_image") from None
+            raise InputError("image_not_image") from None
         finally:
             im.close()
     finally:
         _decode_slots.release()
     if gray.ndim != 2 or gray.size == 0:
-        raise ImageError("image_empty")
+        raise InputError("image_empty")
     return np.clip(np.rint(gray), 0, 255), size
 
 
@@ -312,7 +305,7 @@ def image_to_grid(data: bytes, max_side: int = MAX_SIDE) -> np.ndarray:
 
     Raises
     ------
-    ImageError
+    InputError
         ``image_empty`` for no bytes or no pixels, ``image_too_big`` for more than 5 MB or more
         than about 4 megapixels (MAX_IMAGE_PIXELS, decompression bombs included),
         ``image_not_image`` for anything Pillow cannot decode as PNG, JPEG, GIF, BMP or WebP,
