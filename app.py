@@ -8,7 +8,7 @@ import streamlit as st
 
 from ui.i18n import LANG_KEY, LANGUAGES, normalise_language, t
 from ui.links.pagelink import remember_opening_link
-from ui.views.charts import PROJECTOR_KEY, apply_projector_style
+from ui.views.projector import PROJECTOR_KEY, apply_projector_style
 
 # The tab's icon, a 288-byte file of the app's own sent inline as a data: URL: the browser
 # asks no one for it. A `:material/…:` icon would make every load and rerun ask

@@ -21,8 +21,9 @@ from ui.i18n import t
 from ui.links import pagelink
 from ui.links.urlstate import EXERCISE_FIELDS, encode_fields
 from ui.views import figures
-from ui.views.charts import chart, projector_on
+from ui.views.charts import chart
 from ui.views.narrate import cells_text, span, step_sentences
+from ui.views.projector import projector_on
 from ui.widgets import controls
 from ui.widgets.fractions import answer_text, frac_text, parse_answer, parse_answers
 

@@ -11,8 +11,9 @@ from ui.exports.view import export_section
 from ui.format import fmt
 from ui.i18n import current_language, t
 from ui.views import figures
-from ui.views.charts import chart, projector_on
+from ui.views.charts import chart
 from ui.views.player import show_player
+from ui.views.projector import projector_on
 from ui.widgets import controls
 
 controls.init_state()

@@ -23,7 +23,8 @@ from ui.i18n import t
 from ui.links import pagelink
 from ui.links.urlstate import NEXT_FIELDS, NEXT_SOURCES, encode_fields
 from ui.views import figures
-from ui.views.charts import chart, projector_on
+from ui.views.charts import chart
+from ui.views.projector import projector_on
 from ui.widgets.controls import cell_error_text, error_text, grid_editor
 from ui.widgets.grid import (
     PRESETS,

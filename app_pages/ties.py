@@ -21,7 +21,8 @@ from ui.i18n import t
 from ui.links import pagelink
 from ui.links.urlstate import TIES_FIELDS, encode_fields
 from ui.views import figures
-from ui.views.charts import chart, projector_on
+from ui.views.charts import chart
+from ui.views.projector import projector_on
 from ui.widgets import controls
 from ui.widgets.grid import (
     MAX_SIDE,

@@ -11,8 +11,8 @@ import pytest
 from page_helpers import charts
 from streamlit.testing.v1 import AppTest
 
-from ui.views.charts import PROJECTOR_CSS, PROJECTOR_KEY
 from ui.views.figures import heatmap
+from ui.views.projector import PROJECTOR_CSS, PROJECTOR_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [f"app_pages/{name}.py" for name in ("explorer", "ties", "exercise", "next_layer")]
