@@ -3,6 +3,11 @@
 Catalogues live in `ui/locales/<lang>/*.json` (one file per page or area, merged); each maps
 a dotted key to a text with `str.format` placeholders. A key missing in a language falls back
 to English; a key missing in English is shown as the key itself (tests catch both).
+
+A counted text is an object of plural forms keyed by CLDR category, e.g. English
+``{"one": "{n} window", "other": "{n} windows"}``, Polish ``one`` / ``few`` / ``many`` /
+``other``, Chinese ``other`` alone. `t(key, count=n)` picks the form by the language's CLDR
+rule (Babel's data, not rules written here); without `count`, the placeholder ``n`` counts.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+from babel import Locale
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGES: dict[str, str] = {
@@ -26,10 +33,13 @@ DEFAULT_LANGUAGE = "en"
 LANG_KEY = "lang"  # session_state key and URL query parameter
 
 
+Entry = str | Mapping[str, str]  # a text, or a counted text's forms by CLDR plural category
+
+
 @cache
-def catalogue(lang: str) -> Mapping[str, str]:
+def catalogue(lang: str) -> Mapping[str, Entry]:
     """All texts of one language, read once per process (read-only; keyed by language)."""
-    merged: dict[str, str] = {}
+    merged: dict[str, Entry] = {}
     folder = LOCALES_DIR / lang
     if folder.is_dir():
         for path in sorted(folder.glob("*.json")):
@@ -64,12 +74,40 @@ def current_language() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def t(key: str, /, lang: str | None = None, **kwargs: Any) -> str:
-    """The text for `key` in the current (or given) language, with `kwargs` filled in."""
+@cache
+def _plural_rule(lang: str) -> Any:
+    """The CLDR plural rule of a language (Babel's `PluralRule`; cached, read-only)."""
+    return Locale.parse(lang.replace("-", "_")).plural_form
+
+
+def plural_category(lang: str, count: int | float) -> str:
+    """CLDR plural category of `count` in `lang`: 'zero', 'one', 'two', 'few', 'many', 'other'.
+
+    Polish: 1 -> one; 2-4, 22-24, 1024 -> few; 0, 5-21, 25 -> many. Chinese: always other.
+    """
+    return _plural_rule(lang)(abs(count))
+
+
+def t(key: str, /, lang: str | None = None, count: int | float | None = None,
+      **kwargs: Any) -> str:
+    """The text for `key` in the current (or given) language, with `kwargs` filled in.
+
+    For a counted text, `count` (or else ``kwargs["n"]``) chooses the plural form.
+    """
     lang = lang or current_language()
-    text = catalogue(lang).get(key)
-    if text is None:
-        text = catalogue(DEFAULT_LANGUAGE).get(key, key)
+    entry = catalogue(lang).get(key)
+    if entry is None:
+        lang = DEFAULT_LANGUAGE
+        entry = catalogue(DEFAULT_LANGUAGE).get(key, key)
+    if isinstance(entry, Mapping):
+        n = count if count is not None else kwargs.get("n", 0)
+        try:
+            category = plural_category(lang, n)
+        except (TypeError, ValueError):
+            category = "other"
+        text = entry.get(category, entry.get("other", key))
+    else:
+        text = entry
     if kwargs:
         try:
             return text.format(**kwargs)
