@@ -1,0 +1,92 @@
+"""The exercise's problem (the layer in words, the output size, x and dL/dy) and its answers
+(three heatmaps of exact fractions, and the backward pass step by step)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pooling_core import ANSWER_PARTS, Exercise, PoolSpec, output_size
+from pooling_core.geometry import last_window_end
+from ui.i18n import t
+from ui.views import figures
+from ui.views.charts import chart
+from ui.views.narrate import step_sentences
+from ui.views.projector import projector_on
+from ui.widgets.fractions import frac_text
+
+# How each answer part is drawn: its colour scale and the name a hovered cell shows.
+FIG_KIND = {"y": "value", "mask": "count", "grad_input": "grad"}
+FIG_NAME = {"y": "y", "mask": "mask", "grad_input": "dL/dx"}
+
+
+def spec_sentence(spec: PoolSpec) -> str:
+    """The layer in words, e.g. "Max pooling, kernel 2×2, stride 2×2, no padding."."""
+    (kh, kw), (sh, sw), (ph, _pw) = spec.k, spec.s, spec.p
+    parts = [t(f"exercise.spec.{spec.mode}", kh=kh, kw=kw, sh=sh, sw=sw)]
+    if ph == 0:
+        parts.append(t("exercise.spec.no_padding"))
+    elif spec.mode == "max":
+        parts.append(t("exercise.spec.padding_max", p=ph))
+    else:
+        inout = "in" if spec.count_include_pad else "out"
+        parts.append(t(f"exercise.spec.padding_avg_{inout}", p=ph))
+    if spec.ceil_mode:
+        parts.append(t("exercise.spec.ceil"))
+    return ", ".join(parts) + "."
+
+
+def show_problem(ex: Exercise) -> None:
+    """The problem: the layer, its tie rule when it matters, the output size with its formula,
+    then x (H, W) drawn with the padding its windows read and dL/dy (OH, OW)."""
+    spec = ex.spec
+    st.subheader(t("exercise.problem.header"))
+    st.markdown(spec_sentence(spec))
+    if spec.mode == "max" and (ex.tied_windows or ex.level == "ties"):
+        st.markdown(t("exercise.spec.policy", policy=spec.ties,
+                      rule=t(f"exercise.rule.{spec.ties}")))
+    sizes = output_size(ex.x.shape, spec)
+    dropped = [t("exercise.dropped", axis=t(f"exercise.axis.{ax}"))
+               for ax, a in zip(("height", "width"), sizes, strict=True) if a.dropped_last]
+    st.markdown(t("exercise.size", h=sizes[0].formula, w=sizes[1].formula))
+    if dropped:
+        st.caption(" ".join(dropped))
+
+    H, W = ex.x.shape
+    OH, OW = ex.output.shape
+    ph, pw = spec.p
+    # After the input: the padding, or more where ceil_mode's last window reaches further.
+    after = [max(p, last_window_end(a) - a.n) for p, a in zip((ph, pw), sizes, strict=True)]
+    projector = projector_on()
+    c_x, c_gy = st.columns(2, gap="large")
+    with c_x:
+        chart(figures.heatmap(ex.x, t("exercise.fig.x", h=H, w=W), name="x",
+                              pad=(ph, pw, after[0], after[1]), projector=projector,
+                              width_px=360),
+              key="ex_fig_x", alt=t("exercise.alt.x", h=H, w=W))
+    with c_gy:
+        chart(figures.heatmap(ex.grad_output, t("exercise.fig.gy", oh=OH, ow=OW), kind="grad",
+                              name="dL/dy", projector=projector, width_px=360),
+              key="ex_fig_gy", alt=t("exercise.alt.gy", oh=OH, ow=OW))
+        st.caption(t("exercise.gy_caption"))
+    st.info(t("exercise.task"), icon=":material/edit:")
+
+
+def show_answers(ex: Exercise) -> None:
+    """The three answers as heatmaps of exact fractions, and the backward steps in words."""
+    st.subheader(t("exercise.answers.header"))
+    titles = {
+        "y": t("exercise.answers.y"),
+        "mask": t(f"exercise.answers.mask_{ex.spec.mode}", policy=ex.spec.ties),
+        "grad_input": t("exercise.answers.grad_input"),
+    }
+    projector = projector_on()
+    row1, row2 = st.columns(2, gap="large"), st.columns(2, gap="large")
+    for col, part in zip((row1[0], row1[1], row2[0]), ANSWER_PARTS, strict=True):
+        values = ex.answers[part]
+        with col:
+            chart(figures.heatmap(values, titles[part], kind=FIG_KIND[part],
+                                  name=FIG_NAME[part], projector=projector, width_px=340,
+                                  text=[[frac_text(v) for v in row] for row in values]),
+                  key=f"ex_fig_answer_{part}", alt=t("exercise.alt.answer", part=titles[part]))
+    with st.expander(t("exercise.answers.steps"), icon=":material/list:"):
+        st.markdown("\n".join(f"{k + 1}. {s}" for k, s in enumerate(step_sentences(ex.steps))))
