@@ -22,11 +22,23 @@ from .exercise import (
     check,
     generate,
 )
-from .geometry import AxisSize, axis_size, output_size
+from .geometry import (
+    AxisSize,
+    axis_size,
+    axis_taps,
+    last_window_end,
+    output_size,
+    window_end,
+    window_rect,
+    window_span,
+    window_start,
+    window_taps,
+)
 from .gradcheck import GradCheck, gradient_check, numerical_gradient
 from .pooling import ForwardResult, as_input, pool_backward, pool_forward, win_counts
-from .spec import MODES, TIE_POLICIES, PoolSpec
+from .spec import MODES, PoolSpec
 from .steps import ScatterStep, ScatterSteps, scatter_steps
+from .ties import TIE_POLICIES, TiePolicy, tie_policy, tied_cells
 from .upstream import (
     ACTIVATIONS,
     ConvBackward,
@@ -64,9 +76,11 @@ __all__ = [
     "ScatterStep",
     "ScatterSteps",
     "SumCheck",
+    "TiePolicy",
     "activate",
     "as_input",
     "axis_size",
+    "axis_taps",
     "chain_to_input",
     "check",
     "conv_backward",
@@ -77,10 +91,18 @@ __all__ = [
     "generate",
     "gradient_check",
     "gradient_sum_check",
+    "last_window_end",
     "numerical_gradient",
     "output_size",
     "pool_backward",
     "pool_forward",
     "scatter_steps",
+    "tie_policy",
+    "tied_cells",
     "win_counts",
+    "window_end",
+    "window_rect",
+    "window_span",
+    "window_start",
+    "window_taps",
 ]

@@ -26,8 +26,9 @@ import numpy as np
 from .errors import PoolingError
 from .geometry import axis_size, output_size
 from .pooling import pool_backward, pool_forward, win_counts
-from .spec import TIE_POLICIES, PoolSpec
+from .spec import PoolSpec
 from .steps import ScatterSteps, scatter_steps
+from .ties import TIE_POLICIES, tie_policy
 
 EXERCISE_LEVELS: tuple[str, ...] = ("nonoverlap", "overlap", "ties", "padding", "average")
 ANSWER_PARTS: tuple[str, ...] = ("y", "mask", "grad_input")
@@ -473,18 +474,17 @@ def _explain_grad(ex: Exercise, cell: Cell) -> tuple[str, dict[str, Any]]:
     ow = steps.output_shape[1]
     flat = cell[0] * W + cell[1]
     sel = np.flatnonzero(steps.receiver_flat == flat)
+    windows = steps.receiver_step[sel]
+    # What each window's dL/dy is divided by: the average's divisor, or the tie policy's.
+    if ex.spec.mode == "avg":
+        divisors = steps.divisor.ravel()[windows]
+    else:
+        divisors = tie_policy(ex.spec.ties).divisor(steps.tied_mask[windows])
     terms = []
-    for m in sel:
-        k = int(steps.receiver_step[m])
+    for m, k, share in zip(sel.tolist(), windows.tolist(), divisors.tolist(), strict=True):
         i, j = divmod(k, ow)
-        if ex.spec.mode == "avg":
-            share = int(steps.divisor.flat[k])
-        elif ex.spec.ties == "split":
-            share = int(steps.tied_mask[k].sum())
-        else:
-            share = 1
         terms.append({"i": i, "j": j, "upstream": float(steps.grad_output.flat[k]),
-                      "share": share, "amount": float(steps.receiver_amount[m])})
+                      "share": int(share), "amount": float(steps.receiver_amount[m])})
     params: dict[str, Any] = {"terms": terms, "expected": float(ex.grad_input[cell])}
     if not terms:
         params["policy"] = ex.spec.ties

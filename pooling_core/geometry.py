@@ -1,17 +1,28 @@
-"""Output size and window geometry: the one home of the output-size formula.
+"""Output size and window geometry: the one home of the output-size formula and of where
+each window lies.
 
-PyTorch's rule, per axis, for input size n, kernel k, stride s, padding p, dilation d::
+Along one axis, with input length n, kernel k, stride s, padding p and dilation d, window i
+(output index i) has its taps t = 0..k - 1 at the input indices::
+
+    window_start(i) = i * s - p                    (negative: in the leading padding)
+    tap t           = window_start(i) + t * d
+    window_span     = (k - 1) * d + 1              (cells from its first tap to its last)
+    window_end(i)   = window_start(i) + window_span    (one past its last tap; > n: padding)
+
+PyTorch's output length, per axis::
 
     out = floor_or_ceil((n + 2p - d(k - 1) - 1) / s) + 1
-    if ceil_mode and (out - 1) * s >= n + p:   # last window would start in the right padding
+    if ceil_mode and window_start(out - 1) >= n:   # last window would start in the right padding
         out -= 1
 
-Average pooling uses the same formula with d = 1.
+Average pooling uses the same formula with d = 1. `last_window_end` is how far the last window
+reaches: the padded plane that pooling reads (and a figure draws) ends there.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -19,6 +30,7 @@ from .errors import PoolingError
 from .spec import PoolSpec
 
 MAX_PADDED_CELLS = 1 << 26  # one padded (H, W) plane; guards memory against absurd padding
+IntOrArray = TypeVar("IntOrArray", int, np.ndarray)
 
 
 @dataclass(frozen=True)
@@ -76,13 +88,92 @@ def _ceil_div(a: int, b: int) -> int:
     return -((-a) // b)
 
 
+# --------------------------------------------------------------------------- one axis
+def window_span(k: int, d: int) -> int:
+    """Cells one window covers from its first tap to its last: (k - 1) * d + 1.
+
+    Parameters
+    ----------
+    k : int
+        Kernel size along the axis.
+    d : int
+        Dilation along the axis.
+    """
+    return (k - 1) * d + 1
+
+
+def window_start(index: IntOrArray, s: int, p: int) -> IntOrArray:
+    """Input index of the first tap of window `index` along one axis: index * s - p.
+
+    Parameters
+    ----------
+    index : int or ndarray of int, any shape
+        Output index (or indices) along the axis.
+    s, p : int
+        Stride and padding along the axis.
+
+    Returns
+    -------
+    int or ndarray of int, the shape of `index`
+        Negative when the window starts in the leading padding.
+    """
+    return index * s - p
+
+
+def window_end(index: IntOrArray, k: int, s: int, p: int, d: int = 1) -> IntOrArray:
+    """One past the input index of the last tap of window `index`:
+    window_start + window_span(k, d). Past n when the window reaches into trailing padding.
+
+    Parameters
+    ----------
+    index : int or ndarray of int, any shape
+    k, s, p, d : int
+        Kernel, stride, padding, dilation along the axis.
+
+    Returns
+    -------
+    int or ndarray of int, the shape of `index`
+    """
+    return window_start(index, s, p) + window_span(k, d)
+
+
+def last_window_end(axis: AxisSize) -> int:
+    """How far the last window reaches: one past the input index of its last tap.
+
+    ``last_window_end(a) - a.n`` (when positive) is the padding the windows use after the
+    input; with ceil_mode it can exceed `a.p`.
+
+    Parameters
+    ----------
+    axis : AxisSize
+        One axis of `output_size`.
+    """
+    return window_end(axis.size - 1, axis.k, axis.s, axis.p, axis.d)
+
+
+def axis_taps(axis: AxisSize) -> np.ndarray:
+    """Input index of every tap of every window along one axis (padding included).
+
+    Parameters
+    ----------
+    axis : AxisSize
+
+    Returns
+    -------
+    ndarray of int64, shape (axis.size, axis.k)
+        ``[i, t]`` = window_start(i) + t * d; negative or >= n in the padding.
+    """
+    starts = window_start(np.arange(axis.size, dtype=np.int64), axis.s, axis.p)
+    return starts[:, None] + np.arange(axis.k, dtype=np.int64) * axis.d
+
+
 def axis_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> AxisSize:
     """Output length along one axis by PyTorch's formula (see module docstring)."""
     numerator = n + 2 * p - d * (k - 1) - 1
     rounded = _ceil_div(numerator, s) if ceil_mode else _floor_div(numerator, s)
     size = rounded + 1
     dropped = False
-    if ceil_mode and size > 0 and (size - 1) * s >= n + p:
+    if ceil_mode and size > 0 and window_start(size - 1, s, p) >= n:
         size -= 1
         dropped = True
     return AxisSize(size, n, k, s, p, d, numerator, rounded, ceil_mode, dropped)
@@ -97,8 +188,7 @@ def output_size(input_hw: tuple[int, int], spec: PoolSpec) -> tuple[AxisSize, Ax
         axis_size(n, k, s, p, d, spec.ceil_mode)
         for n, k, s, p, d in zip(input_hw, spec.k, spec.s, spec.p, spec.d, strict=True)
     )
-    spans = [a.p + max(a.n + a.p, (a.size - 1) * a.s - a.p + (a.k - 1) * a.d + 1)
-             for a in sizes]
+    spans = [a.p + max(a.n + a.p, last_window_end(a)) for a in sizes]
     if spans[0] * spans[1] > MAX_PADDED_CELLS:
         raise PoolingError(
             "padded_too_large",
@@ -111,13 +201,13 @@ def output_size(input_hw: tuple[int, int], spec: PoolSpec) -> tuple[AxisSize, Ax
             raise PoolingError(
                 "output_empty",
                 f"the output would be empty along the {axis}: the window spans "
-                f"{a.d}·({a.k} − 1) + 1 = {a.d * (a.k - 1) + 1} cells but the padded input has "
-                f"only {a.n} + 2·{a.p} = {a.n + 2 * a.p}",
-                axis=axis, size=a.size, span=a.d * (a.k - 1) + 1, padded=a.n + 2 * a.p,
+                f"{a.d}·({a.k} − 1) + 1 = {window_span(a.k, a.d)} cells but the padded input "
+                f"has only {a.n} + 2·{a.p} = {a.n + 2 * a.p}",
+                axis=axis, size=a.size, span=window_span(a.k, a.d), padded=a.n + 2 * a.p,
                 formula=a.formula,
             )
         # Every window must hold at least one real cell (PyTorch would read outside the input).
-        taps = (np.arange(a.size) * a.s - a.p)[:, None] + np.arange(a.k) * a.d
+        taps = axis_taps(a)
         real = ((taps >= 0) & (taps < a.n)).any(axis=1)
         if not real.all():
             bad = int(np.argmin(real))
@@ -130,7 +220,44 @@ def output_size(input_hw: tuple[int, int], spec: PoolSpec) -> tuple[AxisSize, Ax
     return sizes  # type: ignore[return-value]
 
 
-def window_rows(out_index: int, axis: AxisSize) -> list[int]:
-    """Input indices (real or not) the taps of window `out_index` touch along one axis."""
-    start = out_index * axis.s - axis.p
-    return [start + t * axis.d for t in range(axis.k)]
+# --------------------------------------------------------------------------- one window
+def window_rect(spec: PoolSpec, i: int, j: int) -> tuple[int, int, int, int]:
+    """The rectangle output cell (i, j)'s window covers, in input coordinates.
+
+    Parameters
+    ----------
+    spec : PoolSpec
+    i, j : int
+        Output row and column (not checked against the output size).
+
+    Returns
+    -------
+    (r0, c0, r1, c1) : tuple of int
+        First row, first column, last row, last column, inclusive. They may lie in the
+        padding: negative, or >= H / W. With dilation the window reads only every d-th
+        cell inside it (see `window_taps`).
+    """
+    (sh, sw), (ph, pw) = spec.s, spec.p
+    r0, c0 = window_start(i, sh, ph), window_start(j, sw, pw)
+    return (r0, c0, window_end(i, spec.k[0], sh, ph, spec.d[0]) - 1,
+            window_end(j, spec.k[1], sw, pw, spec.d[1]) - 1)
+
+
+def window_taps(spec: PoolSpec, i: int, j: int) -> list[tuple[int, int]]:
+    """Every tap (r, c) of output cell (i, j)'s window, row-major, padding included.
+
+    Parameters
+    ----------
+    spec : PoolSpec
+    i, j : int
+        Output row and column (not checked against the output size).
+
+    Returns
+    -------
+    list of (r, c), length kh * kw
+        Tap (a, b) is at (r0 + a * dh, c0 + b * dw), (r0, c0) = `window_rect`'s first corner;
+        cells outside 0 <= r < H, 0 <= c < W are padding.
+    """
+    (kh, kw), (dh, dw) = spec.k, spec.d
+    r0, c0 = window_start(i, spec.s[0], spec.p[0]), window_start(j, spec.s[1], spec.p[1])
+    return [(r0 + a * dh, c0 + b * dw) for a in range(kh) for b in range(kw)]

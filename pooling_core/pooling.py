@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -29,6 +29,7 @@ from .errors import PoolingError
 from .geometry import AxisSize, output_size
 from .ieee import quiet_overflow
 from .spec import PoolSpec
+from .ties import TiePolicy, tie_policy, tied_cells
 
 
 # --------------------------------------------------------------------------- input handling
@@ -322,8 +323,16 @@ def _index_dtype(n: int) -> type:
     return np.int32 if n <= np.iinfo(np.int32).max else np.int64
 
 
-def _max_pool(planes: np.ndarray, g: _Geometry, last: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(maximum, flat index r * W + c of the winner as int64), each (P, OH, OW).
+class MaxScan(NamedTuple):
+    """The max scan's result, each array of shape (P, OH, OW)."""
+
+    output: np.ndarray  # the maximum, bit for bit the winning element
+    index: np.ndarray  # int64 flat index r * W + c of the winner within its plane
+    tap: np.ndarray  # the winner's row-major tap number t_h * kw + t_w (small unsigned int)
+
+
+def _max_pool(planes: np.ndarray, g: _Geometry, last: bool) -> MaxScan:
+    """Maximum, winner's flat index and winner's tap of every window (see `MaxScan`).
 
     The maximum is bit for bit the winning element, as PyTorch reports it: the running max
     of the scan can differ from it only in a zero's sign or a NaN's payload, so those cells
@@ -333,39 +342,37 @@ def _max_pool(planes: np.ndarray, g: _Geometry, last: bool) -> tuple[np.ndarray,
     shape = (planes.shape[0],) + g.out_hw
     out = np.empty(shape, dtype=planes.dtype)
     idx = np.empty(shape, dtype=np.int64)
+    taps = np.empty(shape, dtype=plan.tap_dtype)
     for blk in _plane_blocks(planes):
-        taps, out[blk] = _winning_taps(planes[blk], plan, last)
-        idx[blk] = _winner_index(taps, plan, np.int64, global_=False)
+        taps[blk], out[blk] = _winning_taps(planes[blk], plan, last)
+        idx[blk] = _winner_index(taps[blk], plan, np.int64, global_=False)
     unsure = (out == 0) | np.isnan(out)
     if unsure.any():
         p, i, j = np.nonzero(unsure)
         out[p, i, j] = planes.reshape(planes.shape[0], -1)[p, idx[p, i, j]]
-    return out, idx
+    return MaxScan(out, idx, taps)
 
 
-def _max_fold(xp: np.ndarray, g: _Geometry, last: bool) -> tuple[np.ndarray, np.ndarray]:
+def _max_fold(xp: np.ndarray, g: _Geometry, last: bool) -> MaxScan:
     """`_max_pool` of an input already padded by `g.pad` (the padding is not read)."""
     bh, bw = g.pad_before
     return _max_pool(xp[:, bh : bh + g.H, bw : bw + g.W], g, last)
 
 
-def _tied_masks(
-    xp: np.ndarray, m: np.ndarray, g: _Geometry
-) -> Iterator[tuple[tuple[int, int], np.ndarray]]:
-    """For each tap (row-major), a (P, OH, OW) mask: this tap is a real cell equal to the max.
-
-    A window whose maximum is NaN ties all of its NaN cells.
-    """
-    m_nan = np.isnan(m)
-    for t_h, t_w in g.taps:
+def _tied_masks(xp: np.ndarray, m: np.ndarray, g: _Geometry) -> np.ndarray:
+    """(K, P * OH * OW) bool: row k is tap k (row-major) of every window, True where the tap
+    is a tied maximum (`ties.tied_cells`). Its transpose is the (S, K) mask of `TiePolicy`."""
+    tied = np.empty((len(g.taps), m.size), dtype=bool)
+    for k, (t_h, t_w) in enumerate(g.taps):
         sh, sw = g.tap_slices(t_h, t_w)
-        v = xp[:, sh, sw]
         real = g.tap_real(0, t_h)[:, None] & g.tap_real(1, t_w)[None, :]
-        yield (t_h, t_w), ((v == m) | (np.isnan(v) & m_nan)) & real
+        tied[k] = tied_cells(xp[:, sh, sw], m, real).reshape(-1)
+    return tied
 
 
 def _max_forward(planes: np.ndarray, g: _Geometry) -> tuple[np.ndarray, np.ndarray]:
-    return _max_pool(planes, g, last=False)
+    scan = _max_pool(planes, g, last=False)
+    return scan.output, scan.index
 
 
 def _scatter_taps(
@@ -389,33 +396,32 @@ def _scatter_taps(
 
 
 def _max_backward(
-    planes: np.ndarray, gout: np.ndarray, g: _Geometry, ties: str
+    planes: np.ndarray, gout: np.ndarray, g: _Geometry, policy: TiePolicy, divide: bool = True
 ) -> np.ndarray:
-    """dL/dx for max pooling under a tie policy; `gout` has shape (P, OH, OW)."""
+    """dL/dx for max pooling under a tie policy; `gout` has shape (P, OH, OW).
+
+    With `divide=False` every receiver gets the whole of `gout` (win counts: `gout` = ones).
+    """
     P = planes.shape[0]
-    if ties in ("first", "last"):
+    if policy.single:
         # grad[winner] += gout, in row-major order of the output cells (np.add.at adds
         # sequentially, in the array's dtype), as PyTorch's backward kernel does.
         plan = _TapPlan(g)
         grad = np.zeros((P, g.H * g.W), dtype=planes.dtype)
         for blk in _plane_blocks(planes):
-            taps, _ = _winning_taps(planes[blk], plan, last=(ties == "last"))
+            taps, _ = _winning_taps(planes[blk], plan, last=policy.scan_last)
             grad_blk = grad[blk].reshape(-1)  # a view: grad is C-contiguous
             flat = _winner_index(taps, plan, _index_dtype(grad_blk.size), global_=True)
             np.add.at(grad_blk, flat.reshape(-1), gout[blk].reshape(-1))
         return grad.reshape(planes.shape)
-    m, _ = _max_pool(planes, g, last=False)
-    xp = g.pad(planes, -np.inf)
-    masks = dict(_tied_masks(xp, m, g))
-    if ties == "split":
-        count = np.zeros(m.shape, dtype=np.int64)
-        for mask in masks.values():
-            count += mask
-        share = gout / np.maximum(count, 1).astype(gout.dtype)
-    else:  # "all": every tied maximum gets the full upstream value
-        share = gout
+    m = _max_pool(planes, g, last=False).output
+    tied = _tied_masks(g.pad(planes, -np.inf), m, g).T  # (S, K), S = P * OH * OW
+    recv = policy.receivers(tied, None)
+    g_flat = gout.reshape(-1)
+    share = (policy.share(g_flat, tied) if divide else g_flat).reshape(m.shape)
     zero = np.zeros((), dtype=planes.dtype)
-    contributions = {tap: np.where(mask, share, zero) for tap, mask in masks.items()}
+    contributions = {tap: np.where(recv[:, k].reshape(m.shape), share, zero)
+                     for k, tap in enumerate(g.taps)}
     return _scatter_taps(g, P, planes.dtype, contributions)
 
 
@@ -521,7 +527,7 @@ def pool_backward(x: object, grad_output: object, spec: PoolSpec) -> np.ndarray:
     planes = _planes(arr)
     gplanes = gout.reshape((-1,) + g.out_hw)
     if spec.mode == "max":
-        grad = _max_backward(planes, gplanes, g, spec.ties)
+        grad = _max_backward(planes, gplanes, g, tie_policy(spec.ties))
     else:
         grad = _avg_backward(gplanes, g, spec, arr.dtype)
     return np.ascontiguousarray(grad).reshape(arr.shape)
@@ -533,11 +539,11 @@ def win_counts(x: object, spec: PoolSpec) -> np.ndarray:
     maximum under `spec.ties`; average mode: the cell lies in the window). Shape and dtype
     int64 of x."""
     arr = as_input(x)
-    ones_spec = spec
     g = geometry(arr.shape[-2:], spec)
-    ones = np.ones(arr.shape[:-2] + g.out_hw)
-    if spec.mode == "max" and spec.ties == "split":
-        ones_spec = replace(spec, ties="all")
-    elif spec.mode == "avg":
-        ones_spec = replace(spec, divisor_override=1)
-    return np.rint(pool_backward(arr.astype(np.float64), ones, ones_spec)).astype(np.int64)
+    planes = _planes(arr.astype(np.float64))
+    ones = np.ones((planes.shape[0],) + g.out_hw)
+    if spec.mode == "max":
+        counts = _max_backward(planes, ones, g, tie_policy(spec.ties), divide=False)
+    else:
+        counts = _scatter_taps(g, planes.shape[0], ones.dtype, dict.fromkeys(g.taps, ones))
+    return np.rint(counts).astype(np.int64).reshape(arr.shape)

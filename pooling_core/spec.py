@@ -13,6 +13,8 @@ from typing import Literal
 import numpy as np
 
 from .errors import PoolingError
+from .ties import TIE_POLICIES as TIE_POLICIES  # re-exported: the list lives in .ties
+from .ties import tie_policy
 
 Pair = tuple[int, int]
 IntOrPair = int | tuple[int, int] | list[int]
@@ -20,7 +22,6 @@ IntOrPair = int | tuple[int, int] | list[int]
 MODES: tuple[str, ...] = ("max", "avg")
 MAX_PARAM = 1 << 16  # kernel, stride, dilation and padding per axis: keeps all index math in int64
 MAX_TAPS = 1 << 16  # cells in one window (a 256 x 256 kernel)
-TIE_POLICIES: tuple[str, ...] = ("first", "last", "split", "all")
 
 
 def _is_int(value: object) -> bool:
@@ -118,12 +119,7 @@ class PoolSpec:
                 f"mode must be one of {', '.join(MODES)}, got {self.mode!r}",
                 name="mode", value=repr(self.mode), allowed=", ".join(MODES),
             )
-        if not isinstance(self.ties, str) or self.ties not in TIE_POLICIES:
-            raise PoolingError(
-                "unknown_ties",
-                f"ties must be one of {', '.join(TIE_POLICIES)}, got {self.ties!r}",
-                name="ties", value=repr(self.ties), allowed=", ".join(TIE_POLICIES),
-            )
+        tie_policy(self.ties)  # raises PoolingError("unknown_ties") for an unknown name
         for name in ("ceil_mode", "count_include_pad"):
             flag = getattr(self, name)
             if not (isinstance(flag, (bool, np.bool_)) or (_is_int(flag) and flag in (0, 1))):

@@ -19,12 +19,13 @@ from .ieee import quiet_overflow
 from .pooling import (
     _avg_divisor,
     _index_dtype,
-    _max_fold,
+    _max_pool,
     as_input,
     check_grad_output,
     geometry,
 )
 from .spec import PoolSpec
+from .ties import tie_policy, tied_cells
 
 Cell = tuple[int, int]
 
@@ -119,28 +120,19 @@ class ScatterSteps(Sequence[ScatterStep]):
         g_flat = gout.ravel()
 
         if spec.mode == "max":
-            xp = g.pad(arr[None], -np.inf)
-            m, idx_first = _max_fold(xp, g, last=False)
-            m = m.reshape(-1)
+            policy = tie_policy(spec.ties)
+            scan = _max_pool(arr[None], g, last=False)
+            m = scan.output.reshape(-1)
             self.output = m.reshape(oh, ow)
-            mnan = np.isnan(m)[:, None]
-            tied = real & ((values == m[:, None]) | (np.isnan(values) & mnan))
+            tied = tied_cells(values, m[:, None], real)
             self.tied_mask = tied
             self.divisor = None
-            if spec.ties in ("first", "last"):
-                if spec.ties == "first":
-                    idx = idx_first.reshape(-1)
-                else:
-                    idx = _max_fold(xp, g, last=True)[1].reshape(-1)
-                recv = flat == idx[:, None]
-                amount = np.broadcast_to(g_flat[:, None], recv.shape)
-            elif spec.ties == "split":
-                recv = tied
-                count = np.maximum(tied.sum(axis=1), 1).astype(arr.dtype)
-                amount = np.broadcast_to((g_flat / count)[:, None], recv.shape)
-            else:
-                recv = tied
-                amount = np.broadcast_to(g_flat[:, None], recv.shape)
+            winner = None
+            if policy.single:  # the winner of this policy's scan (first: the scan above)
+                winner = (_max_pool(arr[None], g, last=True) if policy.scan_last else scan).tap
+                winner = winner.reshape(-1)
+            recv = policy.receivers(tied, winner)
+            amount = np.broadcast_to(policy.share(g_flat, tied)[:, None], recv.shape)
         else:
             divisor = _avg_divisor(g, spec)
             self.divisor = divisor
@@ -209,6 +201,13 @@ class ScatterSteps(Sequence[ScatterStep]):
         k = np.arange(oh * ow)
         return np.stack([(k // ow) * self.sizes[0].s - self.sizes[0].p,
                          (k % ow) * self.sizes[1].s - self.sizes[1].p], axis=1)
+
+    @property
+    def win_counts(self) -> np.ndarray:
+        """How many windows send gradient to each input cell, int64 (H, W): the receivers
+        per cell (equals `pooling_core.win_counts(x, spec)`, without another backward pass)."""
+        H, W = self.input_shape
+        return np.bincount(self.receiver_flat, minlength=H * W).astype(np.int64).reshape(H, W)
 
     # ---------------------------------------------------------------- sequence protocol
     def __len__(self) -> int:

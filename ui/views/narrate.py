@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pooling_core import ScatterSteps
+from pooling_core import ScatterSteps, tie_policy
 from ui.format import fmt
 from ui.i18n import current_language, t
 
@@ -40,6 +40,7 @@ def cells_text(cells: list[tuple[int, int]]) -> str:
 def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int = 0) -> list[str]:
     """The sentence of each step `first`..`limit` - 1 (every step by default)."""
     spec = steps.spec
+    policy = tie_policy(spec.ties)  # which sentence: one receiver, a split share, or all
     n = len(steps) if limit is None else min(limit, len(steps))
     first = max(0, min(first, n))
     W = steps.input_shape[1]
@@ -86,10 +87,10 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
             else:
                 parts.append(t("step.tie", lang, value=value, n=len(tied), cells=cells_text(tied),
                                policy=spec.ties, who=t(POLICY_WHO[spec.ties], lang)))
-            if spec.ties in ("first", "last") or len(tied) <= 1:
+            if policy.single or len(tied) <= 1:
                 for m in recv:
                     parts.append(rec.receive_one(m, i, j, g, lang))
-            elif spec.ties == "split":
+            elif policy.divides:
                 share = fmt(rec.amount[start]) if end > start else "0"
                 parts.append(t("step.split_share", lang, i=i, j=j, g=g, n=len(tied),
                                share=share))
