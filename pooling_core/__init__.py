@@ -11,6 +11,8 @@ Pure NumPy; no user-interface imports. Invalid input raises `PoolingError` (a Va
 """
 
 from .checks import SumCheck, gradient_sum_check
+from .conv import ConvBackward, ConvTerm, ConvTouch, conv_backward, conv_forward, conv_touching
+from .dense import ACTIVATIONS, DenseBackward, activate, dense_backward, dense_forward
 from .errors import PoolingError
 from .exercise import (
     ANSWER_PARTS,
@@ -35,24 +37,12 @@ from .geometry import (
     window_taps,
 )
 from .gradcheck import GradCheck, gradient_check, numerical_gradient
-from .pooling import ForwardResult, as_input, pool_backward, pool_forward, win_counts
+from .pooling import ForwardResult, pool_backward, pool_forward, win_counts
 from .spec import MODES, PoolSpec
 from .steps import ScatterStep, ScatterSteps, scatter_steps
 from .ties import TIE_POLICIES, TiePolicy, tie_policy, tied_cells
-from .upstream import (
-    ACTIVATIONS,
-    ConvBackward,
-    ConvTerm,
-    ConvTouch,
-    DenseBackward,
-    activate,
-    chain_to_input,
-    conv_backward,
-    conv_forward,
-    conv_touching,
-    dense_backward,
-    dense_forward,
-)
+from .upstream import chain_to_input
+from .validate import as_input
 
 __all__ = [
     "ACTIVATIONS",

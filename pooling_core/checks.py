@@ -18,10 +18,12 @@ from typing import Literal
 
 import numpy as np
 
+from .geometry import plane_geometry
 from .ieee import quiet_overflow
-from .pooling import as_input, check_grad_output, geometry, pool_backward
+from .pooling import pool_backward
 from .spec import PoolSpec
 from .steps import ScatterSteps, scatter_steps
+from .validate import as_input, check_grad_output
 
 SumReason = Literal["equal", "ties_all", "avg_divisor", "non_finite"]
 
@@ -62,7 +64,7 @@ def gradient_sum_check(x: object, grad_output: object, spec: PoolSpec,
     check then reuses it instead of running the backward pass again).
     """
     arr = as_input(x)
-    g = geometry(arr.shape[-2:], spec)
+    g = plane_geometry(arr.shape[-2:], spec)
     gout = check_grad_output(grad_output, arr.shape[:-2] + g.out_hw, arr.dtype).astype(np.float64)
     if steps is None:
         grad_in = pool_backward(arr, gout, spec).astype(np.float64)

@@ -261,3 +261,79 @@ def window_taps(spec: PoolSpec, i: int, j: int) -> list[tuple[int, int]]:
     (kh, kw), (dh, dw) = spec.k, spec.d
     r0, c0 = window_start(i, spec.s[0], spec.p[0]), window_start(j, spec.s[1], spec.p[1])
     return [(r0 + a * dh, c0 + b * dw) for a in range(kh) for b in range(kw)]
+
+
+# --------------------------------------------------------------------------- one plane
+@dataclass(frozen=True)
+class PlaneGeometry:
+    """Where every tap of every window lands, for one (H, W) plane and one spec.
+
+    Internal to the core's loops (pooling, the max scan, steps); callers outside the core ask
+    `output_size`, `window_rect` and `window_taps`.
+    """
+
+    H: int
+    W: int
+    sizes: tuple[AxisSize, AxisSize]
+    pad_before: tuple[int, int]
+    pad_after: tuple[int, int]
+
+    @property
+    def out_hw(self) -> tuple[int, int]:
+        return (self.sizes[0].size, self.sizes[1].size)
+
+    @property
+    def taps(self) -> list[tuple[int, int]]:
+        """Kernel taps (t_h, t_w) in row-major order."""
+        return [(a, b) for a in range(self.sizes[0].k) for b in range(self.sizes[1].k)]
+
+    def tap_slices(self, t_h: int, t_w: int) -> tuple[slice, slice]:
+        """Slices of the padded plane that give tap (t_h, t_w) of every window."""
+        out = []
+        for t, a in zip((t_h, t_w), self.sizes, strict=True):
+            start = t * a.d
+            out.append(slice(start, start + (a.size - 1) * a.s + 1, a.s))
+        return out[0], out[1]
+
+    def tap_coords(self, axis: int, t: int) -> np.ndarray:
+        """Input index along `axis` read by tap `t` of each output row/column (may be padding)."""
+        a = self.sizes[axis]
+        return window_start(np.arange(a.size), a.s, a.p) + t * a.d
+
+    def tap_real(self, axis: int, t: int) -> np.ndarray:
+        n = (self.H, self.W)[axis]
+        c = self.tap_coords(axis, t)
+        return (c >= 0) & (c < n)
+
+    def real_range(self, axis: int, t: int) -> tuple[int, int]:
+        """Output rows (axis 0) or columns (axis 1) [lo, hi) whose tap `t` reads a real cell.
+
+        They form one interval; lo >= hi when the tap reads only padding.
+        """
+        real = np.flatnonzero(self.tap_real(axis, t))
+        return (int(real[0]), int(real[-1]) + 1) if real.size else (0, 0)
+
+    def first_real_tap(self, axis: int) -> np.ndarray:
+        """Per output row/column, the first tap along `axis` that reads a real cell."""
+        a = self.sizes[axis]
+        real = np.stack([self.tap_real(axis, t) for t in range(a.k)], axis=1)
+        return np.argmax(real, axis=1)
+
+    def pad(self, planes: np.ndarray, value: float) -> np.ndarray:
+        """(P, H, W) -> (P, H + pads, W + pads) filled with `value` outside the input.
+
+        Without padding this is `planes` itself, not a copy (callers only read it).
+        """
+        (bh, bw), (ah, aw) = self.pad_before, self.pad_after
+        if bh == bw == ah == aw == 0:
+            return planes
+        return np.pad(planes, ((0, 0), (bh, ah), (bw, aw)), constant_values=value)
+
+
+def plane_geometry(input_hw: tuple[int, int], spec: PoolSpec) -> PlaneGeometry:
+    """Window geometry for an (H, W) plane; raises `PoolingError` for impossible configurations."""
+    H, W = input_hw
+    sizes = output_size((H, W), spec)
+    before = (sizes[0].p, sizes[1].p)
+    after = tuple(max(0, last_window_end(a) - n) for a, n in zip(sizes, (H, W), strict=True))
+    return PlaneGeometry(H, W, sizes, before, after)  # type: ignore[arg-type]

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .geometry import plane_geometry
 from .ieee import quiet_overflow
-from .pooling import as_input, check_grad_output, geometry, pool_backward, pool_forward
+from .pooling import pool_backward, pool_forward
 from .spec import PoolSpec
+from .validate import as_input, check_grad_output
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def numerical_gradient(
     `cells` (flat indices) limits the work to those cells; the others are NaN.
     """
     arr = as_input(x).astype(np.float64)
-    g = geometry(arr.shape[-2:], spec)
+    g = plane_geometry(arr.shape[-2:], spec)
     gout = check_grad_output(grad_output, arr.shape[:-2] + g.out_hw, np.float64)
     n = arr.size
     flat = arr.ravel()
@@ -165,7 +167,7 @@ def gradient_check(
     """
     arr = as_input(x).astype(np.float64)
     analytic = pool_backward(arr, grad_output, spec)
-    g = geometry(arr.shape[-2:], spec)
+    g = plane_geometry(arr.shape[-2:], spec)
     per_cell = 2 * g.sizes[0].k * g.sizes[1].k * g.out_hw[0] * g.out_hw[1] * max(
         1, arr.size // (arr.shape[-1] * arr.shape[-2]))
     cells = None if budget_taps is None else cells_to_test(analytic, budget_taps // per_cell)

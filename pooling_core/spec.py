@@ -6,7 +6,6 @@ Names follow PyTorch (`kernel_size`, `stride`, `padding`, `dilation`, `ceil_mode
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,6 +14,7 @@ import numpy as np
 from .errors import PoolingError
 from .ties import TIE_POLICIES as TIE_POLICIES  # re-exported: the list lives in .ties
 from .ties import tie_policy
+from .validate import is_int
 
 Pair = tuple[int, int]
 IntOrPair = int | tuple[int, int] | list[int]
@@ -24,18 +24,14 @@ MAX_PARAM = 1 << 16  # kernel, stride, dilation and padding per axis: keeps all 
 MAX_TAPS = 1 << 16  # cells in one window (a 256 x 256 kernel)
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
 def as_pair(name: str, value: object) -> Pair:
     """Return `value` as an (h, w) pair of Python ints.
 
     Accepts an int or a sequence of two ints; anything else raises `PoolingError`.
     """
-    if _is_int(value):
+    if is_int(value):
         return (int(value), int(value))  # type: ignore[arg-type]
-    if isinstance(value, (tuple, list)) and len(value) == 2 and all(_is_int(v) for v in value):
+    if isinstance(value, (tuple, list)) and len(value) == 2 and all(is_int(v) for v in value):
         return (int(value[0]), int(value[1]))
     raise PoolingError(
         "not_int_pair",
@@ -122,7 +118,7 @@ class PoolSpec:
         tie_policy(self.ties)  # raises PoolingError("unknown_ties") for an unknown name
         for name in ("ceil_mode", "count_include_pad"):
             flag = getattr(self, name)
-            if not (isinstance(flag, (bool, np.bool_)) or (_is_int(flag) and flag in (0, 1))):
+            if not (isinstance(flag, (bool, np.bool_)) or (is_int(flag) and flag in (0, 1))):
                 raise PoolingError(
                     "not_bool", f"{name} must be True or False, got {getattr(self, name)!r}",
                     name=name, value=repr(getattr(self, name)),
@@ -149,7 +145,7 @@ class PoolSpec:
                     name="padding", axis=axis, value=p, maximum=limit, kernel=k, dilation=d,
                 )
         if self.divisor_override is not None and (
-            not _is_int(self.divisor_override) or self.divisor_override < 1
+            not is_int(self.divisor_override) or self.divisor_override < 1
         ):
             raise PoolingError(
                 "divisor_invalid",

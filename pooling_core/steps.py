@@ -15,17 +15,13 @@ from typing import overload
 import numpy as np
 
 from .errors import PoolingError
+from .geometry import plane_geometry
 from .ieee import quiet_overflow
-from .pooling import (
-    _avg_divisor,
-    _index_dtype,
-    _max_pool,
-    as_input,
-    check_grad_output,
-    geometry,
-)
+from .maxscan import _index_dtype, _max_pool
+from .pooling import _avg_divisor
 from .spec import PoolSpec
 from .ties import tie_policy, tied_cells
+from .validate import as_input, check_grad_output
 
 Cell = tuple[int, int]
 
@@ -94,7 +90,7 @@ class ScatterSteps(Sequence[ScatterStep]):
                 "steps_need_2d", f"scatter_steps needs a 2-D input (H, W), got shape {arr.shape}",
                 name="x", shape=str(arr.shape),
             )
-        g = geometry(arr.shape, spec)
+        g = plane_geometry(arr.shape, spec)
         oh, ow = g.out_hw
         self.spec = spec
         self.input_shape: tuple[int, int] = (g.H, g.W)
