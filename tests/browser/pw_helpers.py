@@ -2,7 +2,13 @@
 
 Streamlit facts these rely on (Streamlit 1.67, see /work/shared/STYLE.md):
 - after an interaction the app reruns; it is done when `[data-testid=stApp]` carries
-  `data-test-script-state=notRunning` and no `stSkeleton` placeholder is left;
+  `data-test-script-state=notRunning` and no `stSkeleton` placeholder is left. Between the
+  interaction and the run's start the attribute still says notRunning, so the helpers first
+  see the rerun asked for: a script in the page (TRACKER_JS) counts the rerun requests the
+  browser sends (BackMsg field 11, rerun_script) and the runs the server reports finished
+  (ForwardMsg field 6, script_finished), and `wait_idle` waits for a run finished after the
+  last request, never for a fixed time;
+- our charts (ui/assets/chart.js) are aria-busy while Plotly draws a new figure;
 - a widget with `key="kh"` sits in an element container with the class `st-key-kh`;
 - `st.selectbox` is a react-aria combobox: click `[role=combobox]`, then the `option`;
 - the grid editors are our own v2 component (ui/widgets/grideditor.py): inside `.pbe-grid`, cell
@@ -13,10 +19,12 @@ Streamlit facts these rely on (Streamlit 1.67, see /work/shared/STYLE.md):
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from pathlib import Path
 
 import numpy as np
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from pooling_core import PoolSpec
 
@@ -46,18 +54,99 @@ PLAYER = ".st-key-player"
 GRID = ".pbe-grid"
 
 
-def wait_idle(page: Page, timeout_ms: int = 30_000, settle_ms: int = 400) -> None:
-    """Wait until the script has finished its rerun and every element is drawn."""
-    page.wait_for_timeout(150)  # let a rerun that was just triggered start
-    for _ in range(2):  # twice: a rerun can start from a widget's own debounce
-        page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]",
-                               timeout=timeout_ms)
-        expect(page.locator("[data-testid=stSkeleton]")).to_have_count(0, timeout=timeout_ms)
-        page.wait_for_timeout(settle_ms)
+# Counts, in the page, the rerun requests sent and the runs finished (see the module docstring).
+# A run that ended early because a newer request interrupted it (status 2) is not counted.
+TRACKER_JS = """(() => {
+  if (window.__pbeRuns) return;
+  const R = window.__pbeRuns = {seq: 0, sent: 0, lastSent: 0, lastFinished: 0, mark: 0};
+  function fields(bytes) {  // a protobuf message's top-level fields: number -> varint or -1
+    const out = new Map();
+    let i = 0;
+    const varint = () => {
+      let v = 0, scale = 1, b;
+      do { b = bytes[i++]; v += (b & 127) * scale; scale *= 128; }
+      while (b & 128 && i < bytes.length);
+      return v;
+    };
+    while (i < bytes.length) {
+      const key = varint(), wire = key % 8, field = Math.floor(key / 8);
+      if (wire === 0) out.set(field, varint());
+      else if (wire === 2) { i += varint(); out.set(field, -1); }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else break;
+    }
+    return out;
+  }
+  const bytesOf = (d) => d instanceof ArrayBuffer ? new Uint8Array(d)
+    : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : null;
+  const hooked = new WeakSet();
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    if (!hooked.has(this)) {  // the app's socket: listen to what the server answers
+      hooked.add(this);
+      this.addEventListener("message", (e) => {
+        const b = bytesOf(e.data);
+        const status = b && fields(b).get(6);
+        if (status !== undefined && status !== null && status !== 2) R.lastFinished = ++R.seq;
+      });
+    }
+    const b = bytesOf(data);
+    if (b && fields(b).has(11)) { R.sent++; R.lastSent = ++R.seq; }
+    return send.call(this, data);
+  };
+})()"""
+
+# Idle: the last rerun asked for has finished, the page says so, every element is drawn.
+IDLE_JS = """() => {
+  const R = window.__pbeRuns, app = document.querySelector('[data-testid=stApp]');
+  return !!app && app.getAttribute('data-test-script-state') === 'notRunning' &&
+         (!R || R.lastFinished >= R.lastSent) &&
+         !document.querySelector('[data-testid=stSkeleton]') &&
+         !document.querySelector('.pbe-chart[aria-busy=true]');
+}"""
+
+
+def track_runs(page: Page) -> None:
+    """Count this page's rerun requests and finished runs (TRACKER_JS), in the current document
+    and in every one its context opens later. Called by the helpers; safe to call again."""
+    context = page.context
+    if not getattr(context, "_pbe_tracked", False):
+        context.add_init_script(TRACKER_JS)
+        context._pbe_tracked = True  # type: ignore[attr-defined]
+    page.evaluate(TRACKER_JS)
+
+
+def reruns(page: Page) -> int:
+    """How many reruns this page has asked for so far (its current document)."""
+    track_runs(page)
+    return int(page.evaluate("window.__pbeRuns.sent"))
+
+
+def wait_idle(page: Page, timeout_ms: int = 30_000, settle_ms: int = 1_000,
+              since: int | None = None) -> None:
+    """Wait until the rerun the last interaction asked for has finished and been drawn.
+
+    since: `reruns(page)` taken before an interaction that must ask for a rerun: wait for that
+    request (up to timeout_ms), then for its run. Without it: a rerun asked for since the last
+    wait_idle (a widget's own debounce may send it a little later: waited for up to settle_ms;
+    none means the interaction asked for none), then every run asked for is finished, the page
+    notRunning, no skeleton left, no chart drawing.
+    """
+    track_runs(page)
+    if since is not None:
+        page.wait_for_function("n => window.__pbeRuns.sent > n", arg=since, timeout=timeout_ms)
+    else:
+        with suppress(PlaywrightTimeoutError):  # a timeout: the interaction asked for none
+            page.wait_for_function("() => window.__pbeRuns.sent > window.__pbeRuns.mark",
+                                   timeout=settle_ms)
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
+    page.evaluate("window.__pbeRuns.mark = window.__pbeRuns.sent")
 
 
 def open_app(page: Page, url: str) -> None:
     """Open the app and wait for the first complete run (player drawn)."""
+    track_runs(page)
     page.goto(url)
     page.wait_for_selector(f"{PLAYER} #counter", timeout=60_000)
     wait_idle(page)
@@ -89,6 +178,7 @@ def heatmap_text(page: Page, key: str) -> list[list[str]]:
     """
     labels = page.locator(f".st-key-{key} g.heatmap-label text")
     expect(labels.first).to_be_attached(timeout=20_000)
+    expect(page.locator(f".st-key-{key} .pbe-chart[aria-busy=true]")).to_have_count(0)
     points = labels.evaluate_all(
         "els => els.map(e => [parseFloat(e.getAttribute('y')), parseFloat(e.getAttribute('x')),"
         " e.textContent])")
@@ -105,18 +195,20 @@ def number_input(page: Page, key: str) -> Locator:
 def set_number(page: Page, key: str, value: int | str) -> None:
     """Type a value into the number input with this widget key and commit it (Enter)."""
     box = number_input(page, key)
+    before = None if box.input_value() == str(value) else reruns(page)  # same value: no rerun
     box.fill(str(value))
     box.press("Enter")
-    wait_idle(page)
+    wait_idle(page, since=before)
     expect(box).to_have_value(str(value))
 
 
 def choose(page: Page, key: str, option_text: str) -> None:
     """Pick an option of the selectbox with this widget key by its visible text."""
     box = page.locator(f".st-key-{key} [role=combobox]")
+    before = None if box.input_value() == option_text else reruns(page)
     box.click()
     page.get_by_role("option", name=option_text, exact=True).click()
-    wait_idle(page)
+    wait_idle(page, since=before)
     expect(box).to_have_value(option_text)
 
 
@@ -143,8 +235,9 @@ def edit_cell(page: Page, r: int, c: int, text: str, editor: Locator | None = No
     `wait`: also wait for the rerun the edit starts (off when typing many cells in a row: each
     commit holds the editor's whole state, so the last rerun carries every edit)."""
     cell = open_cell_editor(page, r, c, editor)
+    before = None if cell.input_value() == text else reruns(page)  # the same text sends nothing
     cell.fill(text)
     cell.press("Enter")
     if wait:
-        wait_idle(page)
+        wait_idle(page, since=before)
     expect(cell).to_have_value(text)

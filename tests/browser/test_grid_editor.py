@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from playwright.sync_api import Page, expect
+import pytest
+from playwright.sync_api import Locator, Page, expect
 from pw_helpers import (
     DEFAULT_SPEC,
     DEFAULT_X,
@@ -19,12 +20,14 @@ from pw_helpers import (
     grid_cell,
     heatmap_text,
     open_cell_editor,
+    reruns,
     screenshot,
     wait_idle,
 )
 
 from pooling_core import pool_forward
-from ui.format import fmt
+from ui.format import fmt, parse_number
+from ui.widgets.grid import parse_csv
 
 X, SPEC = DEFAULT_X, DEFAULT_SPEC  # pw_helpers: written out by hand
 
@@ -111,11 +114,13 @@ def test_enter_commits_and_moves_down_arrows_move_escape_reverts(page: Page) -> 
     assert focused_cell(page) == "cell-1-1"
     page.keyboard.press("ArrowUp")
     assert focused_cell(page) == "cell-0-1"
+    sent = reruns(page)
     page.keyboard.type("99")
     page.keyboard.press("Escape")  # not committed: back to what it was, nothing sent
     expect(grid_cell(page, 0, 1)).to_have_value("2")
     page.keyboard.press("Tab")  # leaving an unchanged cell (and the grid) sends nothing
     wait_idle(page)
+    assert reruns(page) == sent
     assert heatmap_text(page, "fig_output") == output_text(x)
     assert_no_exception(page)
 
@@ -123,13 +128,9 @@ def test_enter_commits_and_moves_down_arrows_move_escape_reverts(page: Page) -> 
 def test_a_block_pasted_from_a_spreadsheet_fills_cells_in_one_rerun(page: Page) -> None:
     cell = open_cell_editor(page, 2, 2)
     # What a spreadsheet puts on the clipboard: tab between cells, a newline after each row.
-    cell.evaluate("""el => {
-        const dt = new DataTransfer();
-        dt.setData('text/plain', '10\\t0\\n0\\t-3,5\\n');
-        el.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true,
-                                                      composed: true, cancelable: true}));
-    }""")
-    wait_idle(page)
+    before = reruns(page)
+    paste(cell, "10\t0\n0\t-3,5\n")
+    wait_idle(page, since=before)
     for (r, c), text in {(2, 2): "10", (2, 3): "0", (3, 2): "0", (3, 3): "-3,5"}.items():
         expect(grid_cell(page, r, c)).to_have_value(text)
     x = X.copy()
@@ -171,3 +172,41 @@ def test_a_cell_being_typed_in_survives_the_rerun_of_the_one_before(page: Page) 
     wait_idle(page)
     x[1, 0] = 4
     assert heatmap_text(page, "fig_output") == output_text(x)
+
+
+PASTES = {  # one block per separator; parse_csv (Python) reads each as a 2 x 3 grid
+    "tab": "1.5\t-2\t3\n4\t5,25\t6\n",  # a spreadsheet's copy: tab first, decimal commas kept
+    "semicolon": "1,5;-2;3\r\n4;5,25;6\r\n",
+    "comma": "7,-8,9\n10,11,12",
+    "space": "  13 14   15\n\n16 17 18  ",
+}
+
+
+def paste(cell_input: Locator, text: str) -> None:
+    """Paste `text` into a grid cell the way a browser does (a ClipboardEvent)."""
+    cell_input.evaluate("""(el, text) => {
+        const dt = new DataTransfer();
+        dt.setData('text/plain', text);
+        el.dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true,
+                                                      composed: true, cancelable: true}));
+    }""", text)
+
+
+@pytest.mark.parametrize("kind", list(PASTES))
+def test_a_pasted_block_is_split_as_parse_csv_splits_a_file(page: Page, kind: str) -> None:
+    """The paste separator rule is Python's (ui.widgets.grid.SEPARATORS, given to the editor):
+    the cells the browser fills are the numbers parse_csv reads from the same text."""
+    text = PASTES[kind]
+    want, header = parse_csv(text.encode())
+    assert want.shape == (2, 3) and not header
+    cell = open_cell_editor(page, 1, 2)
+    before = reruns(page)
+    paste(cell, text)
+    wait_idle(page, since=before)
+    got = np.array([[parse_number(grid_cell(page, 1 + r, 2 + c).input_value())
+                     for c in range(3)] for r in range(2)], dtype=np.float64)
+    np.testing.assert_array_equal(got, want)
+    x = X.copy()
+    x[1:3, 2:5] = want
+    assert heatmap_text(page, "fig_output") == output_text(x)
+    assert_no_exception(page)

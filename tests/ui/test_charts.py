@@ -136,3 +136,40 @@ def test_without_static_serving_charts_fall_back_to_st_plotly_chart(
     assert len(at.get("plotly_chart")) >= 4
     assert set(charts(at)) >= {"fig_input", "fig_output", "fig_mask", "fig_grad_input"}
     np.testing.assert_array_equal(chart_values(at, "fig_input"), X6)
+
+
+# ----------------------------------------------------------------- one colour rule, one size rule
+def test_grad_heatmap_and_player_share_scale_and_range() -> None:
+    """x = [[1, 2], [3, 4]], one 2x2 max window, dL/dy = -2: dL/dx is -2 at (1,1), 0 elsewhere
+    (worked by hand). The heatmap's colour range is -2 .. 2 and the player is given that range
+    and the same scale (player.js interpolates it as Plotly; tests/browser/test_js_rules.py)."""
+    from pooling_core import PoolSpec, scatter_steps
+    from ui.views.figures import GRAD_SCALE
+    from ui.views.player import player_page_parts
+
+    steps = scatter_steps(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[-2.0]]), PoolSpec(2))
+    trace = heatmap(np.array([[0.0, 0.0], [0.0, -2.0]]), "dL/dx", kind="grad")["data"][0]
+    assert (trace["zmin"], trace["zmax"], trace["colorscale"]) == (-2.0, 2.0, GRAD_SCALE)
+    data = json.loads(player_page_parts(steps).text)
+    assert data["colours"] == {"scale": GRAD_SCALE, "zmin": -2.0, "zmax": 2.0}
+    # All zero (dL/dy = 0): the middle colour in both, the range -1 .. 1.
+    zero = scatter_steps(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.0]]), PoolSpec(2))
+    assert json.loads(player_page_parts(zero).text)["colours"]["zmin"] == -1.0
+    assert heatmap(np.zeros((2, 2)), "dL/dx", kind="grad")["data"][0]["zmin"] == -1.0
+    assert "vmax" not in data  # no range of the player's own
+
+
+@pytest.mark.parametrize("projector,top", [(False, 64), (True, 84)])
+def test_player_is_given_the_heatmaps_cell_size_rule(projector: bool, top: int) -> None:
+    from pooling_core import PoolSpec, scatter_steps
+    from ui.views.figures import cell_px
+    from ui.views.player import player_page_parts
+
+    steps = scatter_steps(np.ones((4, 4)), np.ones((2, 2)), PoolSpec(2))
+    cells = json.loads(player_page_parts(steps, projector=projector).text)["cells"]
+    assert cells == {"top": top, "rows_px": 560, "least": 10}
+    # Worked by hand: 6 columns in 520 px: 86 px a column, capped at the top; 40 columns: 13;
+    # 40 rows: 560 / 40 = 14; 100 columns: 5, raised to the least.
+    assert cell_px(6, 6, 520, projector) == top
+    assert (cell_px(6, 40, 520, projector), cell_px(40, 6, 520, projector)) == (13, 14)
+    assert cell_px(6, 100, 520, projector) == 10

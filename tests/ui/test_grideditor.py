@@ -14,6 +14,7 @@ from page_helpers import X6, grid_editor_data
 from streamlit.testing.v1 import AppTest
 
 from ui.format import MAX_CELL_CHARS
+from ui.widgets.grid import SEPARATOR_LINES, SEPARATORS
 from ui.widgets.grideditor import apply_edits, edits_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,6 +99,16 @@ def test_cell_names_are_translated(lang: str, cell: str) -> None:
     assert grid_editor_data(explorer(lang), "grid_editor_0")["cell"] == cell
 
 
+def test_the_editor_is_given_parse_csvs_separator_rule() -> None:
+    """The paste split (grid_editor.js pasteRows) takes its rule from ui.widgets.grid; the browser
+    side is compared with parse_csv in tests/browser/test_js_rules.py and test_grid_editor.py."""
+    data = grid_editor_data(explorer(), "grid_editor_0")
+    assert data["paste"] == {"separators": list(SEPARATORS), "lines": SEPARATOR_LINES}
+    assert SEPARATORS[0] == "\t"  # a spreadsheet's tab first: "1,5<tab>2" keeps its comma
+    js = (ROOT / "ui" / "assets" / "grid_editor.js").read_text()
+    assert '";"' not in js and "/;/" not in js  # no separator of its own
+
+
 def test_projector_mode_reaches_the_editor() -> None:
     at = explorer()
     at.session_state["projector"] = True
@@ -148,5 +159,5 @@ def test_the_browser_caps_typed_and_pasted_cells() -> None:
     assert grid_editor_data(explorer(), "grid_editor_0")["maxlen"] == MAX_CELL_CHARS
     js = (ROOT / "ui" / "assets" / "grid_editor.js").read_text()
     assert "input.maxLength = maxLen;" in js  # typing (and a one-value paste) stop there
-    assert "value.trim().slice(0, maxLen)" in js  # a pasted block is cut cell by cell
+    assert "value.slice(0, maxLen)" in js  # a pasted block is cut cell by cell
     assert "maxLen = data.maxlen" in js

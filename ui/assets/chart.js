@@ -4,7 +4,8 @@
 // data = {fig: JSON text of the figure, alt: its text alternative, src: where plotly.js is,
 //         config: Plotly's config, failed: what to show if plotly.js cannot be loaded}
 // A rerun that brings the same figure text does nothing; a new one is drawn with
-// Plotly.react into the same element (no new chart, no new SVG skeleton).
+// Plotly.react into the same element (no new chart, no new SVG skeleton). While a figure is
+// being drawn the chart is aria-busy="true" (assistive technology, and tests, wait for it).
 
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -84,6 +85,13 @@ function fitTitle(layout) {
                     y: 1, yref: "container", yanchor: "top", pad: { t: 8 } } };
 }
 
+// Count the drawings under way; the chart is aria-busy while there is one.
+function busy(box, on) {
+  box.__busy = Math.max(0, (box.__busy || 0) + (on ? 1 : -1));
+  if (box.__busy) box.setAttribute("aria-busy", "true");
+  else box.removeAttribute("aria-busy");
+}
+
 function draw(box, Plotly) {
   const fig = box.__fig;
   const base = fitted(fig, box.parentElement.clientWidth);
@@ -108,7 +116,10 @@ export default function (component) {
     new ResizeObserver(() => {
       if (!box.__fig || !window.Plotly) return;
       const want = fitted(box.__fig, parentElement.clientWidth).width;
-      if (want !== box.__drawnWidth) draw(box, window.Plotly);
+      if (want === box.__drawnWidth) return;
+      busy(box, true);
+      Promise.resolve().then(() => draw(box, window.Plotly)).catch(console.error)
+        .finally(() => busy(box, false));
     }).observe(parentElement);
   }
   box.setAttribute("aria-label", data.alt || "");
@@ -120,6 +131,7 @@ export default function (component) {
   const first = fitTitle(fitted(box.__fig, parentElement.clientWidth));
   box.style.width = first.width + "px";
   box.style.height = first.height + "px";
+  busy(box, true);
   loadPlotly(data.src).then((Plotly) => {
     if (box.__figText !== data.fig) return;  // a newer figure came meanwhile
     return draw(box, Plotly);
@@ -127,5 +139,5 @@ export default function (component) {
     console.error(err);
     box.__figText = null;
     box.textContent = data.failed || "";
-  });
+  }).finally(() => busy(box, false));
 }

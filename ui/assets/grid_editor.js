@@ -23,6 +23,45 @@
 //             commit and move at that end of the text, Escape puts the text back and stops
 //             editing, Tab commits and leaves the grid.
 // `data.keys` (optional) describes these keys to screen readers (aria-describedby).
+// `data.paste` = {separators, lines}: how a pasted block is split into cells, the rule of
+// ui.widgets.grid.parse_csv (SEPARATORS, SEPARATOR_LINES), given by Python (see `pasteRows`).
+
+// Python's str.splitlines() line breaks.
+const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
+
+// One line split at `sep` as Python's csv module reads it (a field that starts with a double
+// quote runs to the closing quote, "" inside is one quote), each field stripped.
+function splitFields(line, sep) {
+  const out = [];
+  let field = "", quoted = false, atStart = true;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch !== '"') field += ch;
+      else if (line[i + 1] === '"') { field += '"'; i++; }
+      else quoted = false;
+    } else if (ch === sep) {
+      out.push(field); field = ""; atStart = true; continue;
+    } else if (ch === '"' && atStart) {
+      quoted = true;
+    } else {
+      field += ch;
+    }
+    atStart = false;
+  }
+  out.push(field);
+  return out.map((f) => f.trim());
+}
+
+// The rows of cells of a pasted text, split as ui.widgets.grid.parse_csv splits a file (its
+// header rule apart: every row is pasted): blank lines left out; the separator is the first
+// of `paste.separators` found in the first `paste.lines` lines, else runs of spaces.
+export function pasteRows(text, paste) {
+  const lines = text.replace(/^\ufeff/, "").split(LINE_BREAK).filter((ln) => ln.trim());
+  const sample = lines.slice(0, paste.lines).join("\n");
+  const sep = paste.separators.find((s) => sample.includes(s));
+  return lines.map((ln) => (sep === undefined ? ln.trim().split(/\s+/) : splitFields(ln, sep)));
+}
 
 function createEditor(host) {
   const wrap = document.createElement("div");
@@ -42,6 +81,7 @@ function createEditor(host) {
 
   let rows = [], H = 0, W = 0, inputs = [], committed = {}, builtShape = "", badKey = "";
   let maxLen = 64;
+  let paste = null;  // how a pasted block is split (data.paste)
   let send = null;  // the latest setStateValue
   let active = [0, 0];  // the cell that holds the grid's one tab stop
   let editing = false;  // whether the focused cell is being edited (else browsed)
@@ -222,16 +262,13 @@ function createEditor(host) {
     const input = e.target;
     if (input.tagName !== "INPUT") return;
     const text = (e.clipboardData || window.clipboardData).getData("text");
-    if (!/[\t\n]/.test(text.trim())) return;  // one value: an ordinary paste into the cell
+    if (!/[\t\n\r]/.test(text.trim())) return;  // one value: an ordinary paste into the cell
     e.preventDefault();
-    const lines = text.replace(/\r/g, "").replace(/\n+$/, "").split("\n");
-    // The separator as ui.widgets.grid.parse_csv picks it, a spreadsheet's tab first.
-    const sep = [/\t/, /;/, /,/].find((s) => s.test(text)) || /\s+/;
     const r0 = +input.dataset.r, c0 = +input.dataset.c, cells = [];
-    lines.forEach((line, i) => {
-      (sep.source === "\\s+" ? line.trim() : line).split(sep).forEach((value, j) => {
+    pasteRows(text, paste).forEach((values, i) => {
+      values.forEach((value, j) => {
         const row = inputs[r0 + i], cell = row && row[c0 + j];
-        if (cell) { cell.value = value.trim().slice(0, maxLen); cells.push(cell); }
+        if (cell) { cell.value = value.slice(0, maxLen); cells.push(cell); }
       });
     });
     commit(cells);
@@ -259,6 +296,7 @@ function createEditor(host) {
     update(data, setStateValue) {
       send = setStateValue;
       rows = data.rows;
+      paste = data.paste;
       if (data.maxlen > 0 && data.maxlen !== maxLen) {
         maxLen = data.maxlen;
         for (const line of inputs) for (const input of line) input.maxLength = maxLen;

@@ -35,6 +35,50 @@ const MARKUP = `
 
 const ZERO = [-1, "0", 0, 0];  // a dL/dx cell back at 0 (see `shownU`)
 
+// ---- rules given by Python (ui/views/figures.py), applied here as Plotly and Python apply them.
+
+// "#rrggbb" -> [r, g, b].
+function hexRgb(hex) {
+  const m = /^#([0-9a-fA-F]{6})$/.exec(hex);
+  if (!m) throw new Error("not a #rrggbb colour: " + hex);
+  const n = parseInt(m[1], 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}
+
+// The colour a Plotly heatmap draws for value v with colorscale `scale` ([[position, "#rrggbb"],
+// ...]) over [zmin, zmax] (figures.GRAD_SCALE and figures.grad_range): as plotly.js does it
+// (components/colorscale makeColorScaleFunc: a clamped d3 v3 linear scale whose domain is
+// zmin + position * (zmax - zmin), interpolated in RGB between the two stops around v; the
+// heatmap rounds each channel). [r, g, b], or null for NaN and infinities (no colour).
+export function scaleColour(v, colours) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return null;
+  const { scale, zmin, zmax } = colours;
+  const domain = scale.map((s) => zmin + s[0] * (zmax - zmin));
+  const k = domain.length - 1;
+  let j = 1;  // d3.bisect(domain, v, 1, k) - 1: the stop at or before v
+  while (j < k && !(v < domain[j])) j++;
+  j -= 1;
+  const a = domain[j], b = (domain[j + 1] - a) || 1 / (domain[j + 1] - a);
+  const t = Math.max(0, Math.min(1, (v - a) / b));
+  const lo = hexRgb(scale[j][1]), hi = hexRgb(scale[j + 1][1]);
+  return lo.map((x, i) => Math.round(x * (1 - t) + hi[i] * t));
+}
+
+// Dark or white text, whichever contrasts more with background [r, g, b] (WCAG luminance).
+export function textColour(rgb) {
+  const lin = (c) => { c /= 255; return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const L = 0.2126 * lin(rgb[0]) + 0.7152 * lin(rgb[1]) + 0.0722 * lin(rgb[2]);
+  const DARK = 0.0056;  // the luminance of #111
+  return (1.05 / (L + 0.05)) > ((L + 0.05) / (DARK + 0.05)) ? "#fff" : "#111";
+}
+
+// A cell's pitch (its side plus the gap to the next, px) for a grid of `rows` x `cols` given
+// `width` px: figures.cell_px with the numbers of figures.CellSize (`cells`).
+export function cellPitch(rows, cols, width, cells) {
+  return Math.max(cells.least, Math.min(cells.top, Math.floor(width / Math.max(cols, 1)),
+                                        Math.floor(cells.rows_px / Math.max(rows, 1))));
+}
+
 function createPlayer(host) {
   const root = document.createElement("section");
   root.className = "pbe";
@@ -93,24 +137,25 @@ function createPlayer(host) {
     return Math.floor(f);
   }
   // Side by side when the numbers stay large enough, else two then one per row (each grid
-  // then gets the whole width).
+  // then gets the whole width). A cell's pitch follows figures.cell_px (D.cells), so a grid
+  // given the same width as a heatmap gets cells of the same size.
   function fit() {
     const width = root.clientWidth || (host.host || host).clientWidth || 700;
     if (width === fitted || !D) return;
     fitted = width;
     const hx = hdrWidth(D.H), hy = hdrWidth(D.oh);
+    const tallest = Math.max(D.H, D.oh);
     const rowCell = (panels) => {
       const cols = panels.reduce((a, p) => a + p[0], 0), hdr = panels.reduce((a, p) => a + p[1], 0);
-      return Math.floor((width - hdr - PANEL_GAP * (panels.length - 1) - SLACK) / cols) - GAP;
+      const room = width - hdr - PANEL_GAP * (panels.length - 1) - SLACK;
+      return cellPitch(tallest, cols, room, D.cells) - GAP;
     };
     const X = [D.W, hx], Y = [D.ow, hy];
     const layouts = [[[X, Y, X]], [[X, Y], [X]], [[X], [Y], [X]]];
-    const cap = Math.min(D.projector ? 96 : 60,
-                         Math.floor((D.projector ? 720 : 560) / Math.max(D.H, D.oh)));
     const want = D.projector ? 22 : 15;
     let best = null;
     for (const rows of layouts) {
-      const cell = Math.max(10, Math.min(cap, ...rows.map(rowCell)));
+      const cell = Math.min(...rows.map(rowCell));
       const fx = fontFor(cell, longest.x, false), fy = fontFor(cell, longest.gy, false);
       const fg = fontFor(cell, longest.gx, true);
       const f = Math.min(fx, fy, fg);
@@ -150,14 +195,12 @@ function createPlayer(host) {
     return cells;
   }
 
+  // A dL/dx cell's background and text colour: the dL/dx heatmap's colour for the same value
+  // (D.colours: its scale and range, from Python); NaN and infinities: the empty cell's grey.
   function colour(v) {
-    // Diverging blue - light grey - red, centred on zero (colour-blind-safe RdBu ends).
-    if (v === null || !isFinite(v) || D.vmax <= 0) return ["#eceff3", "#111"];
-    const t = Math.max(-1, Math.min(1, v / D.vmax));
-    const a = [247, 247, 247], neg = [33, 102, 172], pos = [178, 24, 43];
-    const e = t < 0 ? neg : pos, m = Math.abs(t);
-    const rgb = a.map((x, i) => Math.round(x + (e[i] - x) * m));
-    return ["rgb(" + rgb.join(",") + ")", m > 0.55 ? "#fff" : "#111"];
+    const rgb = scaleColour(v, D.colours);
+    if (!rgb) return ["#eceff3", "#111"];
+    return ["rgb(" + rgb.join(",") + ")", textColour(rgb)];
   }
 
   function setGrad(i, text, v, count) {

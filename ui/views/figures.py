@@ -9,6 +9,7 @@ colour only supports it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,17 +19,52 @@ from ui.format import fmt, fmt_full
 VALUE_SCALE = [[0.0, "#f7fbff"], [0.5, "#c6dbef"], [1.0, "#6baed6"]]
 # Counts of won windows: white to orange.
 COUNT_SCALE = [[0.0, "#ffffff"], [0.001, "#fff3d6"], [1.0, "#f28e2b"]]
-# Gradients: blue (negative) - light grey (zero) - red (positive), centred on zero.
+# Gradients: blue (negative) - light grey (zero) - red (positive), centred on zero (see
+# grad_range). The step player colours its dL/dx cells from this same scale and range.
 GRAD_SCALE = [[0.0, "#2166ac"], [0.25, "#92c5de"], [0.5, "#f7f7f7"], [0.75, "#f4a582"],
               [1.0, "#b2182b"]]
 
 Rect = tuple[float, float, float, float]  # r0, c0, r1, c1 (inclusive cell indices)
 
 
+@dataclass(frozen=True)
+class CellSize:
+    """How large a grid's cells are drawn: the one rule for heatmaps (`cell_px`) and for the
+    step player (ui/assets/player.js `cellPitch`, given these numbers in its data).
+
+    A cell's pitch (its side plus the gap to the next one, px) is the width per column,
+    at most `top` and at most `rows_px` shared by the rows, at least `least`.
+    """
+
+    top: int  # the largest pitch
+    rows_px: int  # a grid's rows share at most this height
+    least: int  # the smallest pitch (a heatmap is then shrunk to its column by chart.js)
+
+
+# Bigger cells in projector mode (ui/views/projector.py).
+CELL_SIZES = {False: CellSize(top=64, rows_px=560, least=10),
+              True: CellSize(top=84, rows_px=560, least=10)}
+
+
 def cell_px(rows: int, cols: int, width_px: int = 520, projector: bool = False) -> int:
-    """Cell size in pixels so a grid fits `width_px` (bigger in projector mode)."""
-    top = 84 if projector else 64
-    return int(max(16, min(top, width_px // max(cols, 1), 560 // max(rows, 1))))
+    """Cell pitch in pixels so a grid of rows x cols fits `width_px` (see CellSize)."""
+    size = CELL_SIZES[bool(projector)]
+    return int(max(size.least, min(size.top, width_px // max(cols, 1),
+                                   size.rows_px // max(rows, 1))))
+
+
+def grad_range(values: np.ndarray) -> tuple[float, float]:
+    """(zmin, zmax) of a gradient's colours: symmetric about 0, out to the largest finite
+    |value|, or +-1 when there is none or it is 0 (then every cell is the middle colour).
+
+    The one rule for the dL/dx heatmaps (`heatmap(kind="grad")`) and the step player, which
+    is given the range and GRAD_SCALE so that a value gets the same colour in both.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(v)
+    m = float(np.abs(v[finite]).max()) if finite.any() else 1.0
+    m = m or 1.0
+    return -m, m
 
 
 def heatmap(
@@ -86,9 +122,8 @@ def heatmap(
         "showscale": False,
     }
     if kind == "grad":
-        m = float(np.abs(v[finite]).max()) if finite.any() else 1.0
-        m = m or 1.0
-        trace.update(colorscale=GRAD_SCALE, zmin=-m, zmax=m, zmid=0)
+        lo, hi = grad_range(v)
+        trace.update(colorscale=GRAD_SCALE, zmin=lo, zmax=hi, zmid=0)
     elif kind == "count":
         trace.update(colorscale=COUNT_SCALE, zmin=0, zmax=max(1.0, float(np.nanmax(z))))
     else:

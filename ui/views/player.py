@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import streamlit as st
@@ -23,6 +23,7 @@ from pooling_core import ScatterSteps
 from ui.assets import read_asset
 from ui.format import fmt
 from ui.i18n import current_language, t
+from ui.views import figures
 from ui.views.narrate import step_sentences
 
 # About this many bytes of JSON per page of steps. A configuration whose steps need more is
@@ -38,7 +39,7 @@ def _step_costs(steps: ScatterSteps) -> np.ndarray:
     [cell, text, value, count] entry per receiving cell."""
     ends = np.searchsorted(steps.receiver_step, np.arange(len(steps)), side="right")
     receivers = np.diff(ends, prepend=0)
-    return 320 + 30 * receivers
+    return 320 + 34 * receivers
 
 
 def step_blocks(steps: ScatterSteps, budget: int = PAGE_BUDGET_BYTES) -> np.ndarray:
@@ -59,8 +60,9 @@ def block_of(steps: ScatterSteps, step: int, budget: int = PAGE_BUDGET_BYTES) ->
 
 
 def _colour_value(v: float) -> float | None:
-    """A value for the cell's colour only (3 significant digits are plenty; shorter JSON)."""
-    return float(f"{v:.3g}") if math.isfinite(v) else None
+    """A value for the cell's colour only: 6 significant digits (shorter JSON than a full
+    float; a colour channel then differs from the exact value's by under 0.001)."""
+    return float(f"{v:.6g}") if math.isfinite(v) else None
 
 
 def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
@@ -68,6 +70,9 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
     """The JSON-able data the player needs for steps first..stop-1 of `steps`, in language
     `lang` (see module docstring); the start step is given apart (PlayerPage.data).
 
+    "colours" is the dL/dx heatmap's colour scale and range (ui.views.figures.GRAD_SCALE,
+    grad_range of the final dL/dx), "cells" the cell-size rule's numbers (figures.CellSize):
+    the browser draws with Python's rule, not a copy of it.
     Per step: "o" the window's first tap (r, c) (with "ker" and "dil" the browser lays out its
     taps), "t" the tied maxima when two or more tie, "u" one [cell, dL/dx text, colour value,
     windows so far] per receiving cell, "s" the sentence. "base" is dL/dx before step `first`
@@ -81,9 +86,7 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
     sentences = step_sentences(steps, n, first=first)
     ends = np.searchsorted(steps.receiver_step, np.arange(first, n), side="right").tolist()
     m0 = int(np.searchsorted(steps.receiver_step, first, side="left"))
-    final = steps.accumulated(total - 1)
-    finite = np.abs(final[np.isfinite(final)])
-    vmax = float(finite.max()) if finite.size else 0.0
+    zmin, zmax = figures.grad_range(steps.accumulated(total - 1))  # as the dL/dx heatmap
     # Python lists, not NumPy arrays, inside the loop: element access on arrays is slow.
     origins = steps.window_origin[first:n].tolist()
     window = steps.window_flat[first:n]
@@ -123,7 +126,10 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
         "dil": [steps.sizes[0].d, steps.sizes[1].d],
         "x": steps_input_text(steps),
         "gy": [fmt(v) for v in steps.grad_output.ravel().tolist()],
-        "vmax": vmax,
+        # The dL/dx colours: the heatmap's scale and range (player.js interpolates as Plotly).
+        "colours": {"scale": figures.GRAD_SCALE, "zmin": zmin, "zmax": zmax},
+        # The cell-size rule's numbers (ui.views.figures.CellSize; player.js cellPitch).
+        "cells": asdict(figures.CELL_SIZES[bool(projector)]),
         "k0": first, "total": total,
         "base": base,
         "steps": out_steps,

@@ -22,6 +22,7 @@ import streamlit as st
 from ui.assets import read_asset
 from ui.format import MAX_CELL_CHARS, parse_number
 from ui.i18n import t
+from ui.widgets.grid import SEPARATOR_LINES, SEPARATORS
 
 COMPONENT_NAME = "pbe_grid_editor"
 
@@ -108,6 +109,8 @@ def grid_editor(key: str, rows: list[list[str]], label: str, projector: bool = F
             "keys": t("grid.keys"),
             "projector": projector,
             "maxlen": MAX_CELL_CHARS,
+            # A pasted block is split by parse_csv's separator rule (grid_editor.js pasteRows).
+            "paste": {"separators": list(SEPARATORS), "lines": SEPARATOR_LINES},
         },
         key=key,
         default={"edited_rows": {}},

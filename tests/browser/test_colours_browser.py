@@ -1,0 +1,109 @@
+"""The step player and the dL/dx heatmap give a value the same colour (issue 15).
+
+On the default example with an upstream gradient of both signs, the player at its last step
+shows the final dL/dx, as the heatmap "dL/dx" does. For every cell: the player's background
+(computed style) is within 2 per channel of the colour Plotly drew for the same cell (the
+most common pixel of the cell in a screenshot), and both are the colour plotly.py samples from
+figures.GRAD_SCALE at that value (pooling_core's dL/dx, not the page's).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+
+import numpy as np
+import plotly.colors
+from PIL import Image
+from playwright.sync_api import Page, expect
+from pw_helpers import (
+    ARTIFACTS,
+    DEFAULT_SPEC,
+    DEFAULT_X,
+    assert_no_exception,
+    player,
+    wait_idle,
+)
+
+from pooling_core import pool_backward
+from ui.views.figures import GRAD_SCALE
+
+# An upstream gradient of both signs and a fraction: dL/dx reaches every part of the scale.
+GY = np.array([[3, -1, 2, 0.5], [-2, 1, -3, 2], [1, 0, -1, 4], [-0.5, 2, 1, -2]])
+QUERY = "/?gy=custom.t4x4~" + ",".join(f"{v:g}" for v in GY.ravel())
+
+# Each dL/dx cell of the player: its (r, c) from its name, and its background colour.
+PLAYER_JS = """root => [...root.querySelectorAll('#gx2 .cell')].map(cell => [
+    cell.title, getComputedStyle(cell).backgroundColor])"""
+
+# Each heatmap cell's box in CSS px, relative to the chart element (Plotly's own axes).
+CELLS_JS = """box => {
+  const gd = box.querySelector('.js-plotly-plot') || box;
+  const L = gd._fullLayout, xa = L.xaxis, ya = L.yaxis, b = box.getBoundingClientRect();
+  const g = gd.getBoundingClientRect();
+  const pitch = xa._length / Math.abs(xa.range[1] - xa.range[0]);
+  const z = gd._fullData[0].z;
+  const out = [];
+  for (let r = 0; r < z.length; r++) for (let c = 0; c < z[0].length; c++) {
+    out.push([r, c, g.left - b.left + xa._offset + xa.c2p(c),
+              g.top - b.top + ya._offset + ya.c2p(r), pitch]);
+  }
+  return out;
+}"""
+
+
+def rgb(css: str) -> tuple[int, int, int]:
+    r, g, b = (int(v) for v in re.findall(r"\d+", css)[:3])
+    return r, g, b
+
+
+def drawn_colour(image: Image.Image, x: float, y: float, pitch: float) -> tuple[int, int, int]:
+    """The most common colour of the cell centred at (x, y): its fill (the number's strokes
+    and the gaps between cells are a small part)."""
+    half = int(pitch * 0.35)
+    box = image.crop((round(x) - half, round(y) - half, round(x) + half, round(y) + half))
+    pixels = np.asarray(box.convert("RGB")).reshape(-1, 3)
+    counts = Counter(map(tuple, pixels.tolist()))
+    return counts.most_common(1)[0][0]
+
+
+def test_player_and_heatmap_give_a_value_the_same_colour(page: Page, app_url: str) -> None:
+    page.goto(app_url + QUERY)
+    wait_idle(page)
+    fr = player(page)
+    fr.locator("#last").click()
+    expect(fr.locator("#counter")).to_have_text("Step 16 / 16")
+    wait_idle(page)  # the player reports its step; the page follows
+    assert_no_exception(page)
+
+    grad = pool_backward(DEFAULT_X, GY, DEFAULT_SPEC)
+    m = np.abs(grad).max()
+    assert m > 0 and (grad < 0).any() and (grad > 0).any()
+    sampled = plotly.colors.sample_colorscale(GRAD_SCALE, ((grad.ravel() + m) / (2 * m)).tolist(),
+                                              colortype="tuple")
+    expected = np.floor(np.array(sampled) * 255 + 0.5).reshape(*grad.shape, 3)
+
+    shown = {}
+    for title, css in fr.locator("#player").evaluate(PLAYER_JS):
+        r, c = (int(v) for v in re.match(r"dL/dx\[(\d+),(\d+)\]", title).groups())
+        shown[r, c] = rgb(css)
+    assert len(shown) == grad.size
+
+    chart = page.locator(".st-key-fig_grad_input .pbe-chart")
+    expect(chart).not_to_have_attribute("aria-busy", "true")
+    cells = chart.evaluate(CELLS_JS)
+    assert len(cells) == grad.size
+    ARTIFACTS.mkdir(exist_ok=True)
+    image = Image.open(io.BytesIO(chart.screenshot(path=str(ARTIFACTS / "colours-heatmap.png"))))
+    fr.locator("#player").screenshot(path=str(ARTIFACTS / "colours-player.png"))
+    problems = []
+    for r, c, x, y, pitch in cells:
+        drawn = drawn_colour(image, x, y, pitch)
+        player_rgb = shown[r, c]
+        want = tuple(int(v) for v in expected[r, c])
+        if max(abs(a - b) for a, b in zip(player_rgb, drawn, strict=True)) > 2:
+            problems.append(f"({r},{c}) = {grad[r, c]:g}: player {player_rgb}, heatmap {drawn}")
+        if max(abs(a - b) for a, b in zip(player_rgb, want, strict=True)) > 1:
+            problems.append(f"({r},{c}) = {grad[r, c]:g}: player {player_rgb}, sampled {want}")
+    assert problems == []
