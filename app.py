@@ -34,8 +34,8 @@ def _freeze_startup_objects() -> bool:
     import ui.compute  # noqa: F401
     import ui.exports.view  # noqa: F401
     import ui.views.figures  # noqa: F401
-    import ui.widgets.controls  # noqa: F401
     import ui.widgets.picture  # noqa: F401
+    import ui.widgets.session  # noqa: F401
 
     gc.collect()
     gc.freeze()

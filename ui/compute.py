@@ -14,7 +14,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any, TypeVar
 
 import numpy as np
@@ -30,7 +30,6 @@ from pooling_core import (
     gradient_sum_check,
     pool_forward,
     scatter_steps,
-    win_counts,
 )
 from ui.views.player import PlayerPage, block_of, player_page_parts
 
@@ -41,15 +40,6 @@ CACHE_TTL_S = 15 * 60
 MAX_CONCURRENT = 2
 
 T = TypeVar("T")
-
-
-def spec_key(spec: PoolSpec) -> tuple:
-    """A hashable, content-only key for a spec."""
-    return tuple(sorted(asdict(spec).items()))
-
-
-def _spec(key: tuple) -> PoolSpec:
-    return PoolSpec(**dict(key))
 
 
 def nbytes(value: object, _depth: int = 0) -> int:
@@ -145,20 +135,26 @@ def results_cache() -> ContentCache:
     return ContentCache(CACHE_BYTES, CACHE_TTL_S, MAX_CONCURRENT)
 
 
-def content_key(x: np.ndarray, grad_output: np.ndarray, key: tuple) -> str:
-    """A digest of what a result depends on: both arrays' bytes, shapes and dtypes, the spec."""
+def content_key(x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec) -> tuple:
+    """What a result depends on, by content: a digest of both arrays' bytes, shapes and dtypes,
+    and the spec itself (a frozen, hashable PoolSpec)."""
     h = hashlib.blake2b(digest_size=20)
     for a in (np.ascontiguousarray(x), np.ascontiguousarray(grad_output)):
         h.update(f"{a.dtype.str}{a.shape}".encode())
         h.update(a.tobytes())
-    h.update(repr(key).encode())
-    return h.hexdigest()
+    return (h.hexdigest(), spec)
 
 
 @dataclass(frozen=True)
 class Results:
-    """Everything the Explorer shows for one (x, dL/dy, spec); the steps are computed once and
-    dL/dx and the sums are read from them."""
+    """Everything the Explorer shows for one (x (H, W), dL/dy (OH, OW), spec).
+
+    The backward pass runs once, as its steps; dL/dx, the sums and the win counts are read from
+    them. Attributes: forward (pool_forward), steps (scatter_steps), grad_input (H, W, dL/dx,
+    read-only), wins (H, W int64: how many windows send gradient to each cell), sums
+    (gradient_sum_check), check (gradient_check: its analytic side is one more backward pass,
+    its numerical side forward passes only).
+    """
 
     forward: ForwardResult
     wins: np.ndarray
@@ -167,6 +163,12 @@ class Results:
     sums: SumCheck
     check: GradCheck
 
+    def cover(self) -> np.ndarray:
+        """(H, W) int64: how many windows read each cell (overlap as numbers)."""
+        taps = self.steps.window_flat[self.steps.window_flat >= 0]
+        h, w = self.grad_input.shape
+        return np.bincount(taps, minlength=h * w).reshape(h, w)
+
 
 def _results(x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec) -> Results:
     steps = scatter_steps(x, grad_output, spec)
@@ -174,7 +176,7 @@ def _results(x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec) -> Results:
     grad_input.setflags(write=False)
     return Results(
         forward=pool_forward(x, spec),
-        wins=win_counts(x, spec),
+        wins=steps.win_counts,  # the receivers per cell: no other backward pass
         steps=steps,
         grad_input=grad_input,
         sums=gradient_sum_check(x, grad_output, spec, steps=steps),
@@ -182,28 +184,28 @@ def _results(x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec) -> Results:
     )
 
 
-def compute(x: np.ndarray, grad_output: np.ndarray, key: tuple) -> Results:
+def compute(x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec) -> Results:
     """All results for one configuration (cached by the arrays' bytes and the spec).
 
     Never modify what it returns: other sessions share it.
     """
     return results_cache().get_or_compute(
-        ("results", content_key(x, grad_output, key)),
-        lambda: _results(x, grad_output, _spec(key)))
+        ("results", *content_key(x, grad_output, spec)),
+        lambda: _results(x, grad_output, spec))
 
 
-def player_page(x: np.ndarray, grad_output: np.ndarray, key: tuple, start: int,
+def player_page(x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec, start: int,
                 projector: bool, lang: str) -> dict:
     """The step player's data (ui.views.player.show_player) for one configuration, start step and
-    language.
+    language, read from the configuration's `Results` steps.
 
     The data without its start step is cached per block of steps, configuration and language,
     so moving the jump slider within a block only changes a number (the sentences of every
     step are not worded again).
     """
-    steps = compute(x, grad_output, key).steps
+    steps = compute(x, grad_output, spec).steps
     first, _ = block_of(steps, start)
     page: PlayerPage = results_cache().get_or_compute(
-        ("player", content_key(x, grad_output, key), first, projector, lang),
+        ("player", *content_key(x, grad_output, spec), first, projector, lang),
         lambda: player_page_parts(steps, projector=projector, start=first))
     return page.data(start)

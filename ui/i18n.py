@@ -108,6 +108,8 @@ def t(key: str, /, lang: str | None = None, count: int | float | None = None,
         text = entry.get(category, entry.get("other", key))
     else:
         text = entry
+    if count is not None:  # a text may also show its count ("{count} such values")
+        kwargs["count"] = count
     if kwargs:
         try:
             return text.format(**kwargs)

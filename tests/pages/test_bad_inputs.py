@@ -364,10 +364,10 @@ def test_hostile_link_is_ignored_with_a_note(query, name, code):
     assert texts(at.warning) == [t(code, lang="en", name=literal(name), n=1)]
     assert not any("](" in w or "<" in w.replace("\\<", "") for w in texts(at.warning))
     assert all(len(w) < 300 for w in texts(at.warning))
-    x, gy, key = at.session_state.last_valid
+    x, gy, spec = at.session_state.last_valid
     np.testing.assert_array_equal(x, X6)
     np.testing.assert_array_equal(gy, np.ones((4, 4)))
-    assert PoolSpec(**dict(key)) == SPEC6
+    assert spec == SPEC6
     # The URL is rewritten to the view on screen: neither the bad key nor its value survives.
     url = dict(at.query_params)
     assert set(url) <= {"x", "k", "s", "p", "d", "mode", "ties", "lang"}
@@ -378,7 +378,7 @@ def test_partly_valid_link_keeps_the_good_parameters():
     at = fresh({"k": "2", "s": "2", "ties": "<b>split</b>"})
     notes = [w for w in texts(at.warning) if w.startswith("The link")]
     assert notes == [t("url.url_choice", lang="en", name="ties")]
-    spec = PoolSpec(**dict(at.session_state.last_valid[2]))
+    spec = at.session_state.last_valid[2]  # the frozen PoolSpec itself
     assert spec == PoolSpec(kernel_size=2, stride=2)
 
 
@@ -388,9 +388,9 @@ def test_link_whose_parameters_do_not_fit_its_grid():
     (note,) = texts(at.warning)
     assert note.startswith("The link's parameters do not fit its grid and were ignored: The "
                            "window does not fit along the height: it spans 5 cells")
-    x, _, key = at.session_state.last_valid
+    x, _, spec = at.session_state.last_valid
     np.testing.assert_array_equal(x, np.arange(16.0).reshape(4, 4))
-    assert PoolSpec(**dict(key)) == SPEC6
+    assert spec == SPEC6
 
     # A 2x2 grid with k=3: the default kernel does not fit either. Nothing valid to show yet:
     # the note, the kernel error in the sidebar, and no exception.
@@ -414,9 +414,9 @@ def test_link_with_an_overlong_cell_is_refused_and_the_rest_applies(grid, code):
     at = fresh({"x": grid, "k": "2", "s": "2"})
     notes = [w for w in texts(at.warning) if "link" in w]  # not the tie note on 2x2 windows
     assert notes == [t(code, lang="en", name="x", limit=MAX_CELL_CHARS)]
-    x, _, key = at.session_state.last_valid
+    x, _, spec = at.session_state.last_valid
     np.testing.assert_array_equal(x, X6)  # the default grid ...
-    assert PoolSpec(**dict(key)) == PoolSpec(kernel_size=2, stride=2)  # ... the link's k and s
+    assert spec == PoolSpec(kernel_size=2, stride=2)  # ... the link's k and s
     assert max(len(c) for row in at.session_state.grid_text for c in row) <= MAX_CELL_CHARS
 
 
@@ -530,13 +530,14 @@ def _csv_page() -> None:
     """A page holding only the Explorer's state and its CSV callback (AppTest cannot upload)."""
     import streamlit as st
 
-    from ui.widgets import controls
+    from ui.widgets.inputs import csv_loaded
+    from ui.widgets.session import init_state
 
-    controls.init_state()
+    init_state()
     ss = st.session_state
     if ss.get("fake_upload") is not None:
         ss.csv_upload = ss.pop("fake_upload")
-        controls._csv_loaded()
+        csv_loaded()
     msg = ss.get("csv_message")
     if msg:
         (st.error if msg[0] == "error" else st.info)(msg[1])
@@ -642,15 +643,16 @@ def _image_page() -> None:
     import streamlit as st
 
     from ui.i18n import t
-    from ui.widgets import controls
     from ui.widgets.grid import to_text
+    from ui.widgets.inputs import set_grid
     from ui.widgets.picture import IMAGE_KEY, IMAGE_STATE, _image_changed
+    from ui.widgets.session import init_state
 
-    controls.init_state()
+    init_state()
     ss = st.session_state
     if ss.get("fake_upload") is not None:
         ss[IMAGE_KEY] = ss.pop("fake_upload")
-        _image_changed(lambda grid: controls._set_grid(to_text(grid)), 32)
+        _image_changed(lambda grid: set_grid(to_text(grid)), 32)
     state = ss.get(IMAGE_STATE) or {}
     if "error" in state:
         code, params = state["error"]

@@ -42,7 +42,7 @@ GX6_ONES[2, 2], GX6_ONES[2, 3], GX6_ONES[3, 3], GX6_ONES[5, 1] = 9, 1, 5, 1
 SUMS_RE = re.compile(r"^sum\(dL/dy\) = \*\*(.+)\*\*, sum\(dL/dx\) = \*\*(.+)\*\*$")
 LAST_VALID = "Showing the last valid result until the input is fixed."
 SPECIAL = {"NaN": math.nan, "∞": math.inf, "-∞": -math.inf}
-PARAM_KEYS = {"kernel": ("kh", "kw"), "stride": ("sh", "sw"), "padding": ("ph", "pw"),
+PARAM_KEYS = {"kernel_size": ("kh", "kw"), "stride": ("sh", "sw"), "padding": ("ph", "pw"),
               "dilation": ("dh", "dw")}
 
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
@@ -99,7 +99,9 @@ def texts(elements) -> list[str]:
 
 
 def last_spec(at: AppTest) -> PoolSpec:
-    return PoolSpec(**dict(at.session_state.last_valid[2]))
+    spec = at.session_state.last_valid[2]
+    assert isinstance(spec, PoolSpec)  # the frozen spec itself is the state and the cache key
+    return spec
 
 
 def assert_same_result(at: AppTest, x: np.ndarray, gy: np.ndarray, spec: PoolSpec) -> None:
@@ -141,7 +143,7 @@ def test_default_load_shows_the_6x6_example_and_its_checks():
 
 # --------------------------------------------------------------------------- presets
 def _preset_spec(params: dict) -> PoolSpec:
-    return PoolSpec(kernel_size=params["kernel"], stride=params["stride"],
+    return PoolSpec(kernel_size=params["kernel_size"], stride=params["stride"],
                     padding=params["padding"], dilation=params["dilation"],
                     ceil_mode=params["ceil_mode"], mode=params["mode"],
                     ties=params.get("ties", "first"))

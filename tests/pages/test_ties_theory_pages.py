@@ -24,9 +24,9 @@ from pooling_core import (
     output_size,
     pool_backward,
 )
+from ui.errors import error_text
 from ui.format import fmt
 from ui.i18n import catalogue, t
-from ui.widgets import controls
 from ui.widgets.grid import PRESETS, preset_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -169,7 +169,7 @@ def test_ties_kernel_larger_than_grid_shows_error() -> None:
     assert not at.exception
     with pytest.raises(PoolingError) as info:
         output_size(PLATEAU.shape, PoolSpec(kernel_size=5, stride=2))
-    assert [e.value for e in at.error] == [controls.error_text(info.value)]
+    assert [e.value for e in at.error] == [error_text(info.value)]
     assert "5" in at.error[0].value
     assert not charts(at)
     at.number_input(key="ties_k").set_value(3).run()  # back to a valid kernel: results return
@@ -270,7 +270,7 @@ def test_theory_sums_table(theory_page: AppTest) -> None:
     def sums(preset: str, **kw: object) -> tuple[str, str]:
         x = np.array(PRESETS[preset].grid, dtype=np.float64)
         p = PRESETS[preset].params
-        spec = PoolSpec(kernel_size=p["kernel"], stride=p["stride"], **kw)
+        spec = PoolSpec(kernel_size=p["kernel_size"], stride=p["stride"], **kw)
         oh, ow = (a.size for a in output_size(x.shape, spec))
         chk = gradient_sum_check(x, np.ones((oh, ow)), spec)
         return fmt(chk.sum_grad_output), fmt(chk.sum_grad_input)

@@ -10,8 +10,8 @@ from streamlit.delta_generator import DeltaGenerator
 from pooling_core import ANSWER_PARTS, Exercise
 from ui.format import literal
 from ui.i18n import t
-from ui.widgets import controls
 from ui.widgets.fractions import parse_answer, parse_answers
+from ui.widgets.inputs import grid_editor
 
 MAX_KEPT = 30  # exercises whose typed answers are kept for this session
 TYPED_KEY = "ex_typed"  # session_state: {exercise id: {part: typed rows}}, most recent last
@@ -44,7 +44,7 @@ def answer_editors(ex: Exercise, ex_id: str) -> tuple[dict[str, list[list[str]]]
         st.caption(t(f"exercise.part.{part}.hint_{ex.spec.mode}"))
         # A keyed editor replays its edits onto the saved text, which already holds them.
         base = saved.get(part) or [[""] * cols_n for _ in range(rows_n)]
-        typed[part] = controls.grid_editor(
+        typed[part] = grid_editor(
             f"ex_{part}_{ex_id}", base, t("exercise.editor.caption", rows=rows_n, cols=cols_n),
             accepts=lambda text: parse_answer(text) is not None)
         given[part], errors = parse_answers(typed[part])

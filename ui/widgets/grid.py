@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from pooling_core import PoolSpec
 from ui.errors import InputError
 from ui.format import MAX_CELL_CHARS, cell_text, parse_number
 
@@ -23,11 +24,20 @@ INF = math.inf
 
 @dataclass(frozen=True)
 class Preset:
-    """An input grid with the parameters that make it interesting."""
+    """An input grid with the layer that makes it interesting.
+
+    `params` holds PoolSpec keyword values (kernel_size, stride, ...): loading the preset sets
+    these and leaves the others as they are; `spec` is the PoolSpec they make.
+    """
 
     key: str
     grid: tuple[tuple[float, ...], ...]
     params: dict = field(default_factory=dict)
+
+    @property
+    def spec(self) -> PoolSpec:
+        """The preset's layer, every parameter it does not name at PoolSpec's default."""
+        return PoolSpec(**self.params)
 
 
 PRESETS: dict[str, Preset] = {
@@ -43,19 +53,19 @@ PRESETS: dict[str, Preset] = {
                 (5, 2, 0, 3, 6, 4),
                 (1, 7, 2, 5, 1, 3),
             ),
-            {"mode": "max", "kernel": (3, 3), "stride": (1, 1), "padding": (0, 0),
+            {"mode": "max", "kernel_size": (3, 3), "stride": (1, 1), "padding": (0, 0),
              "dilation": (1, 1), "ceil_mode": False},
         ),
         Preset(
             "nonoverlap_4x4",
             ((1, 3, 2, 4), (5, 6, 1, 2), (7, 2, 9, 0), (1, 8, 3, 4)),
-            {"mode": "max", "kernel": (2, 2), "stride": (2, 2), "padding": (0, 0),
+            {"mode": "max", "kernel_size": (2, 2), "stride": (2, 2), "padding": (0, 0),
              "dilation": (1, 1), "ceil_mode": False},
         ),
         Preset(
             "plateau",
             ((5, 5, 1, 2), (5, 5, 3, 3), (0, 1, 4, 4), (2, 0, 4, 4)),
-            {"mode": "max", "kernel": (2, 2), "stride": (2, 2), "padding": (0, 0),
+            {"mode": "max", "kernel_size": (2, 2), "stride": (2, 2), "padding": (0, 0),
              "dilation": (1, 1), "ceil_mode": False, "ties": "split"},
         ),
         Preset(
@@ -67,13 +77,13 @@ PRESETS: dict[str, Preset] = {
                 (4, 1, 5, 2, 6),
                 (8, 3, 2, 7, 1),
             ),
-            {"mode": "max", "kernel": (2, 2), "stride": (2, 2), "padding": (0, 0),
+            {"mode": "max", "kernel_size": (2, 2), "stride": (2, 2), "padding": (0, 0),
              "dilation": (1, 1), "ceil_mode": True},
         ),
         Preset(
             "special_values",
             ((1, NAN, 3, 2), (4, 2, -INF, -INF), (INF, 0, -INF, -INF), (1, 2, 5, NAN)),
-            {"mode": "max", "kernel": (2, 2), "stride": (2, 2), "padding": (0, 0),
+            {"mode": "max", "kernel_size": (2, 2), "stride": (2, 2), "padding": (0, 0),
              "dilation": (1, 1), "ceil_mode": False},
         ),
     )
@@ -151,6 +161,11 @@ def resize(rows: list[list[str]], n_rows: int, n_cols: int, fill: str = "0") -> 
 
 
 MAX_CSV_BYTES = 200_000
+# The separator of a grid's text: the first of these found in its first SEPARATOR_LINES
+# non-blank lines (a spreadsheet's tab first, so "1,5<tab>2" keeps its decimal comma);
+# none found: runs of spaces. The grid editor's paste follows the same rule (its data).
+SEPARATORS = ("\t", ";", ",")
+SEPARATOR_LINES = 5
 
 
 def parse_csv(data: bytes) -> tuple[np.ndarray, bool]:
@@ -172,15 +187,8 @@ def parse_csv(data: bytes) -> tuple[np.ndarray, bool]:
     line_no = [n for n, _ in numbered]  # 1-based line in the file of each kept row
     if not lines:
         raise InputError("csv_empty")
-    sample = "\n".join(lines[:5])
-    if ";" in sample:
-        delim = ";"
-    elif "," in sample:
-        delim = ","
-    elif "\t" in sample:
-        delim = "\t"
-    else:
-        delim = None
+    sample = "\n".join(lines[:SEPARATOR_LINES])
+    delim = next((sep for sep in SEPARATORS if sep in sample), None)
     try:
         if delim is None:
             rows = [ln.split() for ln in lines]
