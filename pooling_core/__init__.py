@@ -10,20 +10,10 @@
 Pure NumPy; no user-interface imports. Invalid input raises `PoolingError` (a ValueError).
 """
 
-from .checks import SumCheck, gradient_sum_check
 from .conv import ConvBackward, ConvTerm, ConvTouch, conv_backward, conv_forward, conv_touching
 from .dense import ACTIVATIONS, DenseBackward, activate, dense_backward, dense_forward
 from .errors import PoolingError
-from .exercise import (
-    ANSWER_PARTS,
-    EXERCISE_LEVELS,
-    CheckResult,
-    Exercise,
-    Explanation,
-    PartResult,
-    check,
-    generate,
-)
+from .exercise import ANSWER_PARTS, EXERCISE_LEVELS, Exercise, generate
 from .geometry import (
     AxisSize,
     axis_size,
@@ -37,9 +27,11 @@ from .geometry import (
     window_taps,
 )
 from .gradcheck import GradCheck, gradient_check, numerical_gradient
+from .marking import CheckResult, Explanation, PartResult, check
 from .pooling import ForwardResult, pool_backward, pool_forward, win_counts
 from .spec import MODES, PoolSpec
 from .steps import ScatterStep, ScatterSteps, scatter_steps
+from .sums import SumCheck, gradient_sum_check
 from .ties import TIE_POLICIES, TiePolicy, tie_policy, tied_cells
 from .upstream import chain_to_input
 from .validate import as_input
