@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import chart_values, charts
+from loop_reference import loop_pool_backward
+from page_helpers import X6, chart_values, charts, grid_editor_data
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import (
@@ -191,18 +192,111 @@ def test_back_through_the_pool_from_dense_avg():
     assert any("/ 4" in m.value for m in at.markdown)
 
 
-def test_other_presets_random_grid_and_sizes_run_without_errors():
-    for state in (
-        {"nl_source": "overlap_6x6", "nl_kernel": 3, "nl_stride": 1, "nl_m": 1},
-        {"nl_source": "random", "nl_rand_rows": 5, "nl_rand_cols": 6, "nl_m": 4,
-         "nl_act": "sigmoid", "nl_ksize": 3, "nl_pad_3": 2},
-    ):
-        at = AppTest.from_file(PAGE, default_timeout=60)
-        for key, value in state.items():
-            at.session_state[key] = value
-        at = run(at)
-        assert not at.error, [e.value for e in at.error]
-        assert at.table[0].value.shape[0] == state["nl_m"]
+def loop_max_pool(x: np.ndarray, k: int, s: int) -> np.ndarray:
+    """k x k / stride s max pooling without padding, written here with loops."""
+    oh, ow = (x.shape[0] - k) // s + 1, (x.shape[1] - k) // s + 1
+    return np.array([[x[i * s:i * s + k, j * s:j * s + k].max() for j in range(ow)]
+                     for i in range(oh)])
+
+
+def loop_conv(P: np.ndarray, K: np.ndarray, pad: int) -> np.ndarray:
+    """Y = P (zero-padded by `pad`) cross-correlated with K, written here with loops."""
+    Pp = np.pad(P, pad)
+    k = K.shape[0]
+    return np.array([[np.sum(Pp[u:u + k, v:v + k] * K) for v in range(Pp.shape[1] - k + 1)]
+                     for u in range(Pp.shape[0] - k + 1)])
+
+
+def editor_grid(at: AppTest, key: str) -> np.ndarray:
+    """The numbers an input editor starts from (the page's inputs, not its results)."""
+    return np.array(grid_editor_data(at, key)["rows"], dtype=np.float64)
+
+
+def table_numbers(at: AppTest) -> np.ndarray:
+    """The dense table (m rows: z, a, f'(z), dL/da, dL/dz) read back as numbers."""
+    return at.table[0].value.map(float).to_numpy()
+
+
+def test_overlap_preset_hand_worked_values():
+    """overlap_6x6 (written out in tests/page_helpers.py), kernel 3, stride 1, one ReLU neuron
+    with the page's seeded W and b (read off the editors); every number worked out by hand.
+
+    P = [[9,9,9,6], [9,9,9,8], [9,9,9,8], [7,8,8,8]] (the 9 at x[2,2] is in the first nine
+    windows). z = W p + b = -15.9 + 18.4 + 6.4 - 3.1 (row by row) + 0.4 = 6.2 > 0, so
+    f'(z) = 1, dL/dz = dL/da = 1 and dL/dP = W as a 4 x 4 grid. Back through the pool every
+    window sends its dL/dP to its maximum: x[2,2] gets the sum of the nine 9-windows' entries
+    (2.1), x[2,3] (the 6) gets -1, x[5,1] (the 7) 0.7, and x[3,3] (the 8 of the other five
+    windows) 0.5 - 1 - 0.9 + 0.5 - 0.6 = -1.5. The 2 x 2 kernel with padding 1 touches every
+    P cell with each of its four weights: with dL/dY = 1, dL/dP = sum(K) everywhere.
+    """
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in {"nl_source": "overlap_6x6", "nl_kernel": 3, "nl_stride": 1,
+                       "nl_m": 1}.items():
+        at.session_state[key] = value
+    at = run(at)
+    assert not at.error, [e.value for e in at.error]
+    np.testing.assert_array_equal(editor_grid(at, "nl_x_overlap_6x6"), X6)
+    P = np.array([[9, 9, 9, 6], [9, 9, 9, 8], [9, 9, 9, 8], [7, 8, 8, 8]], dtype=np.float64)
+    np.testing.assert_array_equal(chart_values(at, "nl_fig_P"), P)
+    W = editor_grid(at, "nl_W_1x16_0")
+    np.testing.assert_array_equal(W, [[0.3, -0.5, -0.9, -1, 0.6, 0.8, 0.2, 0.5,
+                                       0.1, 0.9, 0.6, -1, 0.7, -0.9, 0.5, -0.6]])
+    assert editor_grid(at, "nl_b_1_0").tolist() == [[0.4]]
+    np.testing.assert_allclose(table_numbers(at), [[6.2, 6.2, 1, 1, 1]])
+    grad_P = W.reshape(4, 4)  # dL/dz = 1
+    np.testing.assert_allclose(chart_values(at, "nl_fig_dense_grad"), grad_P)
+    np.testing.assert_allclose(chart_values(at, "nl_fig_back_gP"), grad_P)
+    grad_x = np.zeros((6, 6))
+    grad_x[2, 2], grad_x[2, 3], grad_x[3, 3], grad_x[5, 1] = 2.1, -1.0, -1.5, 0.7
+    np.testing.assert_allclose(chart_values(at, "nl_fig_back_gx"), grad_x, atol=1e-12)
+
+    K = editor_grid(at, "nl_K_2_0")
+    Y = chart_values(at, "nl_fig_conv_Y")
+    assert Y.shape == (5, 5)
+    assert Y[0, 0] == K[1, 1] * P[0, 0] and Y[4, 4] == K[0, 0] * P[3, 3]  # corners: one tap
+    np.testing.assert_allclose(Y, loop_conv(P, K, 1))
+    np.testing.assert_allclose(chart_values(at, "nl_fig_conv_grad"), np.full((4, 4), K.sum()))
+
+
+def test_random_grid_sigmoid_values_from_an_independent_computation():
+    """A seeded random 5 x 6 grid, kernel 2, stride 2 (the last row is in no window), four
+    sigmoid neurons, a 3 x 3 kernel with padding 2: the page's inputs read off its editors,
+    every result computed here with loops and NumPy formulas."""
+    state = {"nl_source": "random", "nl_rand_rows": 5, "nl_rand_cols": 6, "nl_m": 4,
+             "nl_act": "sigmoid", "nl_ksize": 3, "nl_pad_3": 2}
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    for key, value in state.items():
+        at.session_state[key] = value
+    at = run(at)
+    assert not at.error, [e.value for e in at.error]
+    x = editor_grid(at, "nl_x_random_5x6_0")
+    assert x.shape == (5, 6)
+    P = loop_max_pool(x, 2, 2)
+    np.testing.assert_array_equal(chart_values(at, "nl_fig_P"), P)
+
+    W, b = editor_grid(at, "nl_W_4x6_0"), editor_grid(at, "nl_b_4_0")[0]
+    da = editor_grid(at, "nl_da_4")[0]
+    np.testing.assert_array_equal(da, np.ones(4))
+    z = np.array([sum(W[i, q] * P.flat[q] for q in range(6)) + b[i] for i in range(4)])
+    a = 1.0 / (1.0 + np.exp(-z))
+    fprime = a * (1.0 - a)
+    grad_z = da * fprime
+    table = table_numbers(at)
+    assert table.shape == (4, 5)
+    np.testing.assert_allclose(table, np.stack([z, a, fprime, da, grad_z], axis=1),
+                               rtol=1e-3)  # the table shows four significant digits
+    grad_P = np.array([sum(W[i, q] * grad_z[i] for i in range(4)) for q in range(6)])
+    grad_P = grad_P.reshape(2, 3)
+    np.testing.assert_allclose(chart_values(at, "nl_fig_dense_grad"), grad_P, rtol=1e-12)
+    np.testing.assert_allclose(chart_values(at, "nl_fig_back_gP"), grad_P, rtol=1e-12)
+    grad_x = loop_pool_backward(x, grad_P, kernel_size=2, stride=2)
+    assert not grad_x[4].any()  # the last row is in no window
+    np.testing.assert_allclose(chart_values(at, "nl_fig_back_gx"), grad_x, rtol=1e-12)
+
+    # padding 2 = k - 1: each P cell meets all nine weights, so dL/dP = sum(K) with dL/dY = 1
+    K = editor_grid(at, "nl_K_3_0")
+    np.testing.assert_allclose(chart_values(at, "nl_fig_conv_Y"), loop_conv(P, K, 2))
+    np.testing.assert_allclose(chart_values(at, "nl_fig_conv_grad"), np.full((2, 3), K.sum()))
 
 
 # --------------------------------------------------------------------------- bad input
