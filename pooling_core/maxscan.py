@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .geometry import PlaneGeometry
+from .geometry import PlaneGeometry, window_start
 
 # Max pooling runs over blocks of planes of about this many bytes of input at a time, so that
 # the scan's passes over its arrays (several per tap) stay in the CPU cache instead of
@@ -66,8 +66,8 @@ class _TapPlan:
                 continue
             # Plane row i * s + off is row i + q of phase b, where off = q * s + b; same for
             # columns.
-            qh, bh = divmod(t_h * ah.d - ah.p, ah.s)
-            qw, bw = divmod(t_w * aw.d - aw.p, aw.s)
+            qh, bh = divmod(window_start(0, ah.s, ah.p) + t_h * ah.d, ah.s)
+            qw, bw = divmod(window_start(0, aw.s, aw.p) + t_w * aw.d, aw.s)
             block = (slice(None), slice(i0, i1), slice(j0, j1))
             self.reads.append(
                 _TapRead(k, block, (bh, bw), slice(i0 + qh, i1 + qh), slice(j0 + qw, j1 + qw))

@@ -1,9 +1,10 @@
 """The backward pass as an ordered sequence of steps, one per output cell (row-major).
 
 Step k sends grad_output[i, j] (k = i * OW + j) into the input cells its window chooses:
-the winner(s) under the tie policy in max mode, every real cell with 1/divisor in average
-mode. The steps are stored as flat arrays (one row per receiver), so the running dL/dx after
-any step is one `np.add.at` over a prefix, with no H x W copy per step.
+in max mode the receivers and share the tie policy names (`pooling_core.ties`), in average
+mode every real cell with 1/divisor. The steps are stored as flat arrays (one row per
+receiver), so the running dL/dx after any step is one `np.add.at` over a prefix, with no
+H x W copy per step.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import overload
 import numpy as np
 
 from .errors import PoolingError
-from .geometry import plane_geometry
+from .geometry import plane_geometry, window_start
 from .ieee import quiet_overflow
 from .maxscan import _index_dtype, _max_pool
 from .pooling import _avg_divisor
@@ -80,6 +81,7 @@ class ScatterSteps(Sequence[ScatterStep]):
     receiver_before, receiver_after : (M,)   dL/dx at the receiving cell before / after
     receiver_hits_before : (M,)              earlier receivers at the same cell
     receiver_prev_step : (M,)                step of the latest of those, -1 if none
+    win_counts : (H, W) int64                receivers per input cell (property)
     """
 
     @quiet_overflow
@@ -195,8 +197,8 @@ class ScatterSteps(Sequence[ScatterStep]):
         padding); tap (a, b) of window k reads (r + a * dh, c + b * dw)."""
         oh, ow = self.output_shape
         k = np.arange(oh * ow)
-        return np.stack([(k // ow) * self.sizes[0].s - self.sizes[0].p,
-                         (k % ow) * self.sizes[1].s - self.sizes[1].p], axis=1)
+        (a, b) = self.sizes
+        return np.stack([window_start(k // ow, a.s, a.p), window_start(k % ow, b.s, b.p)], axis=1)
 
     @property
     def win_counts(self) -> np.ndarray:
