@@ -355,3 +355,30 @@ def test_the_open_tab_is_the_layer_section_3_carries_back(layer, grad_key):
     assert "nl_from" not in [w.key for w in at.radio]  # no second control for the choice
     np.testing.assert_allclose(chart_values(at, "nl_fig_back_gP"), chart_values(at, grad_key))
     assert t("next.back.source", layer=t(f"next.tab.{layer}")) in [m.value for m in at.markdown]
+
+
+# --------------------------------------------------------------------------- a page visit
+def test_values_survive_a_visit_to_another_page(tmp_path: Path):
+    """The pooling layer, the activation and the layer carried back are kept (ui.state.keep)
+    when the student visits another page and comes back."""
+    (tmp_path / "app_pages").symlink_to(ROOT / "app_pages", target_is_directory=True)
+    (tmp_path / "nav.py").write_text(
+        "import streamlit as st\n"
+        'st.navigation([st.Page("app_pages/next_layer.py", default=True), '
+        'st.Page("app_pages/theory.py")]).run()\n')
+    at = AppTest.from_file(str(tmp_path / "nav.py"), default_timeout=60)
+    at = run(at)
+    at.number_input(key="nl_kernel").set_value(1).run()
+    at.radio(key="nl_mode").set_value("avg").run()
+    at.selectbox(key="nl_act").set_value("tanh").run()
+    at.session_state["nl_from"] = "conv"
+    at = run(at)
+    at.switch_page("app_pages/theory.py").run()
+    at.switch_page("app_pages/next_layer.py").run()
+    assert not at.exception
+    assert at.number_input(key="nl_kernel").value == 1
+    assert at.radio(key="nl_mode").value == "avg"
+    assert at.selectbox(key="nl_act").value == "tanh"
+    assert at.session_state["nl_tab"] == t("next.tab.conv")
+    # kernel 1, stride 2: P is every other cell of x
+    np.testing.assert_array_equal(chart_values(at, "nl_fig_P"), X[::2, ::2])
