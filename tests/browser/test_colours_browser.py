@@ -1,10 +1,11 @@
 """The step player and the dL/dx heatmap give a value the same colour (issue 15).
 
-On the default example with an upstream gradient of both signs, the player at its last step
-shows the final dL/dx, as the heatmap "dL/dx" does. For every cell: the player's background
-(computed style) is within 2 per channel of the colour Plotly drew for the same cell (the
-most common pixel of the cell in a screenshot), and both are the colour plotly.py samples from
-figures.GRAD_SCALE at that value (pooling_core's dL/dx, not the page's).
+On an 8x8 grid of distinct values, 2x2 windows with stride 2 and an upstream gradient of 16
+values of both signs, dL/dx holds those 16 values (each at its window's maximum) and 48 zeros:
+the player at its last step shows it, as the heatmap "dL/dx" does. For every cell: the
+player's background (computed style) is within 2 per channel of the colour Plotly drew for the
+same cell (the most common pixel of the cell in a screenshot), and within 1 of the colour
+plotly.py samples from figures.GRAD_SCALE at that value (pooling_core's dL/dx, not the page's).
 """
 
 from __future__ import annotations
@@ -19,19 +20,22 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 from pw_helpers import (
     ARTIFACTS,
-    DEFAULT_SPEC,
-    DEFAULT_X,
     assert_no_exception,
     player,
     wait_idle,
 )
 
-from pooling_core import pool_backward
+from pooling_core import PoolSpec, pool_backward
 from ui.views.figures import GRAD_SCALE
 
-# An upstream gradient of both signs and a fraction: dL/dx reaches every part of the scale.
-GY = np.array([[3, -1, 2, 0.5], [-2, 1, -3, 2], [1, 0, -1, 4], [-0.5, 2, 1, -2]])
-QUERY = "/?gy=custom.t4x4~" + ",".join(f"{v:g}" for v in GY.ravel())
+# 64 distinct values (37 and 64 share no factor); 16 upstream values from every part of the
+# colour scale: between each pair of its stops, at them, and beyond none (4 is the largest).
+X = np.array([[(r * 8 + c) * 37 % 64 for c in range(8)] for r in range(8)], dtype=np.float64)
+GY = np.array([[-4, -3.5, -2.75, -2], [-1.5, -1, -0.25, 0.25],
+               [0.5, 1, 1.25, 2], [2.5, 3, 3.75, 4]], dtype=np.float64)
+SPEC = PoolSpec(kernel_size=2, stride=2)
+QUERY = ("/?x=t8x8~" + ",".join(f"{v:g}" for v in X.ravel()) + "&k=2&s=2"
+         + "&gy=custom.t4x4~" + ",".join(f"{v:g}" for v in GY.ravel()))
 
 # Each dL/dx cell of the player: its (r, c) from its name, and its background colour.
 PLAYER_JS = """root => [...root.querySelectorAll('#gx2 .cell')].map(cell => [
@@ -74,12 +78,13 @@ def test_player_and_heatmap_give_a_value_the_same_colour(page: Page, app_url: st
     fr = player(page)
     fr.locator("#last").click()
     expect(fr.locator("#counter")).to_have_text("Step 16 / 16")
+    expect(fr.locator("#gx2 .cell")).to_have_count(64)
     wait_idle(page)  # the player reports its step; the page follows
     assert_no_exception(page)
 
-    grad = pool_backward(DEFAULT_X, GY, DEFAULT_SPEC)
-    m = np.abs(grad).max()
-    assert m > 0 and (grad < 0).any() and (grad > 0).any()
+    grad = pool_backward(X, GY, SPEC)
+    assert sorted(grad[grad != 0].tolist()) == sorted(GY.ravel().tolist())
+    m = 4.0  # the largest |dL/dx|: the colour range is -4 .. 4
     sampled = plotly.colors.sample_colorscale(GRAD_SCALE, ((grad.ravel() + m) / (2 * m)).tolist(),
                                               colortype="tuple")
     expected = np.floor(np.array(sampled) * 255 + 0.5).reshape(*grad.shape, 3)
