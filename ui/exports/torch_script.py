@@ -17,8 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from pooling_core import AxisSize, PoolSpec, output_size
-from pooling_core.geometry import last_window_end
+from pooling_core import AxisSize, PoolSpec, last_window_end, output_size
 from ui.exports.arrays import as_2d, spec_note, torch_accepts, torch_kwargs
 from ui.format import cell_text
 from ui.i18n import t

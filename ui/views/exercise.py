@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pooling_core import ANSWER_PARTS, Exercise, PoolSpec, output_size
-from pooling_core.geometry import last_window_end
+from pooling_core import ANSWER_PARTS, Exercise, PoolSpec, last_window_end, output_size
 from ui.i18n import t
 from ui.views import figures
 from ui.views.charts import chart
