@@ -76,6 +76,12 @@ def test_player_and_heatmap_give_a_value_the_same_colour(page: Page, app_url: st
     page.goto(app_url + QUERY)
     wait_idle(page)
     fr = player(page)
+    expect(fr.locator("#counter")).to_have_text("Step 1 / 16")
+    # Drawn at step 1: 63 cells at 0, each in the scale's middle colour #f7f7f7, as the
+    # heatmap draws a 0 (not the empty cell's grey).
+    first = fr.locator("#player").evaluate(PLAYER_JS)
+    zeros = [css for title, css in first if title.endswith(" = 0")]
+    assert len(zeros) == 63 and set(zeros) == {"rgb(247, 247, 247)"}
     fr.locator("#last").click()
     expect(fr.locator("#counter")).to_have_text("Step 16 / 16")
     expect(fr.locator("#gx2 .cell")).to_have_count(64)

@@ -237,8 +237,9 @@ function createPlayer(host) {
 
   function render() {
     // Show dL/dx after step k by replaying the precomputed "after" values (no arithmetic here):
-    // one step forward applies only that step; any other jump replays from the start.
-    if (k === shown + 1) {
+    // one step forward applies only that step; any other jump, and the first drawing (every
+    // cell then gets its colour, and a later block its `base`), replays from the start.
+    if (shown >= 0 && k === shown + 1) {
       for (const u of D.steps[k].u) write(u[0], u);
     } else {
       const want = new Array(cg.length).fill(ZERO);
