@@ -17,6 +17,11 @@ PyTorch's output length, per axis::
 
 Average pooling uses the same formula with d = 1. `last_window_end` is how far the last window
 reaches: the padded plane that pooling reads (and a figure draws) ends there.
+
+With padding p_b before and p_a after (asymmetric, 'same', 'same_lower'; see
+`pooling_core.padding`) the numerator is n + p_b + p_a - d(k - 1) - 1 and p above is p_b.
+An `AdaptiveSpec` has no kernel: `output_size` then returns its bins per axis
+(`pooling_core.adaptive.AdaptiveAxis`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ from typing import TypeVar
 
 import numpy as np
 
+from .adaptive import AdaptiveAxis, AdaptiveSpec, adaptive_axes
 from .errors import PoolingError
+from .padding import PADDING_RULES
 from .spec import PoolSpec
 
 MAX_PADDED_CELLS = 1 << 26  # one padded (H, W) plane; guards memory against absurd padding
@@ -43,14 +50,18 @@ class AxisSize:
         The output length (may be <= 0 for an impossible configuration;
         `output_size` refuses those).
     n, k, s, p, d : int
-        Input length, kernel, stride, padding, dilation.
+        Input length, kernel, stride, padding (before the input), dilation.
     numerator : int
-        n + 2p - d(k - 1) - 1.
+        n + p + p_after - d(k - 1) - 1 (n + 2p - d(k - 1) - 1 when symmetric).
     rounded : int
         floor (or ceil with ceil_mode) of numerator / s.
     ceil_mode : bool
     dropped_last : bool
         True when ceil_mode's extra window started in the right padding and was dropped.
+    p_after : int
+        Padding after the input (None on construction means p: symmetric).
+    rule : str or None
+        "same", "same_lower" or "valid" when the padding was given by that name, else None.
     """
 
     size: int
@@ -63,29 +74,47 @@ class AxisSize:
     rounded: int
     ceil_mode: bool
     dropped_last: bool
+    p_after: int = None  # type: ignore[assignment]  # None -> p (set in __post_init__)
+    rule: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.p_after is None:
+            object.__setattr__(self, "p_after", self.p)
+
+    @property
+    def pads(self) -> tuple[int, int]:
+        """(before, after) padding along this axis."""
+        return (self.p, self.p_after)
 
     @property
     def formula(self) -> str:
         """The formula with the numbers filled in.
 
-        e.g. ``⌊(6 + 2·0 − 1·(3 − 1) − 1) / 1⌋ + 1 = ⌊3 / 1⌋ + 1 = 4``.
+        e.g. ``⌊(6 + 2·0 − 1·(3 − 1) − 1) / 1⌋ + 1 = ⌊3 / 1⌋ + 1 = 4``; with asymmetric
+        padding ``⌊(5 + 0 + 1 − 1·(2 − 1) − 1) / 2⌋ + 1 = ...``; with 'same'
+        ``⌈5 / 2⌉ = 3`` (its padding: `pad_formula`).
         """
+        if self.rule is not None and self.rule.startswith("same"):
+            return f"⌈{self.n} / {self.s}⌉ = {self.size}"
         lo, hi = ("⌈", "⌉") if self.ceil_mode else ("⌊", "⌋")
+        pad = (f"2·{self.p}" if self.p == self.p_after else f"{self.p} + {self.p_after}")
         text = (
-            f"{lo}({self.n} + 2·{self.p} − {self.d}·({self.k} − 1) − 1) / {self.s}{hi} + 1"
+            f"{lo}({self.n} + {pad} − {self.d}·({self.k} − 1) − 1) / {self.s}{hi} + 1"
             f" = {lo}{self.numerator} / {self.s}{hi} + 1 = {self.rounded + 1}"
         )
         if self.dropped_last:
             text += f" → {self.size}"
         return text
 
-
-def _floor_div(a: int, b: int) -> int:
-    return a // b
-
-
-def _ceil_div(a: int, b: int) -> int:
-    return -((-a) // b)
+    @property
+    def pad_formula(self) -> str | None:
+        """'same' / 'same_lower': the total padding and its split with the numbers, e.g.
+        ``max((3 − 1)·2 + 1·(2 − 1) + 1 − 5, 0) = 1 → 0 before, 1 after``. None otherwise."""
+        if self.rule is None or not self.rule.startswith("same"):
+            return None
+        total = self.p + self.p_after
+        return (f"max(({self.size} − 1)·{self.s} + {self.d}·({self.k} − 1) + 1 − {self.n}, 0)"
+                f" = {total} → {self.p} before, {self.p_after} after")
 
 
 # --------------------------------------------------------------------------- one axis
@@ -167,28 +196,41 @@ def axis_taps(axis: AxisSize) -> np.ndarray:
     return starts[:, None] + np.arange(axis.k, dtype=np.int64) * axis.d
 
 
-def axis_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> AxisSize:
-    """Output length along one axis by PyTorch's formula (see module docstring)."""
-    numerator = n + 2 * p - d * (k - 1) - 1
-    rounded = _ceil_div(numerator, s) if ceil_mode else _floor_div(numerator, s)
+def axis_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool,
+              p_after: int | None = None, rule: str | None = None) -> AxisSize:
+    """Output length along one axis by PyTorch's formula (see module docstring).
+
+    `p` is the padding before the input, `p_after` after it (None: p); `rule` is recorded
+    for the formula's text ("same", "same_lower", "valid" or None).
+    """
+    p_after = p if p_after is None else p_after
+    numerator = n + p + p_after - d * (k - 1) - 1
+    rounded = -((-numerator) // s) if ceil_mode else numerator // s
     size = rounded + 1
     dropped = False
     if ceil_mode and size > 0 and window_start(size - 1, s, p) >= n:
         size -= 1
         dropped = True
-    return AxisSize(size, n, k, s, p, d, numerator, rounded, ceil_mode, dropped)
+    return AxisSize(size, n, k, s, p, d, numerator, rounded, ceil_mode, dropped, p_after, rule)
 
 
-def output_size(input_hw: tuple[int, int], spec: PoolSpec) -> tuple[AxisSize, AxisSize]:
-    """Output size of pooling an (H, W) plane with `spec`, one `AxisSize` per axis.
+def output_size(
+    input_hw: tuple[int, int], spec: PoolSpec | AdaptiveSpec
+) -> tuple[AxisSize, AxisSize] | tuple[AdaptiveAxis, AdaptiveAxis]:
+    """Output size of pooling an (H, W) plane with `spec`, one `AxisSize` per axis (an
+    `AdaptiveAxis` per axis for an `AdaptiveSpec`).
 
     Raises `PoolingError` when the output would be empty or some window covers no real cell.
     """
+    if isinstance(spec, AdaptiveSpec):
+        return adaptive_axes(input_hw, spec)
+    pads = spec.pads(tuple(int(v) for v in input_hw))  # type: ignore[arg-type]
+    rule = spec.padding if spec.padding in PADDING_RULES else None
     sizes = tuple(
-        axis_size(n, k, s, p, d, spec.ceil_mode)
-        for n, k, s, p, d in zip(input_hw, spec.k, spec.s, spec.p, spec.d, strict=True)
+        axis_size(n, k, s, pb, d, spec.ceil_mode, pa, rule)  # type: ignore[arg-type]
+        for n, k, s, (pb, pa), d in zip(input_hw, spec.k, spec.s, pads, spec.d, strict=True)
     )
-    spans = [a.p + max(a.n + a.p, last_window_end(a)) for a in sizes]
+    spans = [a.p + max(a.n + a.p_after, last_window_end(a)) for a in sizes]
     if spans[0] * spans[1] > MAX_PADDED_CELLS:
         raise PoolingError(
             "padded_too_large",
@@ -202,8 +244,8 @@ def output_size(input_hw: tuple[int, int], spec: PoolSpec) -> tuple[AxisSize, Ax
                 "output_empty",
                 f"the output would be empty along the {axis}: the window spans "
                 f"{a.d}·({a.k} − 1) + 1 = {window_span(a.k, a.d)} cells but the padded input "
-                f"has only {a.n} + 2·{a.p} = {a.n + 2 * a.p}",
-                axis=axis, size=a.size, span=window_span(a.k, a.d), padded=a.n + 2 * a.p,
+                f"has only {a.n} + {a.p} + {a.p_after} = {a.n + a.p + a.p_after}",
+                axis=axis, size=a.size, span=window_span(a.k, a.d), padded=a.n + a.p + a.p_after,
                 formula=a.formula,
             )
         # Every window must hold at least one real cell (PyTorch would read outside the input).
@@ -221,46 +263,64 @@ def output_size(input_hw: tuple[int, int], spec: PoolSpec) -> tuple[AxisSize, Ax
 
 
 # --------------------------------------------------------------------------- one window
-def window_rect(spec: PoolSpec, i: int, j: int) -> tuple[int, int, int, int]:
+def _before(spec: PoolSpec, input_hw: tuple[int, int] | None) -> tuple[int, int]:
+    (top, _), (left, _) = spec.pads(input_hw)  # padding before the input (top, left)
+    return (top, left)
+
+
+def window_rect(spec: PoolSpec | AdaptiveSpec, i: int, j: int,
+                input_hw: tuple[int, int] | None = None) -> tuple[int, int, int, int]:
     """The rectangle output cell (i, j)'s window covers, in input coordinates.
 
     Parameters
     ----------
-    spec : PoolSpec
+    spec : PoolSpec or AdaptiveSpec
     i, j : int
         Output row and column (not checked against the output size).
+    input_hw : (H, W), optional
+        Needed for 'same'/'same_lower' padding and for an `AdaptiveSpec` (its bins).
 
     Returns
     -------
     (r0, c0, r1, c1) : tuple of int
         First row, first column, last row, last column, inclusive. They may lie in the
         padding: negative, or >= H / W. With dilation the window reads only every d-th
-        cell inside it (see `window_taps`).
+        cell inside it (see `window_taps`). An adaptive bin lies inside the input.
     """
-    (sh, sw), (ph, pw) = spec.s, spec.p
+    if isinstance(spec, AdaptiveSpec):
+        ah, aw = output_size(_need_hw(input_hw), spec)
+        return (ah.starts[i], aw.starts[j], ah.ends[i] - 1, aw.ends[j] - 1)  # type: ignore[union-attr]
+    (sh, sw), (ph, pw) = spec.s, _before(spec, input_hw)
     r0, c0 = window_start(i, sh, ph), window_start(j, sw, pw)
     return (r0, c0, window_end(i, spec.k[0], sh, ph, spec.d[0]) - 1,
             window_end(j, spec.k[1], sw, pw, spec.d[1]) - 1)
 
 
-def window_taps(spec: PoolSpec, i: int, j: int) -> list[tuple[int, int]]:
+def window_taps(spec: PoolSpec | AdaptiveSpec, i: int, j: int,
+                input_hw: tuple[int, int] | None = None) -> list[tuple[int, int]]:
     """Every tap (r, c) of output cell (i, j)'s window, row-major, padding included.
 
-    Parameters
-    ----------
-    spec : PoolSpec
-    i, j : int
-        Output row and column (not checked against the output size).
+    Parameters and `input_hw` as `window_rect`.
 
     Returns
     -------
-    list of (r, c), length kh * kw
+    list of (r, c), length kh * kw (an adaptive bin: its cells)
         Tap (a, b) is at (r0 + a * dh, c0 + b * dw), (r0, c0) = `window_rect`'s first corner;
         cells outside 0 <= r < H, 0 <= c < W are padding.
     """
+    if isinstance(spec, AdaptiveSpec):
+        r0, c0, r1, c1 = window_rect(spec, i, j, input_hw)
+        return [(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
     (kh, kw), (dh, dw) = spec.k, spec.d
-    r0, c0 = window_start(i, spec.s[0], spec.p[0]), window_start(j, spec.s[1], spec.p[1])
+    ph, pw = _before(spec, input_hw)
+    r0, c0 = window_start(i, spec.s[0], ph), window_start(j, spec.s[1], pw)
     return [(r0 + a * dh, c0 + b * dw) for a in range(kh) for b in range(kw)]
+
+
+def _need_hw(input_hw: tuple[int, int] | None) -> tuple[int, int]:
+    if input_hw is None:
+        raise PoolingError("adaptive_needs_input", "adaptive bins need input_hw", name="input_hw")
+    return input_hw
 
 
 # --------------------------------------------------------------------------- one plane

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import plane_geometry
+from .adaptive import AdaptiveSpec
 from .ieee import quiet_overflow
-from .pooling import pool_backward, pool_forward
+from .pooling import layer_shape, pool_backward, pool_forward
 from .spec import PoolSpec
 from .validate import as_input, check_grad_output
 
@@ -65,8 +65,8 @@ class GradCheck:
 
 @quiet_overflow
 def numerical_gradient(
-    x: object, grad_output: object, spec: PoolSpec, eps: float = 1e-6, chunk: int = 256,
-    cells: np.ndarray | None = None,
+    x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec, eps: float = 1e-6,
+    chunk: int = 256, cells: np.ndarray | None = None,
 ) -> np.ndarray:
     """Central-difference dL/dx in float64, shape of x.
 
@@ -76,8 +76,8 @@ def numerical_gradient(
     `cells` (flat indices) limits the work to those cells; the others are NaN.
     """
     arr = as_input(x).astype(np.float64)
-    g = plane_geometry(arr.shape[-2:], spec)
-    gout = check_grad_output(grad_output, arr.shape[:-2] + g.out_hw, np.float64)
+    out_hw, _ = layer_shape(arr.shape[-2:], spec)
+    gout = check_grad_output(grad_output, arr.shape[:-2] + out_hw, np.float64)
     n = arr.size
     flat = arr.ravel()
     todo = np.arange(n) if cells is None else np.unique(np.asarray(cells, dtype=np.int64))
@@ -155,8 +155,8 @@ def cells_to_test(analytic: np.ndarray, budget_cells: int) -> np.ndarray | None:
 
 @quiet_overflow
 def gradient_check(
-    x: object, grad_output: object, spec: PoolSpec, eps: float = 1e-6, tol: float | None = None,
-    budget_taps: int | None = CHECK_BUDGET_TAPS,
+    x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec, eps: float = 1e-6,
+    tol: float | None = None, budget_taps: int | None = CHECK_BUDGET_TAPS,
 ) -> GradCheck:
     """Compare `pool_backward` with central differences, cell by cell.
 
@@ -167,8 +167,8 @@ def gradient_check(
     """
     arr = as_input(x).astype(np.float64)
     analytic = pool_backward(arr, grad_output, spec)
-    g = plane_geometry(arr.shape[-2:], spec)
-    per_cell = 2 * g.sizes[0].k * g.sizes[1].k * g.out_hw[0] * g.out_hw[1] * max(
+    (oh, ow), taps = layer_shape(arr.shape[-2:], spec)
+    per_cell = 2 * taps * oh * ow * max(
         1, arr.size // (arr.shape[-1] * arr.shape[-2]))
     cells = None if budget_taps is None else cells_to_test(analytic, budget_taps // per_cell)
     numerical = numerical_gradient(arr, grad_output, spec, eps=eps, cells=cells)

@@ -22,16 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import AxisSize, PlaneGeometry, plane_geometry, window_end, window_start
+from .adaptive import AdaptiveAxis, AdaptiveSpec
+from .adaptive_pool import adaptive_backward, adaptive_forward, bin_divisor, bin_taps
+from .geometry import AxisSize, PlaneGeometry, output_size, plane_geometry, window_end, window_start
 from .ieee import quiet_overflow
 from .maxscan import _index_dtype, _max_pool, _plane_blocks, _TapPlan, _winner_index, _winning_taps
 from .spec import PoolSpec
 from .ties import TiePolicy, tie_policy, tied_cells
 from .validate import as_input, check_grad_output
-
-
-def _planes(x: np.ndarray) -> np.ndarray:
-    return x.reshape((-1,) + x.shape[-2:])
 
 
 # --------------------------------------------------------------------------- results
@@ -47,17 +45,26 @@ class ForwardResult:
         Max mode: flat index r * W + c, within its input plane, of the element that wins under
         ties="first" (PyTorch's `return_indices`). None in average mode.
     divisor : ndarray of int64, shape (OH, OW), or None
-        Average mode: what each window's sum is divided by. None in max mode.
-    sizes : (AxisSize, AxisSize)
-        The output-size formula per axis, with numbers.
-    spec : PoolSpec
+        Average mode: what each window's sum is divided by (adaptive: the bin's cell count
+        kh · kw). None in max mode.
+    sizes : (AxisSize, AxisSize) or (AdaptiveAxis, AdaptiveAxis)
+        The output-size formula per axis, with numbers (adaptive: the bins).
+    spec : PoolSpec or AdaptiveSpec
     """
 
     output: np.ndarray
     indices: np.ndarray | None
     divisor: np.ndarray | None
-    sizes: tuple[AxisSize, AxisSize]
-    spec: PoolSpec
+    sizes: tuple[AxisSize, AxisSize] | tuple[AdaptiveAxis, AdaptiveAxis]
+    spec: PoolSpec | AdaptiveSpec
+
+
+def layer_shape(input_hw: tuple[int, int], spec: PoolSpec | AdaptiveSpec
+                ) -> tuple[tuple[int, int], int]:
+    """((OH, OW), taps per window) of a layer on an (H, W) plane; raises `PoolingError`
+    for an impossible configuration. Adaptive: taps = the largest bin's kh · kw."""
+    a, b = output_size(input_hw, spec)
+    return (a.size, b.size), a.k * b.k
 
 
 # --------------------------------------------------------------------------- shared
@@ -150,7 +157,7 @@ def _avg_divisor(g: PlaneGeometry, spec: PoolSpec) -> np.ndarray:
     for a, n in zip(g.sizes, (g.H, g.W), strict=True):
         index = np.arange(a.size)
         start = window_start(index, a.s, a.p)
-        end = np.minimum(window_end(index, a.k, a.s, a.p, a.d), n + a.p)
+        end = np.minimum(window_end(index, a.k, a.s, a.p, a.d), n + a.p_after)
         if spec.count_include_pad:
             per_axis.append(end - start)
         else:
@@ -183,13 +190,13 @@ def _avg_backward(
 
 # --------------------------------------------------------------------------- public API
 @quiet_overflow
-def pool_forward(x: object, spec: PoolSpec) -> ForwardResult:
+def pool_forward(x: object, spec: PoolSpec | AdaptiveSpec) -> ForwardResult:
     """Pool `x` over its last two axes.
 
     Parameters
     ----------
     x : array_like, shape (H, W), (C, H, W) or (N, C, H, W)
-    spec : PoolSpec
+    spec : PoolSpec or AdaptiveSpec
 
     Returns
     -------
@@ -197,9 +204,15 @@ def pool_forward(x: object, spec: PoolSpec) -> ForwardResult:
         `.output` of shape (..., OH, OW); `.indices` (max mode) of the same shape.
     """
     arr = as_input(x)
-    g = plane_geometry(arr.shape[-2:], spec)
     planes = _planes(arr)
     lead = arr.shape[:-2]
+    if isinstance(spec, AdaptiveSpec):
+        taps = bin_taps(arr.shape[-2:], spec)
+        out, idx = adaptive_forward(planes, spec, taps)
+        shape = lead + taps.out_hw
+        return ForwardResult(out.reshape(shape), None if idx is None else idx.reshape(shape),
+                             bin_divisor(taps) if idx is None else None, taps.axes, spec)
+    g = plane_geometry(arr.shape[-2:], spec)
     if spec.mode == "max":
         out, idx = _max_forward(planes, g)
         return ForwardResult(
@@ -210,7 +223,7 @@ def pool_forward(x: object, spec: PoolSpec) -> ForwardResult:
 
 
 @quiet_overflow
-def pool_backward(x: object, grad_output: object, spec: PoolSpec) -> np.ndarray:
+def pool_backward(x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec) -> np.ndarray:
     """dL/dx for L = sum(grad_output * pool_forward(x, spec).output).
 
     Parameters
@@ -218,7 +231,7 @@ def pool_backward(x: object, grad_output: object, spec: PoolSpec) -> np.ndarray:
     x : array_like, shape (H, W), (C, H, W) or (N, C, H, W)
     grad_output : array_like, shape (..., OH, OW)
         The upstream gradient dL/dy; must have the output's shape.
-    spec : PoolSpec
+    spec : PoolSpec or AdaptiveSpec
         `spec.ties` selects how max pooling splits the gradient of a tied window.
 
     Returns
@@ -226,10 +239,15 @@ def pool_backward(x: object, grad_output: object, spec: PoolSpec) -> np.ndarray:
     ndarray, the shape and dtype of x (after conversion)
     """
     arr = as_input(x)
-    g = plane_geometry(arr.shape[-2:], spec)
     lead = arr.shape[:-2]
-    gout = check_grad_output(grad_output, lead + g.out_hw, arr.dtype)
     planes = _planes(arr)
+    if isinstance(spec, AdaptiveSpec):
+        taps = bin_taps(arr.shape[-2:], spec)
+        gout = check_grad_output(grad_output, lead + taps.out_hw, arr.dtype)
+        grad = adaptive_backward(planes, gout.reshape((-1,) + taps.out_hw), spec, taps)
+        return grad.reshape(arr.shape)
+    g = plane_geometry(arr.shape[-2:], spec)
+    gout = check_grad_output(grad_output, lead + g.out_hw, arr.dtype)
     gplanes = gout.reshape((-1,) + g.out_hw)
     if spec.mode == "max":
         grad = _max_backward(planes, gplanes, g, tie_policy(spec.ties))
@@ -239,13 +257,18 @@ def pool_backward(x: object, grad_output: object, spec: PoolSpec) -> np.ndarray:
 
 
 @quiet_overflow
-def win_counts(x: object, spec: PoolSpec) -> np.ndarray:
+def win_counts(x: object, spec: PoolSpec | AdaptiveSpec) -> np.ndarray:
     """How many windows send gradient to each input cell (max mode: the cell is a receiving
     maximum under `spec.ties`; average mode: the cell lies in the window). Shape and dtype
     int64 of x."""
     arr = as_input(x)
-    g = plane_geometry(arr.shape[-2:], spec)
     planes = _planes(arr.astype(np.float64))
+    if isinstance(spec, AdaptiveSpec):
+        taps = bin_taps(arr.shape[-2:], spec)
+        ones = np.ones((planes.shape[0],) + taps.out_hw)
+        counts = adaptive_backward(planes, ones, spec, taps, divide=False)
+        return np.rint(counts).astype(np.int64).reshape(arr.shape)
+    g = plane_geometry(arr.shape[-2:], spec)
     ones = np.ones((planes.shape[0],) + g.out_hw)
     if spec.mode == "max":
         counts = _max_backward(planes, ones, g, tie_policy(spec.ties), divide=False)

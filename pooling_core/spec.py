@@ -12,12 +12,14 @@ from typing import Literal
 import numpy as np
 
 from .errors import PoolingError
+from .padding import SYMMETRIC, check_sides, normalise_padding, padding_kind, resolve
 from .ties import TIE_POLICIES as TIE_POLICIES  # re-exported: the list lives in .ties
 from .ties import tie_policy
 from .validate import is_int
 
 Pair = tuple[int, int]
 IntOrPair = int | tuple[int, int] | list[int]
+Padding = IntOrPair | str | tuple[tuple[int, int], tuple[int, int]]
 
 MODES: tuple[str, ...] = ("max", "avg")
 MAX_PARAM = 1 << 16  # kernel, stride, dilation and padding per axis: keeps all index math in int64
@@ -51,9 +53,13 @@ class PoolSpec:
         Window size, >= 1.
     stride : int or (sh, sw) or None
         Step between windows, >= 1. ``None`` (default) means `kernel_size`, as in PyTorch.
-    padding : int or (ph, pw)
-        Implicit padding on both sides, 0 <= p <= ((k - 1) * d + 1) // 2 (PyTorch's rule).
-        Max pooling pads with -inf (padding never wins); average pooling pads with zeros.
+    padding : int, (ph, pw), ((top, bottom), (left, right)), "same", "same_lower" or "valid"
+        An int or a pair: implicit padding on both sides, 0 <= p <= ((k - 1) * d + 1) // 2
+        (PyTorch's rule). ((top, bottom), (left, right)): explicit per side, each
+        0 <= p <= (k - 1) * d. "same" (TensorFlow/Keras/JAX, ONNX SAME_UPPER), "same_lower"
+        (ONNX SAME_LOWER), "valid" (none): see `pooling_core.padding`; 'same' depends on the
+        input size (`pads`). Max pooling pads with -inf (padding never wins); average pooling
+        pads with zeros and counts them only with count_include_pad.
     dilation : int or (dh, dw)
         Spacing between window taps, >= 1. Average pooling accepts only 1 (as PyTorch).
     ceil_mode : bool
@@ -67,13 +73,14 @@ class PoolSpec:
     divisor_override : int or None
         Average mode: divide by this instead (>= 1).
 
-    All pair-valued fields are normalised to tuples of two ints on construction; an invalid
-    value raises `PoolingError` (a `ValueError`) that names the parameter.
+    All pair-valued fields are normalised to tuples of two ints on construction (padding:
+    (ph, pw), ((top, bottom), (left, right)) or the lowercase rule name); an invalid value
+    raises `PoolingError` (a `ValueError`) that names the parameter.
     """
 
     kernel_size: IntOrPair = 2
     stride: IntOrPair | None = None
-    padding: IntOrPair = 0
+    padding: Padding = 0
     dilation: IntOrPair = 1
     ceil_mode: bool = False
     mode: Literal["max", "avg"] = "max"
@@ -84,7 +91,7 @@ class PoolSpec:
     def __post_init__(self) -> None:
         kernel = as_pair("kernel_size", self.kernel_size)
         stride = kernel if self.stride is None else as_pair("stride", self.stride)
-        padding = as_pair("padding", self.padding)
+        padding = normalise_padding(self.padding)
         dilation = as_pair("dilation", self.dilation)
         for name, pair in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation)):
             for axis, v in zip(("height", "width"), pair, strict=True):
@@ -94,8 +101,9 @@ class PoolSpec:
                         f"{name} ({axis}) must be at least 1, got {v}",
                         name=name, axis=axis, value=v, minimum=1,
                     )
+        sym = padding_kind(padding) == SYMMETRIC
         for name, pair in (("kernel_size", kernel), ("stride", stride), ("dilation", dilation),
-                           ("padding", padding)):
+                           ("padding", padding if sym else (0, 0))):
             for axis, v in zip(("height", "width"), pair, strict=True):
                 if v > MAX_PARAM:
                     raise PoolingError(
@@ -130,7 +138,10 @@ class PoolSpec:
                 f"got {dilation}",
                 name="dilation", value=str(dilation),
             )
-        for axis, k, p, d in zip(("height", "width"), kernel, padding, dilation, strict=True):
+        if not sym and not isinstance(padding, str):
+            check_sides(padding, kernel, dilation, MAX_PARAM)  # type: ignore[arg-type]
+        for axis, k, p, d in zip(("height", "width"), kernel, padding if sym else (0, 0),
+                                 dilation, strict=True):
             if p < 0:
                 raise PoolingError(
                     "padding_negative", f"padding ({axis}) must be at least 0, got {p}",
@@ -172,9 +183,34 @@ class PoolSpec:
         return self.stride  # type: ignore[return-value]
 
     @property
+    def padding_kind(self) -> str:
+        """How the padding was given: "symmetric", "asymmetric", "same", "same_lower" or
+        "valid" (`pooling_core.padding.PADDING_KINDS`)."""
+        return padding_kind(self.padding)  # type: ignore[arg-type]
+
+    @property
     def p(self) -> Pair:
-        """Padding as (ph, pw)."""
-        return self.padding  # type: ignore[return-value]
+        """Padding as (ph, pw), the same on both sides ("valid": (0, 0)).
+
+        Raises `PoolingError` (``padding_not_symmetric``) for asymmetric, 'same' and
+        'same_lower' padding, which have no single number per axis: use `pads`.
+        """
+        pads = self.pads(None) if not self.padding_kind.startswith("same") else None
+        if pads is None or pads[0][0] != pads[0][1] or pads[1][0] != pads[1][1]:
+            raise PoolingError(
+                "padding_not_symmetric",
+                f"padding {self.padding!r} is not the same on both sides; use pads(input_hw)",
+                name="padding", value=repr(self.padding),
+            )
+        return (pads[0][0], pads[1][0])
+
+    def pads(self, input_hw: tuple[int, int] | None = None) -> tuple[Pair, Pair]:
+        """Padding per side, ((top, bottom), (left, right)), for an (H, W) input.
+
+        `input_hw` is needed only for 'same' and 'same_lower' (``padding_needs_input``
+        otherwise).
+        """
+        return resolve(self.padding, input_hw, self.k, self.s, self.d)  # type: ignore[arg-type]
 
     @property
     def d(self) -> Pair:

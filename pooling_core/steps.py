@@ -15,6 +15,8 @@ from typing import overload
 
 import numpy as np
 
+from .adaptive import AdaptiveSpec
+from .adaptive_pool import bin_steps
 from .errors import PoolingError
 from .geometry import plane_geometry, window_start
 from .ieee import quiet_overflow
@@ -82,16 +84,24 @@ class ScatterSteps(Sequence[ScatterStep]):
     receiver_hits_before : (M,)              earlier receivers at the same cell
     receiver_prev_step : (M,)                step of the latest of those, -1 if none
     win_counts : (H, W) int64                receivers per input cell (property)
+    window_rects : (OH*OW, 4)  each window's (r0, c0, r1, c1), inclusive (property)
+
+    With an `AdaptiveSpec` a step is a bin: K = the largest bin's kh * kw, `window_flat` is
+    -1 at the taps outside the bin, `divisor` (average mode) holds kh * kw, and `sizes`
+    holds the bins per axis (`AdaptiveAxis`: `.starts`, `.ends`, `.lengths`).
     """
 
     @quiet_overflow
-    def __init__(self, x: object, grad_output: object, spec: PoolSpec) -> None:
+    def __init__(self, x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec) -> None:
         arr = as_input(x)
         if arr.ndim != 2:
             raise PoolingError(
                 "steps_need_2d", f"scatter_steps needs a 2-D input (H, W), got shape {arr.shape}",
                 name="x", shape=str(arr.shape),
             )
+        if isinstance(spec, AdaptiveSpec):
+            self._init_bins(arr, grad_output, spec)
+            return
         g = plane_geometry(arr.shape, spec)
         oh, ow = g.out_hw
         self.spec = spec
@@ -143,12 +153,36 @@ class ScatterSteps(Sequence[ScatterStep]):
             delta = g_flat / divisor.ravel().astype(arr.dtype)
             amount = np.broadcast_to(delta[:, None], recv.shape)
 
+        self._set_receivers(recv, amount, itype)
+
+    def _init_bins(self, arr: np.ndarray, grad_output: object, spec: AdaptiveSpec) -> None:
+        """The steps of an adaptive layer: one per bin (`adaptive_pool.bin_steps`)."""
+        H, W = arr.shape
+        oh, ow = spec.out
+        gout = check_grad_output(grad_output, (oh, ow), arr.dtype)
+        b = bin_steps(arr, gout, spec)
+        itype = _index_dtype(max(H * W, b.window_flat.size) + 1)
+        self.spec = spec
+        self.input_shape = (H, W)
+        self.output_shape = (oh, ow)
+        self.sizes = b.axes
+        self.dtype = arr.dtype
+        self.input_values = arr
+        self.grad_output = gout
+        self.window_flat = b.window_flat.astype(itype)
+        self.output = b.output
+        self.tied_mask = b.tied_mask
+        self.divisor = b.divisor
+        self._set_receivers(b.receivers, b.amount, itype)
+
+    def _set_receivers(self, recv: np.ndarray, amount: np.ndarray, itype: type) -> None:
+        """Receivers (S, K) bool and their amounts (S, K) -> the flat receiver arrays."""
         step_of, tap_of = np.nonzero(recv)
         step_of = step_of.astype(itype)
         self.receiver_step = step_of
-        self.receiver_flat = flat[step_of, tap_of]
+        self.receiver_flat = self.window_flat[step_of, tap_of]
         self.receiver_amount = np.ascontiguousarray(amount[step_of, tap_of])
-        self._ends = np.searchsorted(step_of, np.arange(oh * ow), side="right")
+        self._ends = np.searchsorted(step_of, np.arange(len(self)), side="right")
         self._running_values()
 
     @quiet_overflow
@@ -191,14 +225,31 @@ class ScatterSteps(Sequence[ScatterStep]):
         self.receiver_hits_before = rank
         self.receiver_prev_step = prev
 
+    def _axis_rects(self, axis: int) -> tuple[np.ndarray, np.ndarray]:
+        """First and last input index (inclusive) of each output row (0) / column (1)."""
+        a = self.sizes[axis]
+        i = np.arange(self.output_shape[axis], dtype=np.int64)
+        if isinstance(self.spec, AdaptiveSpec):
+            return np.asarray(a.starts, dtype=np.int64), np.asarray(a.ends, dtype=np.int64) - 1
+        start = window_start(i, a.s, a.p)
+        return start, start + (a.k - 1) * a.d
+
     @property
     def window_origin(self) -> np.ndarray:
         """(OH*OW, 2) int64: the input (r, c) of each window's first tap (negative in the
-        padding); tap (a, b) of window k reads (r + a * dh, c + b * dw)."""
-        oh, ow = self.output_shape
-        k = np.arange(oh * ow)
-        (a, b) = self.sizes
-        return np.stack([window_start(k // ow, a.s, a.p), window_start(k % ow, b.s, b.p)], axis=1)
+        padding); tap (a, b) of window k reads (r + a * dh, c + b * dw). Adaptive: each bin's
+        first cell."""
+        return self.window_rects[:, :2]
+
+    @property
+    def window_rects(self) -> np.ndarray:
+        """(OH*OW, 4) int64: each window's (r0, c0, r1, c1), first and last row and column
+        inclusive (in the padding where outside 0..H-1 / 0..W-1). Adaptive: each bin."""
+        (r0, r1), (c0, c1) = self._axis_rects(0), self._axis_rects(1)
+        ow = self.output_shape[1]
+        k = np.arange(len(self))
+        i, j = k // ow, k % ow
+        return np.stack([r0[i], c0[j], r1[i], c1[j]], axis=1)
 
     @property
     def win_counts(self) -> np.ndarray:
@@ -291,14 +342,14 @@ class ScatterSteps(Sequence[ScatterStep]):
         return [int(s) for s in np.unique(hits)]
 
 
-def scatter_steps(x: object, grad_output: object, spec: PoolSpec) -> ScatterSteps:
+def scatter_steps(x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec) -> ScatterSteps:
     """The backward pass of a 2-D input as `ScatterSteps`, one step per output cell.
 
     Parameters
     ----------
     x : array_like, shape (H, W)
     grad_output : array_like, shape (OH, OW)
-    spec : PoolSpec
+    spec : PoolSpec or AdaptiveSpec
 
     Returns
     -------

@@ -18,9 +18,9 @@ from typing import Literal
 
 import numpy as np
 
-from .geometry import plane_geometry
+from .adaptive import AdaptiveSpec
 from .ieee import quiet_overflow
-from .pooling import pool_backward
+from .pooling import layer_shape, pool_backward
 from .spec import PoolSpec
 from .steps import ScatterSteps, scatter_steps
 from .validate import as_input, check_grad_output
@@ -56,7 +56,7 @@ class SumCheck:
 
 
 @quiet_overflow
-def gradient_sum_check(x: object, grad_output: object, spec: PoolSpec,
+def gradient_sum_check(x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec,
                        steps: ScatterSteps | None = None) -> SumCheck:
     """Compare the gradient sums of a 2-D input and name the reason for any difference.
 
@@ -64,8 +64,8 @@ def gradient_sum_check(x: object, grad_output: object, spec: PoolSpec,
     check then reuses it instead of running the backward pass again).
     """
     arr = as_input(x)
-    g = plane_geometry(arr.shape[-2:], spec)
-    gout = check_grad_output(grad_output, arr.shape[:-2] + g.out_hw, arr.dtype).astype(np.float64)
+    out_hw, _ = layer_shape(arr.shape[-2:], spec)
+    gout = check_grad_output(grad_output, arr.shape[:-2] + out_hw, arr.dtype).astype(np.float64)
     if steps is None:
         grad_in = pool_backward(arr, gout, spec).astype(np.float64)
     else:
