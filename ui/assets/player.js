@@ -373,7 +373,8 @@ function createPlayer(host) {
   return api;
 }
 
-export default function (component) {
+// Named so that the standalone page (ui/exports/standalone.py) can call it from the same module.
+export default function mountPlayer(component) {
   const { data, parentElement } = component;
   let player = parentElement.__pbePlayer;
   if (!player || !player.root.isConnected) {

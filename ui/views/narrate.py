@@ -37,15 +37,17 @@ def cells_text(cells: list[tuple[int, int]]) -> str:
     return ", ".join(_cell(c) for c in cells)
 
 
-def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int = 0) -> list[str]:
-    """The sentence of each step `first`..`limit` - 1 (every step by default)."""
+def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int = 0,
+                   lang: str | None = None) -> list[str]:
+    """The sentence of each step `first`..`limit` - 1 (every step by default), in `lang`
+    (default: the session's language)."""
     spec = steps.spec
     policy = tie_policy(spec.ties)  # which sentence: one receiver, a split share, or all
     n = len(steps) if limit is None else min(limit, len(steps))
     first = max(0, min(first, n))
     W = steps.input_shape[1]
     ow = steps.output_shape[1]
-    lang = current_language()  # once: looking it up per sentence costs more than the wording
+    lang = lang or current_language()  # once: per sentence costs more than the wording
     out = []
     ends = [0] * first + np.searchsorted(steps.receiver_step, np.arange(first, n),
                                          side="right").tolist()

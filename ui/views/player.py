@@ -83,7 +83,7 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
     total = len(steps)
     n = total if stop is None else min(stop, total)
     first = max(0, min(first, n - 1))
-    sentences = step_sentences(steps, n, first=first)
+    sentences = step_sentences(steps, n, first=first, lang=lang)
     ends = np.searchsorted(steps.receiver_step, np.arange(first, n), side="right").tolist()
     m0 = int(np.searchsorted(steps.receiver_step, first, side="left"))
     zmin, zmax = figures.grad_range(steps.accumulated(total - 1))  # as the dL/dx heatmap
