@@ -60,15 +60,57 @@ def pair(value: int | tuple[int, int] | list[int]) -> tuple[int, int]:
     return (int(value), int(value))
 
 
-def ref_output_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
-    """PyTorch's output length along one axis (may be <= 0 for an impossible configuration)."""
-    numerator = n + 2 * p - d * (k - 1) - 1
+def ref_output_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool,
+                    p_after: int | None = None) -> int:
+    """PyTorch's output length along one axis (may be <= 0 for an impossible configuration).
+
+    `p` is the padding before the input, `p_after` after it (None: the same as `p`)."""
+    p_after = p if p_after is None else p_after
+    numerator = n + p + p_after - d * (k - 1) - 1
     quotient = Fraction(numerator, s)  # exact rational, no float rounding
     rounded = math.ceil(quotient) if ceil_mode else math.floor(quotient)
     out = rounded + 1
     if ceil_mode and out > 0 and (out - 1) * s >= n + p:
         out -= 1  # the last window would start in the right padding
     return out
+
+
+def padding_form(padding):
+    """A padding as written to PoolSpec, in a hashable normal form: (ph, pw) for an int or a
+    pair, ((top, bottom), (left, right)) for per-side padding, or a lowercase name."""
+    if isinstance(padding, str):
+        return padding.lower()
+    if isinstance(padding, (tuple, list)) and isinstance(padding[0], (tuple, list)):
+        return tuple(tuple(int(v) for v in side) for side in padding)
+    return pair(padding)
+
+
+def ref_pads(input_hw: tuple[int, int], spec) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(before, after) padding per axis, written out from the frameworks' definitions:
+
+    * an int p or a pair: p on both sides (PyTorch);
+    * ((top, bottom), (left, right)): as given;
+    * "valid": none;
+    * "same" (TensorFlow ``SAME``, ONNX ``SAME_UPPER``): the output is ceil(n / s); the
+      padding needed for it, total = max((out - 1) * s + (k - 1) * d + 1 - n, 0), is split
+      with the smaller half before and the extra cell after;
+    * "same_lower" (ONNX ``SAME_LOWER``): the same total, the extra cell before.
+    """
+    form = padding_form(spec.padding)
+    if form == "valid":
+        return ((0, 0), (0, 0))
+    if isinstance(form, str):
+        pads = []
+        for n, k, s, d in zip(input_hw, spec.kernel_size, spec.stride, spec.dilation,
+                              strict=True):
+            out = math.ceil(Fraction(n, s))
+            total = max((out - 1) * s + (k - 1) * d + 1 - n, 0)
+            small, big = total // 2, total - total // 2
+            pads.append((big, small) if form == "same_lower" else (small, big))
+        return tuple(pads)  # type: ignore[return-value]
+    if isinstance(form[0], tuple):
+        return form  # type: ignore[return-value]
+    return ((form[0], form[0]), (form[1], form[1]))
 
 
 def axis_taps(i: int, k: int, s: int, p: int, d: int) -> list[int]:
@@ -82,7 +124,7 @@ class LoopSpec:
 
     kernel_size: tuple[int, int]
     stride: tuple[int, int]
-    padding: tuple[int, int]
+    padding: object  # `padding_form`: (ph, pw), ((top, bottom), (left, right)) or a name
     dilation: tuple[int, int]
     ceil_mode: bool
     mode: str
@@ -107,7 +149,7 @@ def loop_spec(
     return LoopSpec(
         kernel_size=k,
         stride=k if stride is None else pair(stride),
-        padding=pair(padding),
+        padding=padding_form(padding),
         dilation=pair(dilation),
         ceil_mode=bool(ceil_mode),
         mode=mode,
@@ -120,9 +162,10 @@ def loop_spec(
 def ref_out_hw(input_hw: tuple[int, int], spec: LoopSpec) -> tuple[int, int]:
     """Output (OH, OW) of pooling an (H, W) plane."""
     return tuple(  # type: ignore[return-value]
-        ref_output_size(n, k, s, p, d, spec.ceil_mode)
-        for n, k, s, p, d in zip(
-            input_hw, spec.kernel_size, spec.stride, spec.padding, spec.dilation, strict=True
+        ref_output_size(n, k, s, pb, d, spec.ceil_mode, pa)
+        for n, k, s, (pb, pa), d in zip(
+            input_hw, spec.kernel_size, spec.stride, ref_pads(input_hw, spec), spec.dilation,
+            strict=True,
         )
     )
 
@@ -138,7 +181,7 @@ def spec_problem(input_hw: tuple[int, int], **params) -> str | None:
     raw_s = params.get("stride")
     k = pair(raw_k)
     s = k if raw_s is None else pair(raw_s)
-    p = pair(params.get("padding", 0))
+    form = padding_form(params.get("padding", 0))
     d = pair(params.get("dilation", 1))
     mode = params.get("mode", "max")
     ties = params.get("ties", "first")
@@ -155,22 +198,30 @@ def spec_problem(input_hw: tuple[int, int], **params) -> str | None:
         return "ties"
     if mode == "avg" and d != (1, 1):
         return "dilation"
-    if min(p) < 0:
+    if isinstance(form, str) and form not in ("same", "same_lower", "valid"):
         return "padding"
-    for kk, pp, dd in zip(k, p, d, strict=True):
-        if pp > ((kk - 1) * dd + 1) // 2:
+    if not isinstance(form, str) and isinstance(form[0], tuple):  # per side: <= (k - 1) * d
+        for (before, after), kk, dd in zip(form, k, d, strict=True):
+            if min(before, after) < 0 or max(before, after) > (kk - 1) * dd:
+                return "padding"
+    elif not isinstance(form, str):  # PyTorch's rule
+        if min(form) < 0:
             return "padding"
+        for kk, pp, dd in zip(k, form, d, strict=True):
+            if pp > ((kk - 1) * dd + 1) // 2:
+                return "padding"
     if override is not None and override < 1:
         return "divisor_override"
     if min(input_hw) < 1:
         return "x"
     ceil_mode = bool(params.get("ceil_mode", False))
-    for n, kk, ss, pp, dd in zip(input_hw, k, s, p, d, strict=True):
-        out = ref_output_size(n, kk, ss, pp, dd, ceil_mode)
+    pads = ref_pads(input_hw, loop_spec(kernel_size=k, stride=s, padding=form, dilation=d))
+    for n, kk, ss, (pb, pa), dd in zip(input_hw, k, s, pads, d, strict=True):
+        out = ref_output_size(n, kk, ss, pb, dd, ceil_mode, pa)
         if out < 1:
             return "output_empty"
         for i in range(out):
-            if not any(0 <= t < n for t in axis_taps(i, kk, ss, pp, dd)):
+            if not any(0 <= t < n for t in axis_taps(i, kk, ss, pb, dd)):
                 return "window_no_real_cell"
     return None
 
@@ -212,9 +263,8 @@ def window_cells(
 ) -> list[Cell]:
     """Real input cells under window (i, j), in row-major tap order (padding left out)."""
     H, W = input_hw
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (
-        spec.kernel_size, spec.stride, spec.padding, spec.dilation
-    )
+    (kh, kw), (sh, sw), (dh, dw) = spec.kernel_size, spec.stride, spec.dilation
+    (ph, _), (pw, _) = ref_pads(input_hw, spec)
     cells = []
     for r in axis_taps(i, kh, sh, ph, dh):
         for c in axis_taps(j, kw, sw, pw, dw):
@@ -228,12 +278,13 @@ def avg_divisor(i: int, j: int, input_hw: tuple[int, int], spec: LoopSpec) -> in
     if spec.divisor_override is not None:
         return int(spec.divisor_override)
     H, W = input_hw
-    (kh, kw), (sh, sw), (ph, pw) = spec.kernel_size, spec.stride, spec.padding
+    (kh, kw), (sh, sw) = spec.kernel_size, spec.stride
+    (ph, ph_after), (pw, pw_after) = ref_pads(input_hw, spec)
     if spec.count_include_pad:
-        # Cells of the window inside the padded input [-p, n + p) (the window always starts
-        # at or after -p, so only the overhang on the far side is cut off).
-        rows = [r for r in axis_taps(i, kh, sh, ph, 1) if -ph <= r < H + ph]
-        cols = [c for c in axis_taps(j, kw, sw, pw, 1) if -pw <= c < W + pw]
+        # Cells of the window inside the padded input [-p_before, n + p_after) (the window
+        # always starts at or after -p_before, so only the far overhang is cut off).
+        rows = [r for r in axis_taps(i, kh, sh, ph, 1) if -ph <= r < H + ph_after]
+        cols = [c for c in axis_taps(j, kw, sw, pw, 1) if -pw <= c < W + pw_after]
         return len(rows) * len(cols)
     return len(window_cells(i, j, input_hw, spec))
 
@@ -426,3 +477,122 @@ def loop_avg_pool_forward_backward(
         mode="avg", count_include_pad=count_include_pad, divisor_override=divisor_override,
     )
     return out, grad  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------- adaptive pooling
+def ref_bins(n: int, o: int) -> list[tuple[int, int]]:
+    """PyTorch's adaptive bins along an axis of length n with o outputs: bin i covers input
+    cells floor(i * n / o) .. ceil((i + 1) * n / o) - 1 (exact rationals, no float)."""
+    return [(math.floor(Fraction(i * n, o)), math.ceil(Fraction((i + 1) * n, o)))
+            for i in range(o)]
+
+
+def _max_receivers(tied: list[Cell], winner: Cell, ties: str, g, dt) -> list[tuple[Cell, object]]:
+    """Who receives a max window's upstream value g, and how much, under each tie policy."""
+    if ties == "first":
+        return [(winner, g)]
+    if ties == "last":
+        return [(tied[-1], g)]
+    if ties == "split":
+        return [(cell, g / dt(len(tied))) for cell in tied]
+    if ties == "all":
+        return [(cell, g) for cell in tied]
+    raise ValueError(f"unknown tie policy {ties!r}")
+
+
+def adaptive_plane_steps(plane: np.ndarray, gout: np.ndarray | None, output_size,
+                         mode: str = "max", ties: str = "first") -> list[LoopStep]:
+    """All bins of one (H, W) plane, row-major, with their backward receivers.
+
+    max: PyTorch's scan (first maximum in row-major order, the last NaN); avg: the bin's sum
+    (row-major, from 0) / kh / kw, as PyTorch's kernel divides; every cell of the bin gets
+    g / kh / kw.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        dt = plane.dtype.type
+        H, W = plane.shape
+        oh, ow = pair(output_size)
+        steps = []
+        for i, (r0, r1) in enumerate(ref_bins(H, oh)):
+            for j, (c0, c1) in enumerate(ref_bins(W, ow)):
+                cells = [(r, c) for r in range(r0, r1) for c in range(c0, c1)]
+                g = dt(0) if gout is None else dt(gout[i, j])
+                if mode == "max":
+                    value, tied = max_window(plane, cells)
+                    winner = pytorch_winner(tied, bool(np.isnan(value)))
+                    receivers = _max_receivers(tied, winner, ties, g, dt)
+                    steps.append(LoopStep((i, j), value, winner[0] * W + winner[1],
+                                          tuple(cells), tuple(receivers), tuple(tied), None))
+                else:
+                    total = dt(0)
+                    for r, c in cells:
+                        total = total + plane[r, c]
+                    kh, kw = dt(r1 - r0), dt(c1 - c0)
+                    delta = g / kh / kw
+                    steps.append(LoopStep((i, j), total / kh / kw, None, tuple(cells),
+                                          tuple((cell, delta) for cell in cells), (),
+                                          (r1 - r0) * (c1 - c0)))
+        return steps
+
+
+def loop_adaptive_pool(x, grad_output=None, output_size=1, mode="max", ties="first"):
+    """Adaptive pooling the course way: (output, indices or None, grad_input or None)."""
+    arr = as_float_input(x)
+    H, W = arr.shape[-2:]
+    oh, ow = pair(output_size)
+    lead = arr.shape[:-2]
+    out = np.zeros(lead + (oh, ow), dtype=arr.dtype)
+    idx = np.zeros(lead + (oh, ow), dtype=np.int64) if mode == "max" else None
+    gout = None if grad_output is None else np.asarray(grad_output).astype(arr.dtype)
+    grad = None if gout is None else np.zeros(arr.shape, dtype=arr.dtype)
+    for li in np.ndindex(*lead):
+        steps = adaptive_plane_steps(arr[li], None if gout is None else gout[li],
+                                     (oh, ow), mode, ties)
+        for step in steps:
+            out[li + step.out_index] = step.value
+            if idx is not None:
+                idx[li + step.out_index] = step.index
+        if grad is not None:
+            grad[li] = accumulate(steps, (H, W), arr.dtype)
+    return out, idx, grad
+
+
+# --------------------------------------------------------------------------- max unpooling
+def ref_unpool_size(in_hw, kernel_size, stride=None, padding=0) -> tuple[int, int]:
+    """PyTorch's default max_unpool2d size per axis: (in - 1) * s - 2p + k (per side padding
+    ((top, bottom), (left, right)): (in - 1) * s - before - after + k)."""
+    k = pair(kernel_size)
+    s = k if stride is None else pair(stride)
+    form = padding_form(padding)
+    pads = form if isinstance(form[0], tuple) else ((form[0],) * 2, (form[1],) * 2)
+    return tuple((n - 1) * ss - pb - pa + kk  # type: ignore[return-value]
+                 for n, ss, (pb, pa), kk in zip(in_hw, s, pads, k, strict=True))
+
+
+def loop_max_unpool(y, indices, output_hw) -> np.ndarray:
+    """Each y[i, j] (row-major) written at flat index r * W + c of a plane of zeros; a later
+    value naming the same cell replaces an earlier one."""
+    vals = as_float_input(y)
+    idx = np.asarray(indices)
+    H, W = output_hw
+    out = np.zeros(vals.shape[:-2] + (H, W), dtype=vals.dtype)
+    for li in np.ndindex(*vals.shape[:-2]):
+        for i in range(vals.shape[-2]):
+            for j in range(vals.shape[-1]):
+                f = int(idx[li + (i, j)])
+                out[li + (f // W, f % W)] = vals[li + (i, j)]
+    return out
+
+
+def loop_max_unpool_backward(grad_output, indices) -> np.ndarray:
+    """dL/dy[i, j] = dL/dout at the cell y[i, j] was written to."""
+    g = as_float_input(grad_output)
+    idx = np.asarray(indices)
+    W = g.shape[-1]
+    out = np.zeros(idx.shape, dtype=g.dtype)
+    for li in np.ndindex(*idx.shape[:-2]):
+        for i in range(idx.shape[-2]):
+            for j in range(idx.shape[-1]):
+                f = int(idx[li + (i, j)])
+                out[li + (i, j)] = g[li + (f // W, f % W)]
+    return out
