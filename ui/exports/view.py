@@ -6,15 +6,18 @@ draws. Streamlit is imported inside the function, so importing the module needs 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 import numpy as np
 
-from pooling_core import PoolSpec
+from pooling_core import PoolSpec, output_size
 from ui.exports.arrays import file_stem, torch_accepts
+from ui.exports.standalone import refusal, standalone_html
 from ui.exports.tables import arrays_csv, arrays_json, latex_all
 from ui.exports.torch_script import pytorch_snippet
-from ui.i18n import t
+from ui.i18n import current_language, t
 
 if TYPE_CHECKING:
     from ui.compute import Results
@@ -33,12 +36,15 @@ def export_section(
     """
     import streamlit as st
 
+    from ui.compute import compute
+
     # Drawn only while open (a lazy expander): the files and code blocks cost the server and
     # the browser work on every rerun otherwise, and are rarely looked at.
     box = st.expander(t("export.header"), icon=":material/download:", key="export_open",
                       on_change="rerun")
     if not box.open:
         return
+    results = results if results is not None else compute(x, grad_output, spec)
     stem = file_stem(spec)
     py_name = f"{stem}.py"
     latex = latex_all(x, grad_output, spec, results)
@@ -67,6 +73,8 @@ def export_section(
             t("export.py"), snippet, file_name=py_name, mime="text/x-python", key="exp_py",
             wrap=True, width="stretch",
             help=t("export.py_help"), on_click="ignore", icon=":material/code:")
+        c5, _ = st.columns(2)
+        standalone_button(c5, x, grad_output, spec, results, explorer_link(x, grad_output, spec))
         st.markdown(f"**{t('export.latex_header')}**")
         st.caption(t("export.latex_caption"))
         st.code(latex, language="latex", wrap_lines=True)
@@ -75,3 +83,63 @@ def export_section(
         if not torch_accepts(spec):
             st.info(t("export.py_refused"), icon=":material/info:")
         st.code(snippet, language="python")
+
+
+def explorer_link(x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec) -> str | None:
+    """The Explorer's share link of this view (ui.links.explorerlink.current_query, without the
+    classroom hide options: the standalone page shows everything), or None outside an app."""
+    import streamlit as st
+
+    from ui.links.explorerlink import current_query
+
+    base = (st.context.url or "").split("?")[0]
+    if not base:
+        return None
+    query = {k: v for k, v in current_query(x, grad_output, spec).items() if k != "hide"}
+    return f"{base}?{urlencode(query)}"
+
+
+def standalone_button(box: object, x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec,
+                      results: Results, link: str | None, key: str = "exp_html") -> None:
+    """Download button of the standalone page (ui.exports.standalone) of this configuration in
+    the session's language and projector mode, opening on the session's step; or, for a
+    configuration too large for one page, why there is none. `box`: where to draw it (st or
+    a column). The page is made once per configuration, language, mode, link and step."""
+    import streamlit as st
+
+    from ui.compute import content_key, results_cache
+    from ui.views.projector import projector_on
+
+    lang, projector = current_language(), projector_on()
+    why = refusal(results.steps, lang)
+    if why is not None:
+        box.info(why, icon=":material/info:")
+        return
+    start = int(st.session_state.get("step", 0) or 0)
+    page = results_cache().get_or_compute(
+        ("standalone", *content_key(x, grad_output, spec), lang, projector, link, start),
+        lambda: standalone_html(results, lang, app_link=link, projector=projector, start=start))
+    box.download_button(
+        t("standalone.button"), page, file_name=f"{file_stem(spec)}_{lang}.html",
+        mime="text/html", key=key, wrap=True, width="stretch", help=t("standalone.button_help"),
+        on_click="ignore", icon=":material/web:")
+
+
+def ties_export(x: np.ndarray, k: int, s: int, policy: str) -> None:
+    """The Ties page's standalone page button: max pooling of x (H, W) with kernel k, stride
+    s, tie policy `policy` and dL/dy all ones (the example its "Open in the Explorer" button
+    opens), its link the Explorer's link of that example."""
+    import streamlit as st
+
+    from ui.compute import compute
+    from ui.i18n import LANG_KEY
+    from ui.links.urlstate import EXPLORER_FIELDS, encode_fields, spec_link
+
+    spec = PoolSpec(kernel_size=k, stride=s, ties=policy)
+    gy = np.ones([a.size for a in output_size(x.shape, spec)])
+    query = encode_fields(EXPLORER_FIELDS, {"x": x.tolist(), **spec_link(asdict(spec))})
+    query[LANG_KEY] = current_language()
+    base = (st.context.url or "").split("?")[0]
+    base = base[: -len("ties")] if base.endswith("/ties") else base
+    link = f"{base}?{urlencode(query)}" if base else None
+    standalone_button(st, x, gy, spec, compute(x, gy, spec), link, key="ties_html")
