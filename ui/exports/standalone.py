@@ -11,7 +11,7 @@ file://, inside a learning platform's iframe or on a static host.
 Texts that come from the user (cell values, the link) are written as text, never as HTML:
 everything is escaped (`html.escape`, and JSON inside <script> with <, > and & escaped).
 A configuration whose steps would make a page over MAX_PAGE_BYTES is refused
-(`StandaloneTooLarge`, `refusal`). The pure NumPy core stays free of HTML: this module reads it.
+(`StandaloneTooLargeError`, `refusal`). The NumPy core stays free of HTML: this module reads it.
 """
 
 from __future__ import annotations
@@ -39,9 +39,12 @@ if TYPE_CHECKING:  # ui.compute imports Streamlit
 # A 32 x 32 average with a 32 x 32 kernel would need about 27 MB; it is refused.
 MAX_PAGE_BYTES = 2_000_000
 PAGE_FIXED_BYTES = 40_000  # scripts, styles, the static grids' share of a small example
+# The page may run its own inline scripts and styles and nothing else: no request to any host.
+CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+       "img-src data:; base-uri 'none'; form-action 'none'")
 
 
-class StandaloneTooLarge(ValueError):
+class StandaloneTooLargeError(ValueError):
     """The configuration's steps would make a page over MAX_PAGE_BYTES (`message`: why, in the
     language asked for)."""
 
@@ -184,13 +187,13 @@ def standalone_html(res: Results, lang: str = "en", *, app_link: str | None = No
 
     `app_link`: the address of the same view in the app (an http(s) link; anything else is left
     out); `projector`: open in projector sizing (the page has a switch); `start`: the step the
-    player opens on. Raises StandaloneTooLarge for a configuration over MAX_PAGE_BYTES.
+    player opens on. Raises StandaloneTooLargeError for a configuration over MAX_PAGE_BYTES.
     """
     lang = lang if lang in LANGUAGES else "en"
     steps, spec = res.steps, res.forward.spec
     est = estimated_bytes(steps)
     if est > MAX_PAGE_BYTES:
-        raise StandaloneTooLarge(est, lang)
+        raise StandaloneTooLargeError(est, lang)
     x, y = steps.input_values, res.forward.output
     player = _payload(steps, bool(projector), lang)
     player_text = json.dumps(player, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -234,7 +237,7 @@ def standalone_html(res: Results, lang: str = "en", *, app_link: str | None = No
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'">
+<meta http-equiv="Content-Security-Policy" content="{CSP}">
 <meta name="referrer" content="no-referrer">
 <title>{_esc(title)}</title>
 <style>{read_asset("standalone.css")}</style>
@@ -243,7 +246,8 @@ def standalone_html(res: Results, lang: str = "en", *, app_link: str | None = No
 <main>
 <h1>{_esc(t("standalone.title", lang))}</h1>
 <p class="intro">{_esc(t("standalone.intro", lang))}</p>
-<div class="topbar">{link_html}<label><input type="checkbox" id="pbe-projector"> {_esc(t("app.projector", lang))}</label></div>
+<div class="topbar">{link_html}<label><input type="checkbox" id="pbe-projector">
+{_esc(t("app.projector", lang))}</label></div>
 <h2>{_esc(t("standalone.config", lang))}</h2>
 <dl class="config">{config}</dl>
 {formula}
