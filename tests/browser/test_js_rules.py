@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from dataclasses import asdict
 
 import numpy as np
 import plotly.colors
@@ -118,7 +119,7 @@ def test_player_text_is_the_more_contrasting_of_dark_and_white(blank: Page) -> N
 def test_player_cell_pitch_is_figures_cell_px(blank: Page, projector: bool) -> None:
     cases = [(rows, cols, width) for rows in (1, 2, 4, 6, 9, 16, 32, 40)
              for cols in (1, 3, 6, 12, 18, 33, 64) for width in (90, 250, 371, 520, 1000)]
-    cells = CELL_SIZES[projector].__dict__
+    cells = asdict(CELL_SIZES[projector])
     got = call(blank, "player.js", "cellPitch", [[r, c, w, cells] for r, c, w in cases])
     assert got == [cell_px(r, c, w, projector) for r, c, w in cases]
 
