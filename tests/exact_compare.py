@@ -69,3 +69,35 @@ def dot_terms(w: Iterable[Real], p: Iterable[Real], bias: Real = 0.0) -> list[Fr
     """The exact summands of `w @ p + bias`: each product w_j * p_j (not rounded), then bias."""
     terms = [Fraction(float(a)) * Fraction(float(b)) for a, b in zip(w, p, strict=True)]
     return [*terms, Fraction(float(bias))]
+
+
+def avg_rtol(dtype) -> float:
+    """The tolerance of average pooling between two libraries: 1e-12 relative in float64
+    (the issue's bound), 1e-5 in float32 (a few float32 roundings, ~1.2e-7 each)."""
+    return 1e-12 if np.dtype(dtype) == np.float64 else 1e-5
+
+
+def assert_avg_close(actual: object, expected: object, scale: float, what: str = "") -> None:
+    """Averages of two libraries agree: same shape, dtype, NaN and infinity positions, and
+    |a - e| <= rtol * max(|e|, scale) for the finite values (`avg_rtol`).
+
+    `scale` is the magnitude of the terms that were summed (max |x| forward, max
+    |grad_output| backward): a sum that cancels to about 0 keeps only rounding noise of that
+    size, whose sign and last bits depend on the summation order, which differs between
+    libraries (JAX's reduce_window transpose, PyTorch's `mean` for global pooling).
+    """
+    a = np.asarray(actual)
+    e = np.asarray(expected)
+    label = f"{what}: " if what else ""
+    assert a.shape == e.shape, f"{label}shape {a.shape} != {e.shape}"
+    assert a.dtype == e.dtype, f"{label}dtype {a.dtype} != {e.dtype}"
+    np.testing.assert_array_equal(np.isnan(a), np.isnan(e), err_msg=f"{label}NaN positions")
+    inf = np.isinf(e)
+    np.testing.assert_array_equal(a[inf], e[inf], err_msg=f"{label}infinities")
+    finite = np.isfinite(e)
+    rtol = avg_rtol(a.dtype)
+    ae, ee = a[finite].astype(np.float64), e[finite].astype(np.float64)
+    bound = rtol * np.maximum(np.abs(ee), max(float(scale), np.finfo(a.dtype).tiny))
+    bad = np.abs(ae - ee) > bound
+    assert not bad.any(), (f"{label}{int(bad.sum())} values differ by more than {rtol} "
+                           f"relative: {ae[bad][:5]} != {ee[bad][:5]}")
