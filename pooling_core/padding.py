@@ -16,9 +16,12 @@ form                        padding (before, after) along an axis of length n
                             at the top / left)
 ==========================  ==================================================================
 
-With 'same' T <= (k − 1)·d always (so every window holds a real cell), and the output is
-ceil(n / s) with ceil_mode on or off (ceil_mode cannot add a window: the one it would add
-starts at ceil(n / s)·s − (padding before) >= n and is dropped by PyTorch's rule).
+With 'same' T <= (k − 1)·d always, and the output is ceil(n / s) with ceil_mode on or off
+(ceil_mode cannot add a window: the one it would add starts at ceil(n / s)·s − (padding
+before) >= n and is dropped by PyTorch's rule). Without dilation every 'same' window holds a
+real cell; a dilated window can step over a short input (n = 1, k = 2, d = 2: taps −1 and
+1): such a layer is refused (``window_no_real_cell``) as for any padding, where TensorFlow
+and JAX would output −inf.
 
 Max pooling pads with −inf whatever the form; average pooling counts padding in its divisor
 only with ``count_include_pad=True`` (TensorFlow/Keras divide by the real cells:
