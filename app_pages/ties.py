@@ -18,6 +18,7 @@ from pooling_core import (
     scatter_steps,
 )
 from ui.errors import cell_errors_text, error_text
+from ui.exports.view import ties_export
 from ui.format import fmt
 from ui.i18n import t
 from ui.links import pagelink
@@ -117,8 +118,7 @@ def input_controls() -> list[list[str]]:
 
 
 def tied_cells(steps: ScatterSteps) -> tuple[np.ndarray, int]:
-    """(H, W) bool: the cells tied for the maximum of some window with a tie; and how many
-    windows hold a tie."""
+    """(H, W) bool: the cells tied for some window's maximum; and how many windows hold a tie."""
     multi = steps.tied_mask.sum(axis=1) > 1
     tied = np.zeros(steps.input_shape, dtype=bool)
     tied.flat[steps.window_flat[steps.tied_mask & multi[:, None]]] = True
@@ -236,8 +236,8 @@ def page() -> None:
                    wrap=True):
         st.switch_page("app_pages/explorer.py")
     st.caption(t("ties.open.note"))
-
-    if problem is None:  # the link to this view
+    if problem is None:  # the standalone page of that example, and the link to this view
+        ties_export(x, int(ss.ties_k), int(ss.ties_s), ss.ties_open_policy)
         query = encode_fields(TIES_FIELDS, {
             "x": x.tolist() if grids_differ(x, PLATEAU_X) else None,
             "k": int(ss.ties_k), "s": int(ss.ties_s), "policy": ss.ties_open_policy,
