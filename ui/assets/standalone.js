@@ -36,7 +36,10 @@ function pbeStandalone() {
         d.style.background = rgb ? "rgb(" + rgb.join(",") + ")" : "#ffffff";
         d.style.color = rgb ? textColour(rgb) : "#111";
         d.textContent = g.text[i];
+        // Named as the player names its cells; an image of one number, so that an empty cell
+        // (a count of 0) is named too.
         d.title = g.name + "[" + r + "," + c + "] = " + g.hover[i];
+        d.setAttribute("role", "img");
         d.setAttribute("aria-label", d.title);
         if (g.marked && g.marked[i]) d.classList.add("marked");
         el.appendChild(d); cells.push(d);

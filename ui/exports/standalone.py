@@ -27,7 +27,7 @@ import numpy as np
 
 from pooling_core import PoolSpec, output_size
 from ui.assets import read_asset
-from ui.format import fmt
+from ui.format import fmt, fmt_full
 from ui.i18n import LANGUAGES, t
 from ui.views import figures
 from ui.views.player import _payload, _step_costs
@@ -104,7 +104,9 @@ def grid_data(gid: str, values: np.ndarray, title: str, kind: str, name: str) ->
         "id": gid, "title": title, "name": name,
         "rows": int(values.shape[0]), "cols": int(values.shape[1]),
         "text": [s for row in trace["text"] for s in row],
-        "hover": [s for row in trace["customdata"] for s in row],
+        # The hover's exact text; a whole number without ".0" (a count reads "3", not "3.0").
+        "hover": [fmt(v) if np.isfinite(v) and v == int(v) else fmt_full(v)
+                  for v in np.asarray(values, dtype=np.float64).ravel()],
         "z": z, "scale": trace["colorscale"],
         "zmin": float(trace["zmin"]), "zmax": float(trace["zmax"]),
     }

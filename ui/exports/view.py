@@ -100,11 +100,13 @@ def explorer_link(x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec) -> str
 
 
 def standalone_button(box: object, x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec,
-                      results: Results, link: str | None, key: str = "exp_html") -> None:
+                      results: Results, link: str | None, key: str = "exp_html",
+                      start: int | None = None) -> None:
     """Download button of the standalone page (ui.exports.standalone) of this configuration in
     the session's language and projector mode, opening on the session's step; or, for a
     configuration too large for one page, why there is none. `box`: where to draw it (st or
-    a column). The page is made once per configuration, language, mode, link and step."""
+    a column); `start`: the step it opens on (default: the Explorer's). The page is made once
+    per configuration, language, mode, link and step."""
     import streamlit as st
 
     from ui.compute import content_key, results_cache
@@ -115,7 +117,8 @@ def standalone_button(box: object, x: np.ndarray, grad_output: np.ndarray, spec:
     if why is not None:
         box.info(why, icon=":material/info:")
         return
-    start = int(st.session_state.get("step", 0) or 0)
+    if start is None:
+        start = int(st.session_state.get("step", 0) or 0)
     page = results_cache().get_or_compute(
         ("standalone", *content_key(x, grad_output, spec), lang, projector, link, start),
         lambda: standalone_html(results, lang, app_link=link, projector=projector, start=start))
@@ -142,4 +145,5 @@ def ties_export(x: np.ndarray, k: int, s: int, policy: str) -> None:
     base = (st.context.url or "").split("?")[0]
     base = base[: -len("ties")] if base.endswith("/ties") else base
     link = f"{base}?{urlencode(query)}" if base else None
-    standalone_button(st, x, gy, spec, compute(x, gy, spec), link, key="ties_html")
+    standalone_button(st, x, gy, spec, compute(x, gy, spec), link, key="ties_html",
+                      start=0)
