@@ -106,7 +106,7 @@ def standalone_button(box: object, x: np.ndarray, grad_output: np.ndarray, spec:
     the session's language and projector mode, opening on the session's step; or, for a
     configuration too large for one page, why there is none. `box`: where to draw it (st or
     a column); `start`: the step it opens on (default: the Explorer's). The page is made once
-    per configuration, language, mode, link and step."""
+    per configuration, language, mode, link and step, when the button is clicked."""
     import streamlit as st
 
     from ui.compute import content_key, results_cache
@@ -119,9 +119,13 @@ def standalone_button(box: object, x: np.ndarray, grad_output: np.ndarray, spec:
         return
     if start is None:
         start = int(st.session_state.get("step", 0) or 0)
-    page = results_cache().get_or_compute(
-        ("standalone", *content_key(x, grad_output, spec), lang, projector, link, start),
-        lambda: standalone_html(results, lang, app_link=link, projector=projector, start=start))
+    cache, key_ = results_cache(), ("standalone", *content_key(x, grad_output, spec), lang,
+                                    projector, link, start)
+
+    def page() -> str:  # made when the button is clicked (on another thread): not every run
+        return cache.get_or_compute(key_, lambda: standalone_html(
+            results, lang, app_link=link, projector=projector, start=start))
+
     box.download_button(
         t("standalone.button"), page, file_name=f"{file_stem(spec)}_{lang}.html",
         mime="text/html", key=key, wrap=True, width="stretch", help=t("standalone.button_help"),
