@@ -38,10 +38,17 @@ class InputError(ValueError):
         return f"{self.code.split('_', 1)[0]}.{self.code}"
 
 
+# Counted messages whose count is not the parameter `n` (or `count`): the parameter that counts.
+_COUNTED_BY = {"csv.csv_ragged": "got", "csv.csv_field_too_long": "limit",
+               "url.url_cell_too_long": "limit", "error.output_empty": "span"}
+
+
 def input_error_text(e: InputError) -> str:
     """A refused input's message in the user's language; text taken from the input (a CSV
     value, a file name) is shown literally."""
     params = {k: literal(v) if isinstance(v, str) else v for k, v in e.params.items()}
+    if _COUNTED_BY.get(e.key) in params and "count" not in params:
+        params["count"] = params[_COUNTED_BY[e.key]]
     return t(e.key, **params)
 
 
@@ -61,6 +68,8 @@ def error_text(e: PoolingError) -> str:
         params["axis"] = t(_AXIS_KEYS[params["axis"]])
     if params.get("name") in _NAME_KEYS:
         params["name"] = t(_NAME_KEYS[params["name"]])
+    if _COUNTED_BY.get(f"error.{e.code}") in params:
+        params["count"] = params[_COUNTED_BY[f"error.{e.code}"]]
     text = t(f"error.{e.code}", **params)
     return str(e) if text == f"error.{e.code}" else text
 
@@ -69,7 +78,7 @@ def cell_error_text(e: CellError, blank_key: str = "grid.blank") -> str:
     """One cell that is not a number, e.g. `(0,1) “abc”`: what was typed is shown literally
     (ui.format.literal), a blank or an overlong cell is described instead."""
     if e.too_long:
-        return f"({e.row},{e.col}) {t('grid.too_long', limit=MAX_CELL_CHARS)}"
+        return f"({e.row},{e.col}) {t('grid.too_long', limit=MAX_CELL_CHARS, count=MAX_CELL_CHARS)}"
     if not e.text:
         return f"({e.row},{e.col}) {t(blank_key)}"
     return f"({e.row},{e.col}) “{literal(e.text)}”"

@@ -116,3 +116,9 @@ def t(key: str, /, lang: str | None = None, count: int | float | None = None,
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+def shape_words(rows: int, cols: int, lang: str | None = None) -> dict[str, str]:
+    """`rows` and `cols` as counted words ("1 row", "3 columns"; Polish "2 wiersze", "5 kolumn"),
+    for a text that names a grid's shape: ``t("next.alt.x", **shape_words(h, w))``."""
+    return {"rows": t("count.rows", lang, n=rows), "cols": t("count.columns", lang, n=cols)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pooling_core import ANSWER_PARTS, Exercise, PoolSpec, last_window_end, output_size
-from ui.i18n import t
+from ui.i18n import shape_words, t
 from ui.views import figures
 from ui.views.charts import chart
 from ui.views.narrate import step_sentences
@@ -61,11 +61,11 @@ def show_problem(ex: Exercise) -> None:
         chart(figures.heatmap(ex.x, t("exercise.fig.x", h=H, w=W), name="x",
                               pad=(ph, pw, after[0], after[1]), projector=projector,
                               width_px=360),
-              key="ex_fig_x", alt=t("exercise.alt.x", h=H, w=W))
+              key="ex_fig_x", alt=t("exercise.alt.x", **shape_words(H, W)))
     with c_gy:
         chart(figures.heatmap(ex.grad_output, t("exercise.fig.gy", oh=OH, ow=OW), kind="grad",
                               name="dL/dy", projector=projector, width_px=360),
-              key="ex_fig_gy", alt=t("exercise.alt.gy", oh=OH, ow=OW))
+              key="ex_fig_gy", alt=t("exercise.alt.gy", **shape_words(OH, OW)))
         st.caption(t("exercise.gy_caption"))
     st.info(t("exercise.task"), icon=":material/edit:")
 

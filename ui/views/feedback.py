@@ -42,13 +42,13 @@ def _why_y_max(e: Explanation, ex: Exercise) -> str:
 def _why_y_avg(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
     text = t("exercise.why.y_avg", i=r, j=c, rows=span(p["rows"]), cols=span(p["cols"]),
-             real=p["real"], total=frac_text(p["total"]), divisor=p["divisor"],
+             real=p["real"], count=p["real"], total=frac_text(p["total"]), divisor=p["divisor"],
              expected=answer_text(p["expected"]), given=fmt(p["given"]))
     if p["divisor"] > p["real"]:
         text += " " + t("exercise.why.y_avg_pad_in", divisor=p["divisor"],
                         n=p["divisor"] - p["real"])
     elif not p["count_include_pad"] and p["pad_cells"]:
-        text += " " + t("exercise.why.y_avg_pad_out", real=p["real"])
+        text += " " + t("exercise.why.y_avg_pad_out", real=p["real"], count=p["real"])
     return text
 
 
@@ -115,7 +115,7 @@ def show_feedback(ex: Exercise, result: CheckResult, typed: Mapping[str, list[li
         text = [[_shown_text(v) for v in row] for row in typed[part]]
         with slots[part]:
             st.markdown(t("exercise.score.part", correct=res.correct, total=res.total,
-                          part=name))
+                          part=name, count=res.total))
             if res.blank.all():
                 continue  # nothing typed: no heatmap of empty cells
             chart(figures.heatmap(res.given, t(f"exercise.yours.{part}"), kind=FIG_KIND[part],
@@ -124,9 +124,10 @@ def show_feedback(ex: Exercise, result: CheckResult, typed: Mapping[str, list[li
                   key=f"ex_fig_yours_{part}",
                   alt=t("exercise.alt.yours", part=name, n=int((res.wrong & ~res.blank).sum())))
     st.markdown(t("exercise.score.total", correct=result.correct, total=result.total,
-                  percent=round(100 * result.score)))
+                  percent=round(100 * result.score), count=result.total))
     if result.solved:
-        st.success(t("exercise.solved", total=result.total), icon=":material/celebration:")
+        st.success(t("exercise.solved", total=result.total, count=result.total),
+                   icon=":material/celebration:")
     blanks = sum(int(r.blank.sum()) for r in result.parts.values())
     if blanks:
         st.caption(t("exercise.blank_count", n=blanks))

@@ -11,7 +11,7 @@ import streamlit as st
 from pooling_core import ConvBackward, DenseBackward, PoolingError, PoolSpec
 from ui.errors import error_text
 from ui.format import fmt
-from ui.i18n import t
+from ui.i18n import shape_words, t
 from ui.views import figures
 from ui.views.charts import chart
 
@@ -55,7 +55,7 @@ def show_pool(x: np.ndarray, P: np.ndarray, spec: PoolSpec, cell: tuple[int, int
     c1, c2 = st.columns(2, gap="large")
     with c1:
         chart(figures.heatmap(x, t("next.fig.x"), name="x", projector=projector),
-              "nl_fig_x", t("next.alt.x", h=x.shape[0], w=x.shape[1]))
+              "nl_fig_x", t("next.alt.x", **shape_words(*x.shape)))
     with c2:
         chart(figures.heatmap(P, t("next.fig.P"), name="P", marked=cell_mask(P.shape, [cell]),
                               projector=projector),
@@ -88,7 +88,7 @@ def show_dense(res: DenseBackward, W: np.ndarray, cell: tuple[int, int],
     ))
     off = [str(i) for i in np.flatnonzero(res.fprime == 0)]
     if off:
-        st.caption(t("next.dense.off", neurons=", ".join(off)))
+        st.caption(t("next.dense.off", neurons=", ".join(off), count=len(off)))
 
     products = " + ".join(
         t("next.dense.term_product", d=num(res.delta[i]), f=num(res.fprime[i]), w=num(W[i, j]))
@@ -103,7 +103,7 @@ def show_dense(res: DenseBackward, W: np.ndarray, cell: tuple[int, int],
         chart(figures.heatmap(res.terms, t("next.fig.terms"), kind="grad",
                               name=t("next.dense.terms_name"), marked=column,
                               projector=projector),
-              "nl_fig_terms", t("next.alt.terms", m=m, n=W.shape[1], j=j))
+              "nl_fig_terms", t("next.alt.terms", j=j, **shape_words(m, W.shape[1])))
     with h2:
         chart(figures.heatmap(res.grad_P, t("next.fig.grad_P"), kind="grad", name="dL/dP",
                               marked=cell_mask((OH, OW), [cell]), projector=projector),
@@ -128,7 +128,7 @@ def show_conv(res: ConvBackward, P: np.ndarray, K: np.ndarray, pad: int,
     with h1:
         chart(figures.heatmap(P, t("next.fig.pad_P"), name="P", marked=chosen,
                               pad=(pad, pad, pad, pad), projector=projector),
-              "nl_fig_conv_P", t("next.alt.conv_P", p=pad, r=r, c=c))
+              "nl_fig_conv_P", t("next.alt.conv_P", p=pad, r=r, c=c, count=pad))
     with h2:
         chart(figures.heatmap(K, t("next.fig.K"), name="K",
                               marked=cell_mask(K.shape, [(tm.kr, tm.kc) for tm in terms]),
@@ -138,7 +138,7 @@ def show_conv(res: ConvBackward, P: np.ndarray, K: np.ndarray, pad: int,
         chart(figures.heatmap(res.Y, t("next.fig.Y"), name="Y", marked=touching,
                               projector=projector),
               "nl_fig_conv_Y", t("next.alt.Y", yh=YH, yw=YW))
-    st.caption(t("next.conv.figs", p=pad, r=r, c=c))
+    st.caption(t("next.conv.figs", p=pad, r=r, c=c, count=pad))
 
     names = " + ".join(t("next.conv.term_name", u=tm.u, v=tm.v, kr=tm.kr, kc=tm.kc)
                        for tm in terms)
@@ -165,7 +165,7 @@ def show_conv(res: ConvBackward, P: np.ndarray, K: np.ndarray, pad: int,
         chart(figures.heatmap(res.K_flipped, t("next.fig.flip"), name="K_flip",
                               projector=projector),
               "nl_fig_conv_flip", t("next.alt.flip", k=k))
-    st.markdown(t("next.conv.full_explain", p=pad, km1=k - 1, r=r, c=c))
+    st.markdown(t("next.conv.full_explain", p=pad, km1=k - 1, r=r, c=c, count=pad))
     chart(figures.heatmap(res.grad_P, t("next.fig.grad_P"), kind="grad", name="dL/dP",
                           marked=chosen, projector=projector),
           "nl_fig_conv_grad", t("next.alt.grad_P", oh=OH, ow=OW))
@@ -178,7 +178,7 @@ def show_back(grad_P: np.ndarray, grad_x: np.ndarray, receivers: np.ndarray, spe
     cells that receive from the followed output cell (r, c) outlined (`receivers`, bool)."""
     (r, c), (OH, OW), (H, W) = cell, grad_P.shape, grad_x.shape
     st.markdown(t(f"next.back.sentence_{spec.mode}", r=r, c=c, g=fmt(grad_P[r, c]),
-                  k=spec.k[0], kk=spec.k[0] * spec.k[1]))
+                  k=spec.k[0], kk=spec.k[0] * spec.k[1], count=spec.k[0] * spec.k[1]))
     b1, b2 = st.columns(2, gap="large")
     with b1:
         chart(figures.heatmap(grad_P, t("next.fig.grad_P"), kind="grad", name="dL/dP",

@@ -103,15 +103,16 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
         else:
             div = int(divisor[k])
             real = len(rows) * len(cols)
-            parts.append(t("step.avg", lang, value=fmt(output[k]), real=real, divisor=div))
+            parts.append(t("step.avg", lang, value=fmt(output[k]), real=real, divisor=div,
+                           count=real))
             delta = fmt(rec.amount[start]) if end > start else "0"
             parts.append(t("step.avg_share", lang, i=i, j=j, g=g, divisor=div, delta=delta,
-                           real=real))
+                           real=real, count=real))
             if spec.divisor_override is not None:
                 parts.append(t("step.avg_override", lang, divisor=div, real=real,
-                               ratio=f"{real}/{div}"))
+                               ratio=f"{real}/{div}", count=real))
             elif div > real:
-                parts.append(t("step.avg_lost", lang, lost=div - real))
+                parts.append(t("step.avg_lost", lang, lost=div - real, count=div - real))
             parts.extend(rec.overlaps(recv, lang))
         out.append(" ".join(parts))
         start = end

@@ -9,7 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 
 from pooling_core import ANSWER_PARTS, Exercise
 from ui.format import literal
-from ui.i18n import t
+from ui.i18n import shape_words, t
 from ui.widgets.fractions import parse_answer, parse_answers
 from ui.widgets.inputs import grid_editor
 
@@ -45,7 +45,7 @@ def answer_editors(ex: Exercise, ex_id: str) -> tuple[dict[str, list[list[str]]]
         # A keyed editor replays its edits onto the saved text, which already holds them.
         base = saved.get(part) or [[""] * cols_n for _ in range(rows_n)]
         typed[part] = grid_editor(
-            f"ex_{part}_{ex_id}", base, t("exercise.editor.caption", rows=rows_n, cols=cols_n),
+            f"ex_{part}_{ex_id}", base, t("exercise.editor.caption", **shape_words(rows_n, cols_n)),
             accepts=lambda text: parse_answer(text) is not None)
         given[part], errors = parse_answers(typed[part])
         if errors:

@@ -16,7 +16,7 @@ import streamlit as st
 
 from pooling_core import ACTIVATIONS, PoolingError, PoolSpec, output_size
 from ui.errors import cell_error_text, error_text
-from ui.i18n import t
+from ui.i18n import shape_words, t
 from ui.links import pagelink
 from ui.links.urlstate import NEXT_FIELDS, NEXT_SOURCES
 from ui.state import keep
@@ -269,7 +269,8 @@ def dense_inputs(n: int) -> DenseInputs | None:
                    help=t("next.dense.seed_help"))
     m, seed = int(ss.nl_m), int(ss.nl_w_seed)
     W0, b0 = dense_defaults(m, n, seed)
-    W = edit(f"nl_W_{m}x{n}_{seed}", to_text(W0), t("next.dense.W_caption", m=m, n=n), "W")
+    W = edit(f"nl_W_{m}x{n}_{seed}", to_text(W0), t("next.dense.W_caption", **shape_words(m, n)),
+             "W")
     e1, e2 = st.columns(2)
     with e1:
         bias = edit(f"nl_b_{m}_{seed}", to_text(b0), t("next.dense.b_caption", last=m - 1), "b")

@@ -62,7 +62,7 @@ def image_input(
     upload = st.file_uploader(
         t("image.label"), type=UPLOAD_TYPES, key=IMAGE_KEY, on_change=_image_changed,
         args=(on_load, max_side), max_upload_size=max(1, MAX_IMAGE_BYTES // (1024 * 1024)),
-        help=t("image.help", side=max_side, **LIMITS))
+        help=t("image.help", side=max_side, count=max_side, **LIMITS))
     if upload is None:
         return None
     state = ss.get(IMAGE_STATE)

@@ -14,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from ui.errors import cell_errors_text
-from ui.i18n import t
+from ui.i18n import shape_words, t
 from ui.widgets.grid import MAX_SIDE, parse_grid, to_text
 from ui.widgets.inputs import grid_editor
 
@@ -46,7 +46,7 @@ def upstream_controls(out_hw: tuple[int, int]) -> tuple[np.ndarray | None, str |
         b.number_input(t("gy.j"), 0, MAX_SIDE, key="gy_j")
         i, j = int(ss.gy_i), int(ss.gy_j)
         if i >= oh or j >= ow:
-            return None, t("gy.onehot_out", i=i, j=j, oh=oh, ow=ow)
+            return None, t("gy.onehot_out", i=i, j=j, oh=oh, ow=ow, **shape_words(oh, ow))
         g = np.zeros(out_hw)
         g[i, j] = 1.0
         return g, None
