@@ -1,6 +1,10 @@
 """Translations: every language has exactly the English keys, the same placeholders and math,
 real (not copied) texts, and the language chosen by ?lang= reaches the page.
 
+A counted text is an object of CLDR plural forms ({"one": ..., "other": ...}); every check below
+holds for each of its forms (compared with English's "other" form). Which forms each language
+has, and which one `t` picks, is tested in tests/ui/test_plurals.py.
+
 The catalogues are read as JSON files here, independently of `ui.i18n.catalogue`, so that a key
 present in the wrong file (or twice) is caught too.
 """
@@ -84,15 +88,32 @@ _LATEX_TEXT = re.compile(r"\\text\{[^{}]*\}")
 _FIELD = re.compile(r"\{\w*\}")  # {cells}, {i}: placeholder names are English by design
 
 
-def _load(lang: str, area: str) -> dict[str, str]:
+CATEGORIES = {"zero", "one", "two", "few", "many", "other"}  # CLDR plural categories
+
+
+def _valid(value: object) -> bool:
+    """A non-empty text, or an object of non-empty texts keyed by CLDR category (with other)."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    return (isinstance(value, list) and bool(value) and "other" in dict(value)
+            and all(k in CATEGORIES and isinstance(v, str) and v.strip() for k, v in value))
+
+
+def _load(lang: str, area: str) -> dict[str, str | dict[str, str]]:
     path = LOCALES_DIR / lang / f"{area}.json"
     assert path.is_file(), f"missing catalogue {path.relative_to(ROOT)}"
     pairs = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=list)
     keys = [k for k, _ in pairs]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
     assert not dupes, f"{lang}/{area}.json repeats keys {dupes}"
-    assert all(isinstance(v, str) and v.strip() for _, v in pairs), f"{lang}/{area}: empty value"
-    return dict(pairs)
+    bad = [k for k, v in pairs if not _valid(v)]
+    assert not bad, f"{lang}/{area}: empty value or bad plural forms in {bad}"
+    return {k: v if isinstance(v, str) else dict(v) for k, v in pairs}
+
+
+def _forms(value: str | dict[str, str]) -> dict[str, str]:
+    """The texts of an entry by plural category (a plain text is its own 'other' form)."""
+    return {"other": value} if isinstance(value, str) else value
 
 
 def _fields(text: str) -> list[str] | None:
@@ -131,31 +152,53 @@ def test_same_files_and_keys_as_english(lang: str) -> None:
 
 # ---------------------------------------------------------------- (b) placeholders and markup
 def test_placeholders_math_and_markup_match_english() -> None:
+    """Every form of every entry against English's 'other' form (and English's own forms)."""
     problems = []
-    for area, en, lang, tr in _pairs():
-        for key, text in en.items():
-            if key not in tr:
-                continue  # reported by test_same_files_and_keys_as_english
-            want = _fields(text)
-            if want is not None and _fields(tr[key]) != want:
-                problems.append(f"{lang}/{area} {key}: fields {_fields(tr[key])} != {want}")
-            if _math(tr[key]) != _math(text):
-                problems.append(f"{lang}/{area} {key}: formulas differ from English")
-            if tr[key].count("**") != text.count("**") or tr[key].count("`") != text.count("`"):
-                problems.append(f"{lang}/{area} {key}: ** or ` markup differs from English")
-            if tr[key].count("\n") != text.count("\n"):  # paragraphs, list items, $$ blocks
-                problems.append(f"{lang}/{area} {key}: line breaks differ from English")
+    for area in AREAS:
+        en = _load("en", area)
+        for lang in LANGUAGES:
+            tr = _load(lang, area)
+            for key, value in en.items():
+                if key not in tr:
+                    continue  # reported by test_same_files_and_keys_as_english
+                text = _forms(value)["other"]
+                want = _fields(text)
+                for cat, form in _forms(tr[key]).items():
+                    where = f"{lang}/{area} {key} [{cat}]"
+                    if want is not None and _fields(form) != want:
+                        problems.append(f"{where}: fields {_fields(form)} != {want}")
+                    if _math(form) != _math(text):
+                        problems.append(f"{where}: formulas differ from English")
+                    if form.count("**") != text.count("**") or form.count("`") != text.count("`"):
+                        problems.append(f"{where}: ** or ` markup differs from English")
+                    if form.count("\n") != text.count("\n"):  # paragraphs, list items, $$
+                        problems.append(f"{where}: line breaks differ from English")
     assert not problems, "\n".join(problems)
+
+
+def test_counted_in_every_language_or_none() -> None:
+    """A key is counted (plural forms) in all five languages or in none: Chinese has the one
+    form 'other', but a plain text there would hide a key that lost its forms elsewhere."""
+    mixed = []
+    for area, en, lang, tr in _pairs():
+        for key, value in en.items():
+            if key in tr and isinstance(value, str) != isinstance(tr[key], str):
+                mixed.append(f"{lang}/{area} {key}")
+    assert not mixed, "counted in English but not here, or the reverse:\n" + "\n".join(mixed)
 
 
 # ---------------------------------------------------------------- (c) really translated
 def test_no_text_left_in_english() -> None:
     same = []
     for area, en, lang, tr in _pairs():
-        for key, text in en.items():
+        for key, value in en.items():
             allowed = SAME_AS_ENGLISH.get(key, set())
-            if tr.get(key) == text and not (allowed == "*" or lang in allowed):
-                same.append(f"{lang}/{area} {key}: {text!r}")
+            if key not in tr or allowed == "*" or lang in allowed:
+                continue
+            english = _forms(value)
+            for cat, form in _forms(tr[key]).items():
+                if form == english.get(cat):
+                    same.append(f"{lang}/{area} {key} [{cat}]: {form!r}")
     assert not same, "texts identical to English:\n" + "\n".join(same)
 
 
@@ -169,10 +212,11 @@ def test_allowlist_is_needed() -> None:
 def test_no_english_words_in_latin_script_languages(lang: str) -> None:
     hits = []
     for area in AREAS:
-        for key, text in _load(lang, area).items():
-            words = sorted({m.group(0) for m in ENGLISH_ONLY.finditer(_FIELD.sub(" ", text))})
-            if words:
-                hits.append(f"{area} {key}: {words} in {text!r}")
+        for key, value in _load(lang, area).items():
+            for text in _forms(value).values():
+                words = sorted({m.group(0) for m in ENGLISH_ONLY.finditer(_FIELD.sub(" ", text))})
+                if words:
+                    hits.append(f"{area} {key}: {words} in {text!r}")
     assert not hits, f"English words in {lang}:\n" + "\n".join(hits)
 
 
