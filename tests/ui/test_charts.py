@@ -36,6 +36,13 @@ def test_figure_json_keeps_the_figure_and_sets_font_and_no_template() -> None:
                                                    fig["layout"]["height"])
 
 
+def test_static_folder_is_the_one_streamlit_serves_beside_app_py() -> None:
+    """Streamlit serves `static/` next to the main script; a copy anywhere else is never served
+    (after ui/ was regrouped the copy went to ui/static/ and every chart fell back)."""
+    assert ui_charts.STATIC_DIR == ROOT / "static"
+    assert (ROOT / "app.py").is_file()
+
+
 def test_plotly_js_is_copied_once_under_its_version(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ui_charts, "STATIC_DIR", tmp_path / "static")

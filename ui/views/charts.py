@@ -32,7 +32,7 @@ CHART_CONFIG = {"displayModeBar": False}
 
 COMPONENT_NAME = "pbe_chart"
 # Streamlit serves `static/` next to the main script (app.py) at app/static/.
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"  # beside app.py
 # What Streamlit's own Plotly theme sets and a plain figure lacks: its type face and colours.
 CHART_FONT = ('"Source Sans 3", "Source Sans Pro", "Noto Sans", "Noto Sans CJK SC", '
               '"DejaVu Sans", sans-serif')
