@@ -246,8 +246,8 @@ def test_plateau_example_with_policy_all(page: Page) -> None:
     assert len(steps[0].tied) == 4
 
     expect(page.get_by_text(
-        f"The sums differ by {fmt(sums.difference)}: under policy \"all\", each of "
-        f"{sums.windows} tied window(s)")).to_be_visible()
+        f"The sums differ by {fmt(sums.difference)}: under policy \"all\", each of the "
+        f"{sums.windows} tied windows")).to_be_visible()
     expect(page.get_by_text(
         f"sum(dL/dy) = {fmt(sums.sum_grad_output)}, sum(dL/dx) = {fmt(sums.sum_grad_input)}"
     )).to_be_visible()
@@ -317,7 +317,7 @@ def test_gradcheck_warning_lists_or_counts_every_mismatch(page: Page, app_url: s
     cells = ",".join(fmt(v) for v in PLATEAU_X.ravel())
     query = urlencode({"x": f"t4x4~{cells}", "k": "2", "s": "2", "ties": "all", "lang": "en"})
     open_app(page, f"{app_url}/?{query}")
-    warning = page.get_by_text("Central differences disagree in 10 cell(s)")
+    warning = page.get_by_text("Central differences disagree in 10 cells")
     expect(warning).to_be_visible()
     text = warning.inner_text()
     # The first eight cells in row-major order are named, the other two are counted.

@@ -456,7 +456,7 @@ def test_csv_non_numbers_name_the_line_and_value():
     e = csv_error(b"1,2\n3,four\n")
     assert e.code == "csv_not_number"
     assert t("csv.csv_not_number", lang="en", **e.params) == (
-        "Line 2, value 2 of the file is “four”, which is not a number (1 such values).")
+        "Line 2, value 2 of the file is “four”, which is not a number (1 such value).")
 
 
 def test_csv_header_and_semicolons_are_read_not_refused():
@@ -544,7 +544,7 @@ def _csv_page() -> None:
 
 
 @pytest.mark.parametrize("data, message", [
-    (b"1,2\n3\n", "Line 2 of the file has 1 values but line 1 has 2"),
+    (b"1,2\n3\n", "Line 2 of the file has 1 value but line 1 has 2"),
     (b"1;zwei\n", "Line 1, value 2 of the file is “zwei”"),
     (b"7" * 300_000, "This file is too big (300000 bytes)"),
     (b"1;" + b"7" * 150_000, "This file cannot be read as CSV"),  # was a traceback

@@ -364,7 +364,7 @@ def test_avg_padding_counted_in_the_divisor_loses_gradient():
     assert chk.reason == "avg_divisor" and chk.windows == 20
     assert math.isclose(chk.difference, diff)
     info = texts(at.info)
-    assert (f"The sums differ by {fmt(diff)}: in 20 window(s) the divisor counts more cells "
+    assert (f"The sums differ by {fmt(diff)}: in 20 windows the divisor counts more cells "
             "than receive the gradient") in " ".join(info), info
     assert fmt(diff) == "-7.556"
     assert "padding counted, or divisor_override" in " ".join(info)
@@ -389,7 +389,7 @@ def test_avg_divisor_override_shrinks_the_gradient():
     assert_same_result(at, X6, np.ones((4, 4)), spec)
     # Each of the 16 windows passes on 9/18 of its unit: sum(dL/dx) = 8, difference -8.
     assert sums(at) == ("16", "8")
-    assert any(s.startswith("The sums differ by -8: in 16 window(s)") for s in texts(at.info))
+    assert any(s.startswith("The sums differ by -8: in 16 windows") for s in texts(at.info))
 
 
 # --------------------------------------------------------------------------- tie policies
@@ -423,8 +423,8 @@ def test_plateau_split_agrees_and_all_grows_the_gradient():
     chk = gradient_sum_check(PLATEAU, np.ones((2, 2)), PoolSpec(kernel_size=2, ties="all"))
     assert (chk.reason, chk.windows, chk.difference) == ("ties_all", 3, 7.0)
     info = texts(at.info)
-    assert any(s.startswith('The sums differ by 7: under policy "all", each of 3 tied '
-                            "window(s)") for s in info), info
+    assert any(s.startswith('The sums differ by 7: under policy "all", each of the 3 '
+                            "tied windows") for s in info), info
     assert not any("The sums agree" in s for s in texts(at.success))
     assert title(at, "fig_mask") == "Argmax mask (policy all): windows won"
 

@@ -432,7 +432,7 @@ def test_step_sentence_avg_names_the_divisor():
     assert s == [
         "Window (0,0) covers rows 0–1, columns 0–1; its average is 0.7778 (sum of 4 real "
         "cells divided by 9); dL/dy[0,0] = 1 is divided by 9: each of the 4 real cells gets "
-        "0.1111. The divisor counts 5 cell(s) that are not in the input, so part of the "
+        "0.1111. The divisor counts 5 cells that are not in the input, so part of the "
         "gradient is not passed on."
     ]
     no_pad = step_sentences(scatter_steps(X6, np.ones((4, 4)), PoolSpec(3, 1, mode="avg")), 1)
