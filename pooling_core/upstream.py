@@ -30,18 +30,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from .adaptive import AdaptiveSpec
 from .pooling import pool_backward
 from .spec import PoolSpec
 
 
-def chain_to_input(x: object, spec: PoolSpec, grad_P: object) -> np.ndarray:
+def chain_to_input(x: object, spec: PoolSpec | AdaptiveSpec, grad_P: object) -> np.ndarray:
     """dL/dx: carry dL/dP from the next layer back through the pooling layer.
 
     Parameters
     ----------
     x : array_like, shape (H, W)
         The pooling layer's input.
-    spec : PoolSpec
+    spec : PoolSpec or AdaptiveSpec
     grad_P : array_like, shape (OH, OW)
         dL/dP, e.g. `dense_backward(...).grad_P` or `conv_backward(...).grad_P`.
 
