@@ -35,6 +35,11 @@ anything else becomes float64), and gradients are accumulated in row-major outpu
 starting from zero, exactly as PyTorch's CPU kernels do, so results match bit for bit.
 
 Layouts: (H, W), (C, H, W) or (N, C, H, W); pooling runs over the last two axes.
+
+Issue 16's layers, written out the same way: padding given per side, 'same', 'same_lower'
+or 'valid' (`ref_pads`, from the TensorFlow/ONNX definitions), adaptive pooling
+(`ref_bins`, `adaptive_plane_steps`, `loop_adaptive_pool`: PyTorch's bins and its kernel's
+sum / kh / kw) and max unpooling (`loop_max_unpool`, `loop_max_unpool_backward`).
 """
 
 from __future__ import annotations
