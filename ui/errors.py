@@ -40,7 +40,8 @@ class InputError(ValueError):
 
 # Counted messages whose count is not the parameter `n` (or `count`): the parameter that counts.
 _COUNTED_BY = {"csv.csv_ragged": "got", "csv.csv_field_too_long": "limit",
-               "url.url_cell_too_long": "limit", "error.output_empty": "span"}
+               "url.url_cell_too_long": "limit", "error.output_empty": "span",
+               "error.bins_too_large": "value"}
 
 
 def input_error_text(e: InputError) -> str:

@@ -93,7 +93,7 @@ COUNTED_BY: dict[str, str] = {
     "result.sums_ties_all": "n", "result.gradcheck_ok": "n", "result.gradcheck_ties": "n",
     "result.gradcheck_bad": "n", "result.gradcheck_sampled": "n", "result.gradcheck_skipped": "n",
     "result.sums_avg_divisor_lost": "n", "result.sums_avg_divisor_grew": "n",
-    "error.output_empty": "span",
+    "error.output_empty": "span", "error.bins_too_large": "value",
     # ties page
     "ties.upstream": "n", "ties.tied_some": "n", "ties.sum.grows": "n", "ties.alt.grad": "n",
     "ties.fd.example": "n",
