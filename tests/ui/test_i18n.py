@@ -43,7 +43,7 @@ SAME_AS_ENGLISH: dict[str, set[str] | str] = {
     "ties.table.total.all": "*",  # "k · dL/dy"
     # Next-layer page: symbols and formulas (figure titles, table columns, worked sums)
     "next.cell_option": "*",  # "P[{r},{c}]  (j = {j})"
-    "next.act.relu": "*",  # "ReLU: f(z) = max(z, 0)"
+    "next.act.relu": {"es", "pl"},  # "ReLU: f(z) = max(z, 0)" (Chinese: the full-width colon)
     "next.act.tanh": "*",  # "tanh"
     "next.dense.col_z": "*",
     "next.dense.col_a": "*",
