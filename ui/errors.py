@@ -9,14 +9,25 @@ goes through `ui.format.literal`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from pooling_core import PoolingError
 from ui.format import MAX_CELL_CHARS, literal
 from ui.i18n import t
 
-if TYPE_CHECKING:
-    from ui.widgets.grid import CellError
+
+@dataclass(frozen=True)
+class CellError:
+    """A cell whose text is not a number: (row, col) and what was typed (cut after
+    MAX_CELL_CHARS + 1 characters: longer than MAX_CELL_CHARS means too long)."""
+
+    row: int
+    col: int
+    text: str
+
+    @property
+    def too_long(self) -> bool:
+        return len(self.text) > MAX_CELL_CHARS
 
 
 class InputError(ValueError):

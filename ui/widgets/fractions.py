@@ -11,8 +11,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from ui.errors import CellError
 from ui.format import fmt, parse_number
-from ui.widgets.grid import CellError
 
 MAX_DENOMINATOR = 100
 _MIXED = re.compile(r"^([+-]?)(\d+)\s+(\d+)\s*/\s*(\d+)$")  # "1 1/2", "-2 3/4"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pooling_core import PoolSpec
-from ui.errors import InputError
+from ui.errors import CellError, InputError
 from ui.format import MAX_CELL_CHARS, cell_text, parse_number
 
 MAX_SIDE = 32
@@ -104,20 +104,6 @@ def to_text(values: np.ndarray) -> list[list[str]]:
 
 def preset_text(key: str) -> list[list[str]]:
     return to_text(np.array(PRESETS[key].grid, dtype=np.float64))
-
-
-@dataclass(frozen=True)
-class CellError:
-    """A cell whose text is not a number: (row, col) and what was typed (cut after
-    MAX_CELL_CHARS + 1 characters: longer than MAX_CELL_CHARS means too long)."""
-
-    row: int
-    col: int
-    text: str
-
-    @property
-    def too_long(self) -> bool:
-        return len(self.text) > MAX_CELL_CHARS
 
 
 def parse_grid(rows: list[list[object]]) -> tuple[np.ndarray | None, list[CellError]]:
