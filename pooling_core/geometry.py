@@ -166,17 +166,15 @@ def window_end(index: IntOrArray, k: int, s: int, p: int, d: int = 1) -> IntOrAr
     return window_start(index, s, p) + window_span(k, d)
 
 
-def last_window_end(axis: AxisSize) -> int:
+def last_window_end(axis: AxisSize | AdaptiveAxis) -> int:
     """How far the last window reaches: one past the input index of its last tap.
 
     ``last_window_end(a) - a.n`` (when positive) is the padding the windows use after the
-    input; with ceil_mode it can exceed `a.p`.
-
-    Parameters
-    ----------
-    axis : AxisSize
-        One axis of `output_size`.
+    input; with ceil_mode it can exceed `a.p_after`. `axis`: one axis of `output_size`
+    (adaptive: the last bin ends at the input's end).
     """
+    if isinstance(axis, AdaptiveAxis):
+        return axis.ends[-1]
     return window_end(axis.size - 1, axis.k, axis.s, axis.p, axis.d)
 
 

@@ -26,6 +26,7 @@ from pooling_core import (
     PoolSpec,
     gradient_check,
     gradient_sum_check,
+    last_window_end,
     max_unpool,
     max_unpool_backward,
     output_size,
@@ -103,6 +104,7 @@ def test_7_to_3_average_and_global_pooling():
     glob = pool_forward(x[None], AdaptiveSpec(1))
     assert glob.output.shape == (1, 1, 1) and glob.indices.tolist() == [[[48]]]
     assert AdaptiveSpec(1).is_global and not AdaptiveSpec((1, 2)).is_global
+    assert [last_window_end(a) for a in output_size((7, 5), AdaptiveSpec(3))] == [7, 5]
     np.testing.assert_allclose(pool_backward(x, [[2.0]], AdaptiveSpec(1, mode="avg")),
                                np.full((7, 7), 2 / 49), rtol=1e-15)
 

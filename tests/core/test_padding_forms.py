@@ -26,6 +26,7 @@ from pooling_core import (
     PoolingError,
     PoolSpec,
     gradient_check,
+    last_window_end,
     output_size,
     pool_backward,
     pool_forward,
@@ -55,6 +56,7 @@ def test_tf_same_5x5_k2_s2_extra_row_and_column_after():
     assert a.formula == "⌈5 / 2⌉ = 3"
     assert a.pad_formula == "max((3 − 1)·2 + 1·(2 − 1) + 1 − 5, 0) = 1 → 0 before, 1 after"
     assert window_rect(spec, 2, 2, (5, 5)) == (4, 4, 5, 5)
+    assert last_window_end(a) == 6  # the last window reaches one cell past the input
     assert window_taps(spec, 0, 2, (5, 5)) == [(0, 4), (0, 5), (1, 4), (1, 5)]
     # Average, TF/Keras: divide by the real cells (count_include_pad=False).
     tf = PoolSpec(kernel_size=2, stride=2, padding="same", mode="avg", count_include_pad=False)
