@@ -34,15 +34,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-for p in (ROOT, ROOT / "tests" / "browser", ROOT / "benchmarks"):
-    if str(p) not in sys.path:
-        sys.path.insert(0, str(p))
+if (_root := str(Path(__file__).resolve().parents[1])) not in sys.path:
+    sys.path.insert(0, _root)  # run as a script: the repository root, for `benchmarks.*`
+import benchmarks.paths  # noqa: E402, F401  (also tests/browser on sys.path)
 
+# isort: split
 import numpy as np  # noqa: E402
 from appserver import CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 from playwright.sync_api import Browser, Page, WebSocket, sync_playwright  # noqa: E402
 
+from benchmarks.pagejs import IDLE_JS, OUTSIDE_JS  # noqa: E402
+from benchmarks.procstats import memory_mb  # noqa: E402
 from ui.links.urlstate import encode_grid  # noqa: E402
 
 # Link parameter names a phisher would try; the values do not matter.
@@ -78,7 +80,7 @@ class Visit:
 class Report:
     visits: list[Visit]
     # Each worst-case link opened by a client that speaks Streamlit's websocket protocol and
-    # renders nothing (benchmarks/classroom.py WsStudent): the server's answer alone, with no
+    # renders nothing (benchmarks/classroom_ws.py WsStudent): the server's answer alone, with no
     # browser on the same cores. (name, seconds) per link.
     protocol: list[tuple[str, float]]
     third_party: list[str]
@@ -185,27 +187,13 @@ class Session:
 
 def _wait_run(page: Page, timeout_ms: int = 60_000) -> None:
     """Until the app has finished its run: script state notRunning and no placeholder left."""
-    page.wait_for_function(
-        "() => { const a = document.querySelector('[data-testid=stApp]');"
-        " return a && a.dataset.testScriptState === 'notRunning'"
-        " && !document.querySelector('[data-testid=stSkeleton]'); }",
-        timeout=timeout_ms, polling=20)
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms, polling=20)
 
 
 def _outside(page: Page) -> tuple[list[str], list[str]]:
     """Links and images in the page (shadow roots included) that point at a host named in a
     hostile link."""
-    found = page.evaluate(
-        """() => {
-          const out = {a: [], img: []};
-          const walk = (root) => {
-            root.querySelectorAll('a[href]').forEach(a => out.a.push(a.href));
-            root.querySelectorAll('img[src]').forEach(i => out.img.push(i.src));
-            root.querySelectorAll('*').forEach(e => { if (e.shadowRoot) walk(e.shadowRoot); });
-          };
-          walk(document);
-          return out;
-        }""")
+    found = page.evaluate(OUTSIDE_JS)
     bad = lambda u: any(h in u for h in THIRD_HOSTS_IN_LINKS)  # noqa: E731
     return [u for u in found["a"] if bad(u)], [u for u in found["img"] if bad(u)]
 
@@ -261,7 +249,8 @@ def protocol_times(base: str, links: list[tuple[str, str]]) -> list[tuple[str, f
     import asyncio
 
     import websockets
-    from classroom import WsStudent
+
+    from benchmarks.classroom_ws import WsStudent
 
     async def one(query: str) -> float:
         stream = base.replace("http://", "ws://") + "/_stcore/stream"
@@ -281,16 +270,6 @@ def protocol_times(base: str, links: list[tuple[str, str]]) -> list[tuple[str, f
 
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, all_links()).result()
-
-
-def memory_mb(pid: int) -> tuple[float, float]:
-    """(VmHWM, VmRSS) of a process in MB, from /proc (Linux)."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        k, _, v = line.partition(":")
-        fields[k] = v.strip()
-    kb = lambda k: float(fields[k].split()[0]) / 1024 if k in fields else float("nan")  # noqa: E731
-    return kb("VmHWM"), kb("VmRSS")
 
 
 def run(browser: Browser, base: str, pid: int, n_links: int = 8,
