@@ -91,7 +91,7 @@ def decode_grid(text: str) -> list[list[float]]:
     if len(values) != n_rows * n_cols:
         raise InputError("url_grid_broken")
     if any(len(v) > MAX_CELL_CHARS for v in values):
-        raise InputError("url_cell_too_long")
+        raise InputError("url_cell_too_long", limit=MAX_CELL_CHARS)
     nums = [parse_number(v) for v in values]
     if any(v is None for v in nums):
         raise InputError("url_grid_broken")
