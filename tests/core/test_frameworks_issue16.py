@@ -289,7 +289,7 @@ def test_live_jax_padding():
     from jax import lax
 
     rng = np.random.default_rng(1605)
-    for n in range(8):  # JAX compiles every shape (~1.7 s a case); the 118 committed cases cover more
+    for n in range(8):  # JAX compiles every shape (~1.7 s a case); 118 committed cases cover more
         mode, x, params = _random_padded(rng, n)
         spec = PoolSpec(**params)
         k, s = params["kernel_size"], params["stride"]
