@@ -24,6 +24,10 @@ PAGES = [
 SEVERE = {"critical", "serious"}
 
 
+CHARTS_DRAWN = """() => [...document.querySelectorAll('.pbe-chart')].every(
+    c => c.classList.contains('js-plotly-plot') && c.getAttribute('aria-busy') !== 'true')"""
+
+
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_every_page_translated_and_accessible(browser: Browser, app_url: str, lang: str) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 2400}, locale="en-US")
@@ -41,6 +45,8 @@ def test_every_page_translated_and_accessible(browser: Browser, app_url: str, la
             assert title.strip() == t(title_key, lang=lang).strip(), (path, lang, title)
             # The language sticks to the URL (classroom links, page switches).
             assert f"lang={lang}" in page.url, page.url
+            # Every chart drawn before the picture (plotly.js may still be loading) and axe.
+            page.wait_for_function(CHARTS_DRAWN)
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"lang-{lang}-{path or 'explorer'}.png"))
             result = axe.run(page)
