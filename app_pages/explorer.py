@@ -6,34 +6,22 @@ import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from pooling_core import AxisSize, PoolingError, PoolSpec, output_size
-from pooling_core.geometry import last_window_end, window_rect, window_taps
+from pooling_core import AdaptiveSpec, PoolSpec
 from ui.compute import Results, compute, player_page
-from ui.errors import error_text
 from ui.exports.view import export_section
 from ui.format import fmt
 from ui.i18n import current_language, t
 from ui.links.explorerlink import apply_url_state, current_query, share_controls
 from ui.views import figures
 from ui.views.charts import chart
+from ui.views.layer_view import bin_caption, other_bins, pad_sides, read_layer, window_outlines
 from ui.views.player import show_player
 from ui.views.projector import projector_on
 from ui.widgets.grid import parse_grid
 from ui.widgets.inputs import input_controls
-from ui.widgets.params import build_spec, parameter_controls
+from ui.widgets.params import parameter_controls
 from ui.widgets.session import init_state
 from ui.widgets.upstream import upstream_controls
-
-MAX_TAP_OUTLINES = 100  # a dilated window is outlined tap by tap up to this many taps
-
-
-def window_rects(spec: PoolSpec, out_w: int, k: int) -> list[tuple[int, int, int, int]]:
-    """Outlines (r0, c0, r1, c1) of window k (output width `out_w`): its span, or with dilation
-    each of its taps (up to MAX_TAP_OUTLINES)."""
-    i, j = divmod(k, out_w)
-    if spec.d == (1, 1) or spec.k[0] * spec.k[1] > MAX_TAP_OUTLINES:
-        return [window_rect(spec, i, j)]
-    return [(r, c, r, c) for r, c in window_taps(spec, i, j)]
 
 
 def columns() -> tuple:
@@ -41,30 +29,8 @@ def columns() -> tuple:
     return (st.container(), st.container()) if projector_on() else st.columns(2, gap="large")
 
 
-def read_layer(x: np.ndarray | None, boxes: dict[str, DeltaGenerator], spec_box: DeltaGenerator,
-               ) -> tuple[PoolSpec | None, tuple[AxisSize, AxisSize] | None]:
-    """The layer's PoolSpec and output size for x (H, W), the formula under the controls; or
-    (None, None) with the error next to the control that caused it."""
-    try:
-        spec = build_spec()
-        if x is None:
-            return None, None
-        sizes = output_size(x.shape, spec)
-    except PoolingError as e:
-        # Next to the control that caused it; a kernel that no longer fits the grid shows there.
-        box = boxes.get(e.params.get("name", "kernel_size"), spec_box)
-        box.error(error_text(e), icon=":material/error:")
-        return None, None
-    dropped = [t(f"explorer.dropped_{ax}") for ax, a in zip("hw", sizes, strict=True)
-               if a.dropped_last]
-    spec_box.markdown(t("explorer.formula", h=sizes[0].formula, w=sizes[1].formula)
-                      + (" " + " ".join(dropped) if dropped else ""))
-    if spec.mode == "max" and any(p > k // 2 for p, k in zip(spec.p, spec.k, strict=True)):
-        spec_box.warning(t("explorer.torch_pad_rule"), icon=":material/info:")
-    return spec, sizes
-
-
-def read_upstream(x: np.ndarray, spec: PoolSpec, out_hw: tuple[int, int]) -> np.ndarray:
+def read_upstream(x: np.ndarray, spec: PoolSpec | AdaptiveSpec,
+                  out_hw: tuple[int, int]) -> np.ndarray:
     """dL/dy (OH, OW) from its controls; while they are invalid, the last valid one (same
     input shape and layer) or all ones."""
     gy, gy_error = upstream_controls(out_hw)
@@ -82,8 +48,7 @@ def forward_charts(x: np.ndarray, res: Results, k: int, answers_hidden: bool) ->
     """The input with window k outlined (and, on demand, windows per cell), then y."""
     spec, y, cur = res.forward.spec, res.forward.output, res.steps[k]
     (i, j), (H, W) = cur.out_index, x.shape
-    reach = [last_window_end(a) for a in output_size(x.shape, spec)]
-    pad = (spec.p[0], spec.p[1], max(spec.p[0], reach[0] - H), max(spec.p[1], reach[1] - W))
+    pad = pad_sides(spec, x.shape)
     show_all = st.toggle(t("forward.all_windows"), key="show_all_windows")
     st.caption(t("forward.sync_note"))
     marked = np.zeros(x.shape, dtype=bool)
@@ -93,9 +58,12 @@ def forward_charts(x: np.ndarray, res: Results, k: int, answers_hidden: bool) ->
     c1, c2 = columns()
     with c1:
         chart(figures.heatmap(x, t("forward.input", i=i, j=j), name="x",
-                              rects=window_rects(spec, y.shape[1], k), marked=marked, pad=pad,
+                              rects=window_outlines(res.steps, k),
+                              thin_rects=other_bins(res.steps), marked=marked, pad=pad,
                               projector=projector_on()),
               "fig_input", t("alt.input", h=H, w=W, i=i, j=j))
+        if (caption := bin_caption(res.steps, k)) is not None:
+            st.caption(caption)
         if show_all:  # how many windows read each cell: overlap as numbers, not outlines
             chart(figures.heatmap(res.cover(), t("forward.cover"), kind="count",
                                   name=t("forward.cover_name"), projector=projector_on()),

@@ -181,8 +181,9 @@ def test_each_step_sends_its_window_as_an_origin_not_a_cell_list():
     steps = scatter_steps(x, np.ones((3, 3)), PoolSpec(2, 2, padding=1, dilation=2))
     data = json.loads(player_page_parts(steps).text)
     assert data["ker"] == [2, 2] and data["dil"] == [2, 2]
-    # Window (i, j) starts at (2i - 1, 2j - 1): PyTorch's i * stride - padding.
-    assert [s["o"] for s in data["steps"]] == [[2 * i - 1, 2 * j - 1]
+    # Window (i, j) starts at (2i - 1, 2j - 1): PyTorch's i * stride - padding; it spans
+    # (k - 1) * d + 1 = 3 cells (its span, four numbers: an adaptive bin's size varies).
+    assert [s["o"] for s in data["steps"]] == [[2 * i - 1, 2 * j - 1, 2 * i + 1, 2 * j + 1]
                                               for i in range(3) for j in range(3)]
 
 

@@ -83,6 +83,7 @@ COUNTED_BY: dict[str, str] = {
     "step.tie": "n", "step.goes_acc_many": "n", "step.split_share": "n", "step.all_share": "n",
     "step.avg": "real", "step.avg_share": "real", "step.avg_lost": "lost", "step.overlap": "n",
     "step.avg_override": "real",
+    "explorer.bin_size": "n",
     # exports, next layer
     "image.help": "side", "next.dense.explain": "n", "next.dense.off": "count",
     "next.conv.touching": "count", "next.conv.full_explain": "p", "next.back.sentence_avg": "kk",

@@ -223,12 +223,10 @@ function createPlayer(host) {
   // The real input cells of step k's window (its taps laid out from its first one).
   function windowCells(st) {
     const out = [];
-    const [r0, c0] = st.o, [kh, kw] = D.ker, [dh, dw] = D.dil;
-    for (let a = 0; a < kh; a++) {
-      const r = r0 + a * dh;
+    const [r0, c0, r1, c1] = st.o, [dh, dw] = D.dil;
+    for (let r = r0; r <= r1; r += dh) {
       if (r < 0 || r >= D.H) continue;
-      for (let b = 0; b < kw; b++) {
-        const c = c0 + b * dw;
+      for (let c = c0; c <= c1; c += dw) {
         if (c >= 0 && c < D.W) out.push(r * D.W + c);
       }
     }

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from pooling_core import PoolSpec, pool_backward, pool_forward, win_counts
+from pooling_core import AdaptiveSpec, PoolSpec, pool_backward, pool_forward, win_counts
 from ui.i18n import t
 
 if TYPE_CHECKING:
@@ -85,14 +85,34 @@ def export_arrays(
 
 
 # --------------------------------------------------------------------------- the spec
-def torch_function(spec: PoolSpec) -> str:
-    """``"max_pool2d"`` or ``"avg_pool2d"`` (in ``torch.nn.functional``)."""
-    return "max_pool2d" if spec.mode == "max" else "avg_pool2d"
+def torch_function(spec: PoolSpec | AdaptiveSpec) -> str:
+    """``"max_pool2d"``, ``"avg_pool2d"``, ``"adaptive_max_pool2d"`` or
+    ``"adaptive_avg_pool2d"`` (in ``torch.nn.functional``)."""
+    name = "max_pool2d" if spec.mode == "max" else "avg_pool2d"
+    return f"adaptive_{name}" if isinstance(spec, AdaptiveSpec) else name
 
 
-def torch_kwargs(spec: PoolSpec) -> dict[str, Any]:
-    """The spec as the keyword arguments of the PyTorch function, in PyTorch's order."""
-    kw: dict[str, Any] = {"kernel_size": spec.k, "stride": spec.s, "padding": spec.p}
+def torch_padding(spec: PoolSpec) -> tuple[int, int] | None:
+    """The spec's padding as PyTorch's (ph, pw), or None when PyTorch has no such padding
+    ('same', 'same_lower' or different sides: the script pads by hand)."""
+    if spec.padding_kind in ("symmetric", "valid"):
+        return spec.p
+    return None
+
+
+def torch_padding_missing(spec: PoolSpec | AdaptiveSpec) -> bool:
+    """True for a padding PyTorch's pooling has not ('same', 'same_lower', per side)."""
+    return isinstance(spec, PoolSpec) and torch_padding(spec) is None
+
+
+def torch_kwargs(spec: PoolSpec | AdaptiveSpec) -> dict[str, Any]:
+    """The spec as the keyword arguments of the PyTorch function, in PyTorch's order (a
+    padding PyTorch has not: the pads by side, as a comment's words, under "padding")."""
+    if isinstance(spec, AdaptiveSpec):
+        return {"output_size": spec.out}
+    pad = torch_padding(spec)
+    kw: dict[str, Any] = {"kernel_size": spec.k, "stride": spec.s,
+                          "padding": pad if pad is not None else spec.padding}
     if spec.mode == "max":
         kw["dilation"] = spec.d
         kw["ceil_mode"] = spec.ceil_mode
@@ -103,20 +123,26 @@ def torch_kwargs(spec: PoolSpec) -> dict[str, Any]:
     return kw
 
 
-def torch_accepts(spec: PoolSpec) -> bool:
-    """Whether PyTorch accepts the spec: max_pool2d wants padding <= kernel_size // 2 whatever
-    the dilation (pooling_core allows up to half the dilated kernel)."""
-    return spec.mode == "avg" or all(p <= k // 2 for p, k in zip(spec.p, spec.k, strict=True))
+def torch_accepts(spec: PoolSpec | AdaptiveSpec) -> bool:
+    """Whether PyTorch accepts the spec as it is: max_pool2d wants padding <= kernel_size // 2
+    whatever the dilation (pooling_core allows up to half the dilated kernel), and PyTorch's
+    padding is symmetric (no 'same')."""
+    if isinstance(spec, AdaptiveSpec):
+        return True
+    pad = torch_padding(spec)
+    if pad is None:
+        return False
+    return spec.mode == "avg" or all(p <= k // 2 for p, k in zip(pad, spec.k, strict=True))
 
 
-def torch_call(spec: PoolSpec, arg: str = "x") -> str:
+def torch_call(spec: PoolSpec | AdaptiveSpec, arg: str = "x") -> str:
     """The PyTorch call as one line, e.g. ``F.max_pool2d(x, kernel_size=(2, 2), ...)``."""
     kw = ", ".join(f"{k}={v!r}" for k, v in torch_kwargs(spec).items())
     extra = ", return_indices=True" if spec.mode == "max" else ""
     return f"F.{torch_function(spec)}({arg}, {kw}{extra})"
 
 
-def spec_note(spec: PoolSpec) -> str:
+def spec_note(spec: PoolSpec | AdaptiveSpec) -> str:
     """The call, and in max mode the tie policy: ``F.max_pool2d(...); ties = "first"``."""
     call = torch_call(spec)
     return f'{call}; ties = "{spec.ties}"' if spec.mode == "max" else call
@@ -146,5 +172,10 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
 
 def file_stem(spec: PoolSpec) -> str:
     """A file-name stem naming the configuration, e.g. ``pooling_max_k2x2_s2x2``."""
-    stem = f"pooling_{spec.mode}_k{spec.k[0]}x{spec.k[1]}_s{spec.s[0]}x{spec.s[1]}"
+    if isinstance(spec, AdaptiveSpec):
+        stem = f"pooling_adaptive_{spec.mode}_o{spec.out[0]}x{spec.out[1]}"
+    else:
+        stem = f"pooling_{spec.mode}_k{spec.k[0]}x{spec.k[1]}_s{spec.s[0]}x{spec.s[1]}"
+        if spec.padding_kind != "symmetric":
+            stem += f"_{spec.padding_kind}"
     return _SAFE_NAME.sub("_", stem)

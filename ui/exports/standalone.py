@@ -116,6 +116,15 @@ def _pair(v: tuple[int, int]) -> str:
     return f"{v[0]} × {v[1]}"
 
 
+def _padding(spec: PoolSpec, input_hw: tuple[int, int], lang: str) -> str:
+    """Symmetric padding as "ph × pw"; any other form by name, with its pads per side."""
+    if spec.padding_kind == "symmetric":
+        return _pair(spec.p)
+    (top, bottom), (left, right) = spec.pads(input_hw)
+    return (t(f"pad_form.{spec.padding_kind}", lang) + " — "
+            + t("explorer.pad_asymmetric", lang, top=top, bottom=bottom, left=left, right=right))
+
+
 def config_rows(spec, input_hw: tuple[int, int], lang: str) -> list[tuple[str, str]]:
     """The configuration in words: (label, value) pairs."""
     rows = [(t("standalone.input_size", lang), _pair(input_hw))]
@@ -128,7 +137,7 @@ def config_rows(spec, input_hw: tuple[int, int], lang: str) -> list[tuple[str, s
         (t("param.mode", lang), t(f"standalone.mode_{spec.mode}", lang)),
         (t("param.kernel", lang), _pair(spec.k)),
         (t("param.stride", lang), _pair(spec.s)),
-        (t("param.padding", lang), _pair(spec.p)),
+        (t("param.padding", lang), _padding(spec, input_hw, lang)),
     ]
     if spec.mode == "max":
         rows.append((t("param.dilation", lang), _pair(spec.d)))

@@ -17,8 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from pooling_core import AxisSize, PoolSpec, last_window_end, output_size
-from ui.exports.arrays import as_2d, spec_note, torch_accepts, torch_kwargs
+from pooling_core import AdaptiveSpec, AxisSize, PoolSpec, last_window_end, output_size
+from ui.exports.arrays import (
+    as_2d,
+    spec_note,
+    torch_accepts,
+    torch_kwargs,
+    torch_padding_missing,
+)
 from ui.format import cell_text
 from ui.i18n import t
 
@@ -127,6 +133,7 @@ class _Script:
     out_hw: tuple[int, int]
     pad: _ExplicitPad
     tr: Callable[..., str]
+    input_hw: tuple[int, int] = (0, 0)
 
 
 def _first_note(s: _Script) -> list[str]:
@@ -176,6 +183,62 @@ TIE_GRADIENT: Mapping[str, Callable[[_Script], list[str]]] = MappingProxyType({
 })
 
 
+def _adaptive_pool(spec: AdaptiveSpec, tr: Callable[..., str]) -> list[str]:
+    """adaptive_max_pool2d / adaptive_avg_pool2d, its backward and the printed arrays (max
+    with ties other than "first": PyTorch's gradient, with the note that it is "first"'s)."""
+    if spec.mode == "avg":
+        return [f"y = F.adaptive_avg_pool2d(x, output_size={spec.out!r})",
+                "y.backward(grad_output)", 'show("y", y)', 'show("dL/dx", x.grad)']
+    return [f"y, indices = F.adaptive_max_pool2d(x, output_size={spec.out!r}, "
+            "return_indices=True)",
+            "y.backward(grad_output)", 'show("y", y)', 'show("indices", indices)',
+            *ADAPTIVE_TIE_GRADIENT[spec.ties](spec, tr)]
+
+
+def _adaptive_builtin(spec: AdaptiveSpec, tr: Callable[..., str]) -> list[str]:
+    """first: adaptive_max_pool2d's own gradient is the policy's."""
+    return ['show("dL/dx", x.grad)']
+
+
+def _adaptive_other(spec: AdaptiveSpec, tr: Callable[..., str]) -> list[str]:
+    """last, split, all: PyTorch's gradient, with the note that it follows "first"."""
+    note = tr("no_builtin_adaptive", ties=spec.ties)
+    return ["", *_comment(note), *_print_source(note), "print()",
+            'show("dL/dx (ties=first)", x.grad)']
+
+
+# How the script gets dL/dx of an adaptive max layer under each tie policy.
+ADAPTIVE_TIE_GRADIENT: Mapping[str, Callable[[AdaptiveSpec, Callable[..., str]], list[str]]] = (
+    MappingProxyType({"first": _adaptive_builtin, "last": _adaptive_other,
+                      "split": _adaptive_other, "all": _adaptive_other}))
+
+
+def _pad_note(s: _Script) -> list[str]:
+    """Why the script pads by hand: PyTorch's pooling padding is one number per axis."""
+    (top, bottom), (left, right) = s.spec.pads(s.input_hw)
+    return _comment(s.tr("same_pad", form=s.spec.padding_kind, top=top, bottom=bottom,
+                         left=left, right=right))
+
+
+def _avg_by_hand(s: _Script) -> list[str]:
+    """Average pooling with a padding PyTorch has not: pad with zeros by hand, pool without
+    padding, and divide as the spec says (all window cells, the real ones, or the override)."""
+    spec, pad = s.spec, s.pad
+    kh, kw = spec.k
+    kw_ = _kw_lines({"kernel_size": spec.k, "stride": spec.s})
+    zeros = pad.source("x").replace("value=-inf", "value=0.0")
+    L = [*_pad_note(s), "sums = F.avg_pool2d(", f"    {zeros},", *kw_, f") * {kh * kw}"]
+    if spec.divisor_override:
+        L.append(f"y = sums / {spec.divisor_override}")
+    elif spec.count_include_pad:
+        L.append(f"y = sums / {kh * kw}")
+    else:
+        ones = pad.source("torch.ones_like(x.detach())").replace("value=-inf", "value=0.0")
+        L += ["counts = F.avg_pool2d(", f"    {ones},", *kw_, f") * {kh * kw}",
+              "y = sums / counts  # the real cells of each window"]
+    return [*L, "y.backward(grad_output)", 'show("y", y)', 'show("dL/dx", x.grad)']
+
+
 def _avg_pool(spec: PoolSpec) -> list[str]:
     """avg_pool2d, its backward and the printed y and dL/dx."""
     return ["y = F.avg_pool2d(", "    x,", *_kw_lines(torch_kwargs(spec)), ")",
@@ -190,8 +253,10 @@ def _max_pool(s: _Script, width: int) -> list[str]:
         L = ["y, indices = F.max_pool2d(", "    x,", *_kw_lines(torch_kwargs(spec)),
              "    return_indices=True,", ")"]
     else:
-        L = [*_comment(s.tr("refused", kh2=spec.k[0] // 2, kw2=spec.k[1] // 2,
-                            ph=spec.p[0], pw=spec.p[1])),
+        why = (_pad_note(s) if torch_padding_missing(spec) else
+               _comment(s.tr("refused", kh2=spec.k[0] // 2, kw2=spec.k[1] // 2,
+                             ph=spec.p[0], pw=spec.p[1])))
+        L = [*why,
              *_comment(s.tr("refused_how")),
              *_comment(s.tr("refused_edge")),
              f"padded = {pad.source('x')}",
@@ -204,7 +269,8 @@ def _max_pool(s: _Script, width: int) -> list[str]:
 
 
 def pytorch_snippet(
-    x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec, *, lang: str | None = None,
+    x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec | AdaptiveSpec, *,
+    lang: str | None = None,
     file_name: str = SNIPPET_FILE,
 ) -> str:
     """A self-contained Python script reproducing the configuration with torch (float64).
@@ -252,9 +318,12 @@ def pytorch_snippet(
     L += _comment(tr("grad_output", oh=out_hw[0], ow=out_hw[1]))
     L += _tensor_source("grad_output", gy)
     L.append("")
+    if isinstance(spec, AdaptiveSpec):
+        return "\n".join(L + _adaptive_pool(spec, tr)) + "\n"
+    script = _Script(spec, out_hw, _explicit_pad(sizes), tr, (H, W))
     if spec.mode == "avg":
-        return "\n".join(L + _avg_pool(spec)) + "\n"
-    script = _Script(spec, out_hw, _explicit_pad(sizes), tr)
+        body = _avg_by_hand(script) if torch_padding_missing(spec) else _avg_pool(spec)
+        return "\n".join(L + body) + "\n"
     L += _max_pool(script, W)
     L += TIE_GRADIENT[spec.ties](script)
     return "\n".join(L) + "\n"

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import numpy as np
 
 from pooling_core import PoolSpec, output_size
-from ui.exports.arrays import file_stem, torch_accepts
+from ui.exports.arrays import file_stem, torch_accepts, torch_padding_missing
 from ui.exports.standalone import refusal, standalone_html
 from ui.exports.tables import arrays_csv, arrays_json, latex_all
 from ui.exports.torch_script import pytorch_snippet
@@ -80,7 +80,9 @@ def export_section(
         st.code(latex, language="latex", wrap_lines=True)
         st.markdown(f"**{t('export.py_header')}**")
         st.caption(t("export.py_caption"))
-        if not torch_accepts(spec):
+        if torch_padding_missing(spec):
+            st.info(t("export.py_same", form=spec.padding_kind), icon=":material/info:")
+        elif not torch_accepts(spec):
             st.info(t("export.py_refused"), icon=":material/info:")
         st.code(snippet, language="python")
 

@@ -159,7 +159,8 @@ class Field:
 
     kind: "int" (lo..hi), "choice" (one of `choices`), "grid" (encode_grid text, at most
     `hi` rows and columns), "hide" (comma list of `choices`), "pair" ("3" or "3x2", each
-    lo..hi; the value is (h, w)), "flag" ("1" or "0"; the value is a bool) or "upstream"
+    lo..hi; the value is (h, w)), "sides" ("top,bottom,left,right", each lo..hi; the value
+    is ((top, bottom), (left, right))), "flag" ("1" or "0"; the value is a bool) or "upstream"
     (dL/dy, see `decode_upstream`).
     attr: the PoolSpec attribute the field carries ("" when it carries none); mode: the
     pooling mode the field belongs to ("" for both); optional: a false value (0, False, None)
@@ -200,6 +201,12 @@ class Field:
             return tuple(h for h in self.choices if h in items)
         if self.kind == "upstream":
             return decode_upstream(value)
+        if self.kind == "sides":
+            parts = value.split(",")
+            if len(parts) != 4:
+                raise InputError("url_number")
+            top, bottom, left, right = (_int(v, self.lo, self.hi) for v in parts)
+            return ((top, bottom), (left, right))
         raise ValueError(f"unknown field kind {self.kind!r}")
 
     def encode(self, value: object) -> str:
@@ -217,6 +224,8 @@ class Field:
             return ",".join(h for h in self.choices if h in value)  # type: ignore[operator]
         if self.kind == "upstream":
             return encode_upstream(value)  # type: ignore[arg-type]
+        if self.kind == "sides":
+            return ",".join(str(int(v)) for pair in value for v in pair)  # type: ignore[attr-defined]
         return str(value)
 
 
@@ -260,11 +269,18 @@ def encode_fields(fields: Sequence[Field], values: Mapping[str, object]) -> dict
 
 
 # ----------------------------------------------------------------- the Explorer's link
-# The pooling layer: each field carries one PoolSpec attribute.
+# The pooling layer: each field carries one spec attribute (ui.widgets.params' vocabulary).
+# The padding has three fields, one per form: "p" (symmetric), "pad" (a rule by name) and
+# "ps" (per side); "layer" is left out for a layer with a kernel (every older link).
+PAD_RULES = ("same", "same_lower", "valid")
 SPEC_FIELDS = (
+    Field("layer", "choice", choices=("adaptive", "global"), attr="layer", optional=True),
+    Field("o", "pair", 1, MAX_SIDE, attr="output_size"),
     Field("k", "pair", 1, MAX_SIDE, attr="kernel_size"),
     Field("s", "pair", 1, MAX_SIDE, attr="stride"),
     Field("p", "pair", 0, MAX_SIDE // 2, attr="padding"),
+    Field("pad", "choice", choices=PAD_RULES, attr="padding"),
+    Field("ps", "sides", 0, MAX_SIDE, attr="padding"),
     Field("d", "pair", 1, 8, attr="dilation"),
     Field("mode", "choice", choices=MODES, attr="mode"),
     Field("ties", "choice", choices=TIE_POLICIES, attr="ties", mode="max"),
@@ -278,20 +294,54 @@ EXPLORER_FIELDS = (
     Field("hide", "hide", choices=HIDE_OPTIONS),
 )
 KNOWN = (*(f.name for f in EXPLORER_FIELDS), "lang")
-PAIR_RANGES = {f.name: (f.lo, f.hi) for f in SPEC_FIELDS if f.kind == "pair"}
+# The kernel layer's pairs (kernel, stride, padding, dilation) and their ranges.
+PAIR_RANGES = {f.name: (f.lo, f.hi) for f in SPEC_FIELDS
+               if f.kind == "pair" and f.attr != "output_size"}
+
+
+def _padding_field(padding: object) -> str:
+    """Which of "p", "pad", "ps" carries a padding value."""
+    if isinstance(padding, str):
+        return "pad"
+    if isinstance(padding, (tuple, list)) and any(isinstance(v, (tuple, list)) for v in padding):
+        return "ps"
+    return "p"
 
 
 def spec_link(values: Mapping[str, object]) -> dict[str, object]:
-    """PoolSpec values ({attribute: value}, e.g. `dataclasses.asdict(spec)`) -> link values of
-    SPEC_FIELDS; a field of the other pooling mode gets None (it is left out of the link).
+    """Spec values ({attribute: value}, e.g. `dataclasses.asdict(spec)` or
+    `ui.widgets.params.spec_values`) -> link values of SPEC_FIELDS; a field of the other pooling
+    mode or of another layer or padding form gets None (it is left out of the link).
     divisor_override None and 0 both mean none."""
     mode = values.get("mode", "max")
-    return {f.name: values.get(f.attr) if f.mode in ("", mode) else None for f in SPEC_FIELDS}
+    layer = values.get("layer")
+    if layer is None and "output_size" in values:
+        out = values["output_size"]
+        layer = "global" if out in (1, (1, 1), [1, 1]) else "adaptive"
+    link: dict[str, object] = {
+        f.name: values.get(f.attr) if f.mode in ("", mode) else None for f in SPEC_FIELDS}
+    link["layer"] = layer if layer in ("adaptive", "global") else None
+    if layer != "adaptive":
+        link["o"] = None
+    pad_field = _padding_field(values.get("padding"))
+    for name in ("p", "pad", "ps"):
+        if name != pad_field:
+            link[name] = None
+    return link
 
 
 def link_spec(link: Mapping[str, object]) -> dict[str, object]:
-    """Decoded link values -> the PoolSpec values ({attribute: value}) the link carries."""
-    return {f.attr: link[f.name] for f in SPEC_FIELDS if f.name in link}
+    """Decoded link values -> the spec values ({attribute: value}) the link carries (of
+    several padding fields, the per-side one wins, then the rule, then the pair)."""
+    values: dict[str, object] = {}
+    for f in SPEC_FIELDS:
+        if f.name in link and not (f.attr == "padding" and "padding" in values):
+            values[f.attr] = link[f.name]
+    for name in ("ps", "pad", "p"):
+        if name in link:
+            values["padding"] = link[name]
+            break
+    return values
 
 
 # ----------------------------------------------------------------- the other pages' links
@@ -311,7 +361,9 @@ EXERCISE_FIELDS = (
 # Next-layer page: the input (a preset, a seeded random grid, or the edited grid itself), the pool,
 # the followed pooled cell, the dense layer (size, activation, seed, edited W, b, dL/da), the
 # convolution (kernel size, padding, seed, edited K, dL/dY) and which layer is carried back.
-NEXT_SOURCES = tuple(k for k in PRESETS if k != "special_values") + ("random",)
+# The Explorer's examples with a kernel and symmetric padding (the next layer's pooling).
+NEXT_SOURCES = tuple(k for k in PRESETS if k in (
+    "overlap_6x6", "nonoverlap_4x4", "plateau", "ceil_5x5")) + ("random",)
 NEXT_FIELDS = (
     Field("src", "choice", choices=NEXT_SOURCES), Field("rows", "int", 2, 8),
     Field("cols", "int", 2, 8), Field("rs", "int", 0, 9999), Field("x", "grid", hi=8),

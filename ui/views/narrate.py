@@ -56,9 +56,8 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
     # they are indexed by the step number k.
     pad = [None] * first
     H = steps.input_shape[0]
-    (kh, kw), (dh, dw) = (steps.sizes[0].k, steps.sizes[1].k), (steps.sizes[0].d,
-                                                                  steps.sizes[1].d)
-    origins = pad + steps.window_origin[first:n].tolist()
+    dh, dw = steps.sizes[0].d, steps.sizes[1].d  # adaptive bins: 1
+    rects = pad + steps.window_rects[first:n].tolist()  # each window's (or bin's) span
     # Each step's tied cells, grouped once (a step with a 32 x 32 window would otherwise look
     # at all of its 1024 taps in Python).
     tied_step, tied_tap = np.nonzero(steps.tied_mask[first:n])
@@ -72,9 +71,9 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
     for k in range(first, n):
         end = ends[k]
         i, j = divmod(k, ow)
-        r0, c0 = origins[k]
-        rows = [r for r in range(r0, r0 + kh * dh, dh) if 0 <= r < H]
-        cols = [c for c in range(c0, c0 + kw * dw, dw) if 0 <= c < W]
+        r0, c0, r1, c1 = rects[k]
+        rows = [r for r in range(r0, r1 + 1, dh) if 0 <= r < H]
+        cols = [c for c in range(c0, c1 + 1, dw) if 0 <= c < W]
         head = t("step.window", lang, i=i, j=j, rows=span(rows), cols=span(cols))
         g = fmt(grad_output[k])
         recv = range(start, end)
@@ -108,7 +107,7 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
             delta = fmt(rec.amount[start]) if end > start else "0"
             parts.append(t("step.avg_share", lang, i=i, j=j, g=g, divisor=div, delta=delta,
                            real=real, count=real))
-            if spec.divisor_override is not None:
+            if getattr(spec, "divisor_override", None) is not None:
                 parts.append(t("step.avg_override", lang, divisor=div, real=real,
                                ratio=f"{real}/{div}", count=real))
             elif div > real:

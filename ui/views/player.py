@@ -73,7 +73,7 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
     "colours" is the dL/dx heatmap's colour scale and range (ui.views.figures.GRAD_SCALE,
     grad_range of the final dL/dx), "cells" the cell-size rule's numbers (figures.CellSize):
     the browser draws with Python's rule, not a copy of it.
-    Per step: "o" the window's first tap (r, c) (with "ker" and "dil" the browser lays out its
+    Per step: "o" the window's span (r0, c0, r1, c1) (with "dil" the browser lays out its
     taps), "t" the tied maxima when two or more tie, "u" one [cell, dL/dx text, colour value,
     windows so far] per receiving cell, "s" the sentence. "base" is dL/dx before step `first`
     in the same form, so a block that starts later shows the gradient already accumulated.
@@ -88,7 +88,7 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
     m0 = int(np.searchsorted(steps.receiver_step, first, side="left"))
     zmin, zmax = figures.grad_range(steps.accumulated(total - 1))  # as the dL/dx heatmap
     # Python lists, not NumPy arrays, inside the loop: element access on arrays is slow.
-    origins = steps.window_origin[first:n].tolist()
+    origins = steps.window_rects[first:n].tolist()  # (r0, c0, r1, c1): a bin's size varies
     window = steps.window_flat[first:n]
     tied = steps.tied_mask[first:n]
     m1 = ends[-1] if ends else m0

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pooling_core import PoolSpec
+from pooling_core import AdaptiveSpec, PoolSpec
 from ui.errors import CellError, InputError
 from ui.format import MAX_CELL_CHARS, cell_text, parse_number
 
@@ -26,7 +26,8 @@ INF = math.inf
 class Preset:
     """An input grid with the layer that makes it interesting.
 
-    `params` holds PoolSpec keyword values (kernel_size, stride, ...): loading the preset sets
+    `params` holds spec keyword values (kernel_size, stride, ...; an adaptive layer "layer" and
+    AdaptiveSpec's output_size, see ui.widgets.params): loading the preset sets
     these and leaves the others as they are; `spec` is the PoolSpec they make.
     """
 
@@ -35,9 +36,13 @@ class Preset:
     params: dict = field(default_factory=dict)
 
     @property
-    def spec(self) -> PoolSpec:
-        """The preset's layer, every parameter it does not name at PoolSpec's default."""
-        return PoolSpec(**self.params)
+    def spec(self) -> PoolSpec | AdaptiveSpec:
+        """The preset's layer, every parameter it does not name at its spec's default (an
+        AdaptiveSpec for `params` with "layer" "adaptive" or "global")."""
+        params = {k: v for k, v in self.params.items() if k != "layer"}
+        if self.params.get("layer") in ("adaptive", "global"):
+            return AdaptiveSpec(**params)
+        return PoolSpec(**params)
 
 
 PRESETS: dict[str, Preset] = {
@@ -84,6 +89,36 @@ PRESETS: dict[str, Preset] = {
             "special_values",
             ((1, NAN, 3, 2), (4, 2, -INF, -INF), (INF, 0, -INF, -INF), (1, 2, 5, NAN)),
             {"mode": "max", "kernel_size": (2, 2), "stride": (2, 2), "padding": (0, 0),
+             "dilation": (1, 1), "ceil_mode": False},
+        ),
+        Preset(
+            "adaptive_7to3",  # torchvision's AdaptiveAvgPool2d: bins 0-2, 2-4, 4-6 overlap
+            (
+                (1, 3, 0, 2, 5, 1, 4),
+                (2, 6, 1, 4, 0, 3, 2),
+                (5, 0, 8, 1, 2, 7, 1),
+                (0, 4, 2, 9, 3, 1, 6),
+                (3, 1, 7, 0, 6, 2, 0),
+                (6, 2, 1, 5, 1, 8, 3),
+                (1, 5, 3, 2, 4, 0, 7),
+            ),
+            {"layer": "adaptive", "mode": "avg", "output_size": (3, 3)},
+        ),
+        Preset(
+            "adaptive_ties_3x3",  # bins 0-1 and 1-2: the centre is in all four
+            ((1, 4, 2), (4, 4, 3), (0, 3, 3)),
+            {"layer": "adaptive", "mode": "max", "output_size": (2, 2), "ties": "first"},
+        ),
+        Preset(
+            "same_5x5",  # TensorFlow 'same': the extra column on the right
+            (
+                (1, 4, 2, 0, 3),
+                (6, 2, 8, 1, 5),
+                (3, 7, 0, 9, 2),
+                (4, 1, 5, 2, 6),
+                (8, 3, 2, 7, 1),
+            ),
+            {"mode": "max", "kernel_size": (2, 2), "stride": (2, 2), "padding": "same",
              "dilation": (1, 1), "ceil_mode": False},
         ),
     )

@@ -29,7 +29,7 @@ from ui.widgets.grid import (
 )
 from ui.widgets.grideditor import grid_editor as _grid_editor
 from ui.widgets.grideditor import is_number
-from ui.widgets.params import spec_state
+from ui.widgets.params import layer_state
 
 
 def grid_editor(key: str, rows: list[list[str]], label: str,
@@ -55,7 +55,7 @@ def load_preset() -> None:
     ss = st.session_state
     p = PRESETS[ss.preset]
     set_grid(preset_text(p.key))
-    ss.update(spec_state(p.params))
+    ss.update(layer_state(p.params))
     ss.step = 0
 
 

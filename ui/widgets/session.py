@@ -7,15 +7,13 @@ of `ui.widgets.params.WIDGET_KEYS`, dL/dy's those of `ui.widgets.upstream`, the 
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import streamlit as st
 
 from pooling_core import PoolSpec
 from ui.state import keep
 from ui.widgets.grid import DEFAULT_PRESET, preset_text
 from ui.widgets.inputs import set_grid
-from ui.widgets.params import PARAM_DEFAULTS, spec_state
+from ui.widgets.params import PARAM_DEFAULTS, layer_state, values_of
 from ui.widgets.upstream import GY_DEFAULTS
 
 # Widget values the Explorer keeps across reruns and page visits (ui.state.keep).
@@ -41,6 +39,6 @@ def open_in_explorer(rows: list[list[str]], spec: PoolSpec) -> None:
     `rows` (text) and the layer `spec`, dL/dy all ones, the first step."""
     ss = st.session_state
     set_grid([list(row) for row in rows])
-    ss.update(spec_state(asdict(spec)))
+    ss.update(layer_state(values_of(spec)))
     ss.gy_mode = "ones"
     ss.step = 0
