@@ -55,11 +55,12 @@ def forward_charts(x: np.ndarray, res: Results, k: int, answers_hidden: bool) ->
     if not answers_hidden:
         for (r, c), _ in cur.receivers:
             marked[r, c] = True
+    bins, insets = other_bins(res.steps)
     c1, c2 = columns()
     with c1:
         chart(figures.heatmap(x, t("forward.input", i=i, j=j), name="x",
                               rects=window_outlines(res.steps, k),
-                              thin_rects=other_bins(res.steps), marked=marked, pad=pad,
+                              thin_rects=bins, thin_insets=insets, marked=marked, pad=pad,
                               projector=projector_on()),
               "fig_input", t("alt.input", h=H, w=W, i=i, j=j))
         if (caption := bin_caption(res.steps, k)) is not None:

@@ -75,6 +75,7 @@ def heatmap(
     name: str = "x",
     rects: Sequence[Rect] = (),
     thin_rects: Sequence[Rect] = (),
+    thin_insets: Sequence[float] = (),
     marked: np.ndarray | None = None,
     pad: tuple[int, int, int, int] = (0, 0, 0, 0),
     projector: bool = False,
@@ -89,7 +90,8 @@ def heatmap(
     kind : "value", "grad" (diverging around 0) or "count" (0 left blank).
     name : what the hover calls a cell, e.g. "x" gives "x[r,c] = ...".
     rects : thick outlines (e.g. the current window), in cell indices, may reach into padding.
-    thin_rects : thin outlines (e.g. all windows).
+    thin_rects : thin outlines (e.g. all windows); thin_insets: how far inside its cells each
+        is drawn (default 0), so that overlapping outlines (adaptive bins) stay apart.
     marked : (R, C) bool, cells to outline with a thick border (e.g. receivers).
     pad : (top, left, bottom, right) padding cells to show around the grid, dashed.
     """
@@ -137,8 +139,9 @@ def heatmap(
                             width=1.5, dash="dot", color="#666"))
     thin_line = {"width": 2, "color": "#0b5fff"} if projector else {
         "width": 1.2, "color": "rgba(11,95,255,0.55)"}
-    for r in thin_rects:
-        shapes.append(_rect(r, **thin_line))
+    for n, r in enumerate(thin_rects):
+        shapes.append(_rect(r, inset=thin_insets[n] if n < len(thin_insets) else 0.0,
+                            **thin_line))
     for r in rects:
         shapes.append(_rect(r, width=6 if projector else 4, color="#000"))
     if marked is not None:

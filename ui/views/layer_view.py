@@ -29,11 +29,15 @@ def window_outlines(steps: ScatterSteps, k: int) -> list[Rect]:
     return [(r, c, r, c) for r, c in window_taps(spec, i, j, steps.input_shape)]
 
 
-def other_bins(steps: ScatterSteps) -> list[Rect]:
-    """Adaptive: every bin's outline (thin), so that overlapping bins show; else none."""
+def other_bins(steps: ScatterSteps) -> tuple[list[Rect], list[float]]:
+    """Adaptive: every bin's outline (thin) and how far inside its cells to draw it, neighbours
+    (i + j odd / even) at different depths so that overlapping bins show apart; else none."""
     if not isinstance(steps.spec, AdaptiveSpec) or len(steps) > 256:
-        return []
-    return [tuple(int(v) for v in r) for r in steps.window_rects]  # type: ignore[misc]
+        return [], []
+    ow = steps.output_shape[1]
+    rects = [tuple(int(v) for v in r) for r in steps.window_rects]
+    insets = [0.06 if sum(divmod(k, ow)) % 2 else 0.2 for k in range(len(rects))]
+    return rects, insets  # type: ignore[return-value]
 
 
 def bin_caption(steps: ScatterSteps, k: int) -> str | None:
