@@ -123,7 +123,10 @@ def test_a_newcomers_visit_asks_only_the_apps_own_host(browser: Browser, app_url
         for _ in range(2):
             player(page).locator("#next").click()
         expect(counter).not_to_have_text(before)
-        page.wait_for_timeout(300)
+        # The player reports the step it stopped on 350 ms after the last click (one rerun):
+        # let that run finish before leaving the page, as a page link clicked during it can
+        # be overtaken by it.
+        wait_idle(page, settle_ms=1_000)
         look("player")
         for nav_key, path in PAGES:
             page.locator("[data-testid=stSidebarNav] a", has_text=t(nav_key)).first.click()
