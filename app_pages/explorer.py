@@ -204,10 +204,11 @@ def page() -> None:
               "fig_grad_input", t("alt.grad_input"))
     with c2:
         sums_and_check(res)
-    unpool = unpool_applies(spec)
-    if unpool:
-        unpool_section(res.forward.output, res.forward.indices, spec, res.forward.output.shape)
-    export_section(x, gy, spec, res, unpool=unpool and bool(ss.get("show_unpool")))
+    unpooled = None
+    if unpool_applies(spec):
+        unpooled = unpool_section(res.forward.output, res.forward.indices, spec,
+                                  res.forward.output.shape)
+    export_section(x, gy, spec, res, unpool=unpooled)
 
 
 page()

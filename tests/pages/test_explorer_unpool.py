@@ -125,7 +125,7 @@ def test_units_size_rule_and_padding():
 
 def test_the_script_unpools_with_torch():
     gy = np.ones((2, 2))
-    text = pytorch_snippet(X4, gy, PoolSpec(2, 2), lang="en", unpool=True)
+    text = pytorch_snippet(X4, gy, PoolSpec(2, 2), lang="en", unpool=(4, 4))
     assert "F.max_unpool2d(" in text and "output_size=(4, 4)," in text
     assert "F.max_unpool2d" not in pytorch_snippet(X4, gy, PoolSpec(2, 2), lang="en")
     pytest.importorskip("torch")
@@ -137,7 +137,7 @@ def test_the_script_unpools_with_torch():
     grad = out.split("dL/dy (unpool) =\n", 1)[1].split("\n\n", 1)[0]
     assert [[float(v) for v in r.split()] for r in grad.strip().splitlines()] == [[6, 4], [8, 9]]
     # Overwrites: all four land on (1,1); PyTorch's gather gives each the surviving 9.
-    text = pytorch_snippet(X3, gy, PoolSpec(2, 1), lang="en", unpool=True)
+    text = pytorch_snippet(X3, gy, PoolSpec(2, 1), lang="en", unpool=(3, 3))
     out = subprocess.run([sys.executable, "-c", text], capture_output=True, text=True,
                          check=True).stdout
     grad = out.split("dL/dy (unpool) =\n", 1)[1].split("\n\n", 1)[0]
@@ -150,3 +150,40 @@ def test_the_explorer_export_carries_the_unpool():
     run(at)
     code = [c.value for c in at.code if "import torch" in c.value]
     assert code and "F.max_unpool2d(" in code[0]
+
+
+def test_an_explicit_size_within_pytorchs_range():
+    # 5x5, kernel 2 stride 2: y 2x2, default (2 − 1)·2 + 2 = 4 (range 3…5). The maxima of
+    # X5's windows {1,4,6,2} {2,0,8,1} {3,7,4,1} {0,9,5,2}: 6 at (1,0) = 5, 8 at (1,2) = 7,
+    # 7 at (2,1) = 11, 9 at (2,3) = 13 (flat in the 5-wide input).
+    at = fresh({"x": "t5x5~1,4,2,0,3,6,2,8,1,5,3,7,0,9,2,4,1,5,2,6,8,3,2,7,1",
+                "k": "2", "s": "2", "up": "1"})
+    h, w = at.number_input(key="unpool_h"), at.number_input(key="unpool_w")
+    assert (h.value, w.value, h.min, h.max) == (4, 4, 3, 5)
+    # At 4x4 the flat indices move: 5 -> (1,1), 7 -> (1,3), 11 -> (2,3), 13 -> (3,1).
+    expected = np.zeros((4, 4))
+    expected[1, 1], expected[1, 3], expected[2, 3], expected[3, 1] = 6, 8, 7, 9
+    np.testing.assert_array_equal(shown(at, "fig_unpool"), expected)
+    h.set_value(5)
+    at = run(at.number_input(key="unpool_w").set_value(5))
+    expected = np.zeros((5, 5))
+    expected[1, 0], expected[1, 2], expected[2, 1], expected[2, 3] = 6, 8, 7, 9
+    np.testing.assert_array_equal(shown(at, "fig_unpool"), expected)
+    at.session_state["export_open"] = True
+    at = run(at)
+    code = [c.value for c in at.code if "import torch" in c.value]
+    assert code and "output_size=(5, 5)," in code[0]
+
+
+def test_indices_beyond_a_smaller_plane_are_refused_with_a_hint():
+    # X5, kernel 2 stride 2 at 3x3 (PyTorch's lowest): index 11 lies beyond the 9 cells.
+    at = fresh({"x": "t5x5~1,4,2,0,3,6,2,8,1,5,3,7,0,9,2,4,1,5,2,6,8,3,2,7,1",
+                "k": "2", "s": "2", "up": "1"})
+    at.number_input(key="unpool_h").set_value(3)
+    at = run(at.number_input(key="unpool_w").set_value(3))
+    assert any("Index 11" in w.value and "output_size=x.size()" in w.value for w in at.warning)
+    assert not [c for c in at.code if "max_unpool2d" in c.value]
+    # Stride 1: the only size PyTorch accepts is the default.
+    at = load("unpool_overlap_3x3")
+    h = at.number_input(key="unpool_h")
+    assert (h.value, h.min, h.max) == (3, 3, 3)

@@ -279,7 +279,7 @@ def pytorch_snippet(
     x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec | AdaptiveSpec, *,
     lang: str | None = None,
     file_name: str = SNIPPET_FILE,
-    unpool: bool = False,
+    unpool: tuple[int, int] | None = None,
 ) -> str:
     """A self-contained Python script reproducing the configuration with torch (float64).
 
@@ -334,17 +334,17 @@ def pytorch_snippet(
         return "\n".join(L + body) + "\n"
     L += _max_pool(script, W)
     L += TIE_GRADIENT[spec.ties](script)
-    if unpool:
-        L += _max_unpool(script)
+    if unpool is not None:
+        L += _max_unpool(script, unpool)
     return "\n".join(L) + "\n"
 
 
-def _max_unpool(s: _Script) -> list[str]:
-    """The round trip's F.max_unpool2d of y at its indices (the default size written out) and
-    its backward, a gather, with dL/dout = the unpooled plane (as the Explorer shows)."""
+def _max_unpool(s: _Script, size: tuple[int, int]) -> list[str]:
+    """The round trip's F.max_unpool2d of y at its indices to `size` (H, W) and its
+    backward, a gather, with dL/dout = the unpooled plane (as the Explorer shows)."""
     spec = s.spec
     (pt, _), (pl, _) = spec.pads()
-    size = unpool_output_size(s.out_hw, spec)
+    size = unpool_output_size(s.out_hw, spec, size)
     return ["", *_comment(s.tr("unpool", h=size[0], w=size[1])),
             "y_pooled = y.detach().requires_grad_(True)",
             "unpooled = F.max_unpool2d(", "    y_pooled,", "    indices,",

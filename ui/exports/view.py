@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 def export_section(
     x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec, results: Results | None = None,
-    unpool: bool = False,
+    unpool: tuple[int, int] | None = None,
 ) -> None:
     """An "Export" expander: download buttons for CSV, JSON, LaTeX (.tex) and a PyTorch
     script (.py), then the LaTeX and the script in code blocks (each with a copy button).

@@ -13,9 +13,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from pooling_core import AdaptiveSpec, PoolSpec, unpool_steps
+from pooling_core import AdaptiveSpec, PoolingError, PoolSpec, unpool_output_size, unpool_steps
 from pooling_core.padding import SYMMETRIC
 from pooling_core.unpool import UnpoolSteps
+from ui.errors import error_text
 from ui.format import fmt
 from ui.i18n import t
 from ui.views import figures
@@ -30,9 +31,31 @@ def unpool_applies(spec: PoolSpec | AdaptiveSpec) -> bool:
 
 
 def round_trip(y: np.ndarray, indices: np.ndarray, spec: PoolSpec,
-               grad_output: np.ndarray | None = None) -> UnpoolSteps:
-    """The unpooling steps of a 2-D y with its indices, at the default size."""
-    return unpool_steps(y, indices, spec, grad_output=grad_output)
+               grad_output: np.ndarray | None = None,
+               size: tuple[int, int] | None = None) -> UnpoolSteps:
+    """The unpooling steps of a 2-D y with its indices, at `size` (None: the default)."""
+    return unpool_steps(y, indices, spec, size, grad_output=grad_output)
+
+
+def size_range(spec: PoolSpec, in_hw: tuple[int, int]) -> list[tuple[int, int, int]]:
+    """Per axis (default, lowest, highest): the sizes PyTorch's max_unpool2d accepts,
+    default − s < size < default + s."""
+    default = unpool_output_size(in_hw, spec)
+    return [(d, max(1, d - s + 1), d + s - 1) for d, s in zip(default, spec.s, strict=True)]
+
+
+def size_inputs(spec: PoolSpec, in_hw: tuple[int, int]) -> tuple[int, int]:
+    """The explicit output size (H, W), each box within PyTorch's range (a value left from
+    another layer that falls outside it goes back to the default)."""
+    ss = st.session_state
+    sizes = []
+    for col, key, (d, lo, hi) in zip(st.columns(2), ("unpool_h", "unpool_w"),
+                                     size_range(spec, in_hw), strict=True):
+        if not isinstance(ss.get(key), int) or not lo <= ss[key] <= hi:
+            ss[key] = d
+        sizes.append(int(col.number_input(t(f"unpool.{key}"), lo, hi, step=1, key=key,
+                                          help=t("unpool.size_help", lo=lo, hi=hi, d=d))))
+    return sizes[0], sizes[1]
 
 
 def size_rule(spec: PoolSpec, in_hw: tuple[int, int]) -> str:
@@ -63,15 +86,22 @@ def step_lines(steps: UnpoolSteps) -> list[str]:
 
 
 def unpool_section(y: np.ndarray, indices: np.ndarray, spec: PoolSpec,
-                   in_hw: tuple[int, int]) -> None:
+                   in_hw: tuple[int, int]) -> tuple[int, int] | None:
     """On demand: the unpooled plane, the size rule and each value's landing and gather
-    (dL/dout = the unpooled plane itself, so each gathered gradient is visible)."""
+    (dL/dout = the unpooled plane itself, so each gathered gradient is visible). The
+    unpooled size shown (None: not shown, or indices outside it)."""
     if not st.toggle(t("unpool.show"), key="show_unpool", help=t("unpool.help")):
-        return
-    base = round_trip(y, indices, spec)
-    steps = round_trip(y, indices, spec, grad_output=base.output)
+        return None
     st.caption(size_rule(spec, in_hw))
+    size = size_inputs(spec, in_hw)
+    try:
+        base = round_trip(y, indices, spec, size=size)
+    except PoolingError as e:  # an index of x's plane beyond the unpooled one
+        st.warning(f"{error_text(e)} {t('unpool.index_hint')}", icon=":material/warning:")
+        return None
+    steps = round_trip(y, indices, spec, grad_output=base.output, size=size)
     chart(figures.heatmap(steps.output, t("unpool.output"), name="unpool",
                           projector=projector_on()),
           "fig_unpool", t("unpool.output"))
     st.markdown("\n".join(f"- {line}" for line in step_lines(steps)))
+    return size
