@@ -187,3 +187,11 @@ def test_indices_beyond_a_smaller_plane_are_refused_with_a_hint():
     at = load("unpool_overlap_3x3")
     h = at.number_input(key="unpool_h")
     assert (h.value, h.min, h.max) == (3, 3, 3)
+
+
+def test_a_large_round_trip_lists_64_sentences_and_counts_the_rest():
+    x = "t9x9~" + ",".join(str(v) for v in range(81))
+    at = fresh({"x": x, "k": "1", "s": "1", "up": "1"})  # 81 values, each on its own cell
+    text = lines(at)
+    assert "y[7,0] = 63 lands on (7,0)." in text and "y[7,1]" not in text
+    assert "… and 17 more" in text

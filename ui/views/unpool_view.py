@@ -23,6 +23,8 @@ from ui.views import figures
 from ui.views.charts import chart
 from ui.views.projector import projector_on
 
+MAX_LINES = 64  # landing sentences listed; the rest counted
+
 
 def unpool_applies(spec: PoolSpec | AdaptiveSpec) -> bool:
     """Whether the round trip is shown: max pooling with a kernel and symmetric padding."""
@@ -103,5 +105,9 @@ def unpool_section(y: np.ndarray, indices: np.ndarray, spec: PoolSpec,
     chart(figures.heatmap(steps.output, t("unpool.output"), name="unpool",
                           projector=projector_on()),
           "fig_unpool", t("unpool.output"))
-    st.markdown("\n".join(f"- {line}" for line in step_lines(steps)))
+    lines = step_lines(steps)
+    shown = [f"- {line}" for line in lines[:MAX_LINES]]
+    if len(lines) > MAX_LINES:  # a 32 x 32 layer of kernel 1: a list no one reads whole
+        shown.append(f"- {t('grid.more', n=len(lines) - MAX_LINES).strip()}")
+    st.markdown("\n".join(shown))
     return size
