@@ -17,6 +17,7 @@ from ui.views.charts import chart
 from ui.views.layer_view import bin_caption, other_bins, pad_sides, read_layer, window_outlines
 from ui.views.player import show_player
 from ui.views.projector import projector_on
+from ui.views.unpool_view import unpool_applies, unpool_section
 from ui.widgets.grid import parse_grid
 from ui.widgets.inputs import input_controls
 from ui.widgets.params import parameter_controls
@@ -203,7 +204,11 @@ def page() -> None:
               "fig_grad_input", t("alt.grad_input"))
     with c2:
         sums_and_check(res)
-    export_section(x, gy, spec, res)
+    unpooled = None
+    if unpool_applies(spec):
+        unpooled = unpool_section(res.forward.output, res.forward.indices, spec,
+                                  res.forward.output.shape)
+    export_section(x, gy, spec, res, unpool=unpooled)
 
 
 page()

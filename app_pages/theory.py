@@ -12,6 +12,7 @@ from pooling_core import PoolSpec, gradient_sum_check, output_size
 from ui.format import fmt
 from ui.i18n import t
 from ui.links import pagelink
+from ui.views.theory_variants import variant_sections
 from ui.widgets.grid import PRESETS
 from ui.widgets.inputs import load_preset
 from ui.widgets.params import spec_state
@@ -45,6 +46,13 @@ EXAMPLES: dict[int, Example] = {
     6: Example("nonoverlap_4x4", {**AVG, "divisor_override": 3}),
     7: Example("ceil_5x5"),
     8: Example("ceil_5x5", {"padding": 1}),
+    9: Example("adaptive_7to3"),  # the variants (ui.views.theory_variants)
+    10: Example("adaptive_ties_3x3"),
+    11: Example("adaptive_7to3", {"layer": "global", "output_size": (1, 1)}),
+    12: Example("same_5x5"),
+    13: Example("same_5x5", {"padding": "same_lower"}),
+    14: Example("segnet_4x4"),
+    15: Example("unpool_overlap_3x3"),
 }
 SUM_EXAMPLES = (2, 3, 4, 5, 6)
 
@@ -113,6 +121,7 @@ def page() -> None:
     size_cases()
     st.caption(t("theory.size.caption"))
     open_buttons(7, 8)
+    variant_sections(open_buttons)
 
 
 page()

@@ -30,7 +30,8 @@ from .spec import PoolSpec
 from .steps import ScatterSteps, scatter_steps
 from .ties import TIE_POLICIES, tied_cells
 
-EXERCISE_LEVELS: tuple[str, ...] = ("nonoverlap", "overlap", "ties", "padding", "average")
+EXERCISE_LEVELS: tuple[str, ...] = ("nonoverlap", "overlap", "ties", "padding", "average",
+                                     "same")
 ANSWER_PARTS: tuple[str, ...] = ("y", "mask", "grad_input")
 SIDES = (4, 5, 6)
 UPSTREAM = np.array([-2, -1, 1, 2, 3])  # dL/dy values: small non-zero integers
@@ -185,12 +186,27 @@ def _gen_average(rng: np.random.Generator) -> tuple[np.ndarray, PoolSpec]:
     return x, spec
 
 
+# (kernel, stride) of the 'same' level: each leaves an odd total padding on some side.
+SAME_LAYERS: tuple[tuple[int, int], ...] = ((2, 2), (3, 2), (3, 3))
+
+
+def _gen_same(rng: np.random.Generator) -> tuple[np.ndarray, PoolSpec]:
+    """TensorFlow's 'same' (the extra padding after); max, or average over the real cells."""
+    k, s = SAME_LAYERS[int(rng.integers(len(SAME_LAYERS)))]
+    H, W = (int(v) for v in rng.choice([4, 5], size=2))
+    if rng.random() < 0.5:
+        return _distinct(rng, (H, W), -9, 2 * H * W - 9), PoolSpec(k, s, padding="same")
+    x = rng.integers(0, 10, size=(H, W)).astype(float)
+    return x, PoolSpec(k, s, padding="same", mode="avg", count_include_pad=False)
+
+
 _GENERATORS = {
     "nonoverlap": _gen_nonoverlap,
     "overlap": _gen_overlap,
     "ties": _gen_ties,
     "padding": _gen_padding,
     "average": _gen_average,
+    "same": _gen_same,
 }
 
 
@@ -208,6 +224,8 @@ def generate(level: str, seed: int, ties: str | None = None) -> Exercise:
         "padding": max pooling with padding 1 and/or ceil_mode (which then keeps a window),
         distinct values, some negative.
         "average": average pooling, maybe padding with count_include_pad True or False.
+        "same": TensorFlow's 'same' padding (output ceil(n/s), the extra padding after), max
+        or average over the real cells (count_include_pad False).
     seed : int
         Any whole number >= 0; `numpy.random.default_rng(seed)` draws everything.
     ties : str, optional

@@ -23,6 +23,7 @@ from pooling_core import (
     EXERCISE_LEVELS,
     TIE_POLICIES,
     PoolingError,
+    PoolSpec,
     check,
     generate,
     output_size,
@@ -43,7 +44,8 @@ LOOP_SEEDS = (0, 1, 2, 3, 7, 11)
 def params(ex) -> dict:
     """The exercise's spec as loop_reference keyword arguments."""
     s = ex.spec
-    return dict(kernel_size=s.k, stride=s.s, padding=s.p, dilation=s.d, ceil_mode=s.ceil_mode,
+    padding = s.p if s.padding_kind == "symmetric" else s.padding  # 'same': by its name
+    return dict(kernel_size=s.k, stride=s.s, padding=padding, dilation=s.d, ceil_mode=s.ceil_mode,
                 mode=s.mode, ties=s.ties, count_include_pad=s.count_include_pad,
                 divisor_override=s.divisor_override)
 
@@ -560,3 +562,29 @@ def test_page_new_exercise_button() -> None:
     seed = at.session_state["ex_seed"]
     assert 0 <= seed <= 999_999
     assert at.number_input(key="ex_seed").value == seed
+
+
+# --------------------------------------------------------------------------- 'same' level
+def test_same_level_seed_0_by_hand():
+    ex = generate("same", 0)
+    assert ex.spec == PoolSpec(3, 3, padding="same")
+    np.testing.assert_array_equal(ex.x, [[8, -8, 32, 25, 7], [-4, 14, 19, 39, 30],
+                                         [28, 27, 12, 36, 2], [20, 24, 11, -7, 17],
+                                         [-2, 34, -9, 15, 37]])
+    # Output ⌈5/3⌉ = 2; P = max((2 − 1)·3 + 3 − 5, 0) = 1, all of it after: windows rows/cols
+    # 0–2 and 3–4 (+ one −∞ row/column). Maxima: 32 at (0,2), 39 at (1,3), 34 at (4,1),
+    # 37 at (4,4).
+    np.testing.assert_array_equal(ex.output, [[32, 39], [34, 37]])
+    assert ex.spec.pads((5, 5)) == ((0, 1), (0, 1))
+    expected = np.zeros((5, 5))
+    for (r, c), g in zip(((0, 2), (1, 3), (4, 1), (4, 4)), ex.grad_output.ravel(), strict=True):
+        expected[r, c] = g
+    np.testing.assert_array_equal(ex.grad_input, expected)
+    assert check(ex, ex.answers).score == 1.0
+
+
+def test_same_level_page_names_the_rule():
+    at = run_page("same", 0)
+    assert ("**Max pooling**, kernel 3×3, stride 3×3, padding 'same' as TensorFlow" in
+            "\n".join(markdown(at)))
+    assert "ex_fig_x" in charts(at) and "ex_fig_gy" in charts(at)

@@ -246,6 +246,16 @@ THEORY_STATE = {  # what each button must leave in the Explorer's state (besides
     6: ("nonoverlap_4x4", {"mode": "avg", "divisor_override": 3}),
     7: ("ceil_5x5", {"mode": "max", "ceil_mode": True, "ph": 0, "pw": 0}),
     8: ("ceil_5x5", {"mode": "max", "ceil_mode": True, "ph": 1, "pw": 1}),
+    # The variants' sections (ui.views.theory_variants).
+    9: ("adaptive_7to3", {"layer": "adaptive", "mode": "avg", "oh": 3, "ow": 3}),
+    10: ("adaptive_ties_3x3", {"layer": "adaptive", "mode": "max", "oh": 2, "ow": 2}),
+    11: ("adaptive_7to3", {"layer": "global", "mode": "avg", "oh": 1, "ow": 1}),
+    12: ("same_5x5", {"layer": "kernel", "pad_form": "same", "kh": 2, "sh": 2}),
+    13: ("same_5x5", {"layer": "kernel", "pad_form": "same_lower", "kh": 2, "sh": 2}),
+    14: ("segnet_4x4", {"layer": "kernel", "mode": "max", "kh": 2, "sh": 2,
+                        "show_unpool": True}),
+    15: ("unpool_overlap_3x3", {"layer": "kernel", "mode": "max", "kh": 2, "sh": 1,
+                                "show_unpool": True}),
 }
 
 
@@ -352,3 +362,14 @@ def test_explorer_parameters_outlive_a_visit_to_another_page(tmp_path: Path) -> 
     assert at.radio(key="mode").value == "avg"
     assert at.selectbox(key="preset").value == "plateau"
     assert at.query_params["s"] in ("2", ["2"])
+
+
+def test_theory_variant_sections(theory_page: AppTest) -> None:
+    headers = [h.value for h in theory_page.header]
+    for name in ("adaptive", "samepad", "unpool"):
+        assert t(f"theory.{name}.header") in headers
+    body = "\n".join(texts(theory_page))
+    # The rules as the core computes them: bins of 7 -> 3 are rows 0-2, 2-4, 4-6 (exclusive
+    # ends 3, 5, 7: floor(i*7/3), ceil((i+1)*7/3)); 'same' on 5 with k 2, s 2 pads 1 after.
+    assert "rows 0–2, 2–4 and 4–6" in body
+    assert "\\lceil n / s \\rceil" in body and "(n_\\text{in} - 1) s - 2p + k" in body

@@ -17,7 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from pooling_core import AdaptiveSpec, AxisSize, PoolSpec, last_window_end, output_size
+from pooling_core import (
+    AdaptiveSpec,
+    AxisSize,
+    PoolSpec,
+    last_window_end,
+    output_size,
+    unpool_output_size,
+)
 from ui.exports.arrays import (
     as_2d,
     spec_note,
@@ -272,6 +279,7 @@ def pytorch_snippet(
     x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec | AdaptiveSpec, *,
     lang: str | None = None,
     file_name: str = SNIPPET_FILE,
+    unpool: tuple[int, int] | None = None,
 ) -> str:
     """A self-contained Python script reproducing the configuration with torch (float64).
 
@@ -326,4 +334,21 @@ def pytorch_snippet(
         return "\n".join(L + body) + "\n"
     L += _max_pool(script, W)
     L += TIE_GRADIENT[spec.ties](script)
+    if unpool is not None:
+        L += _max_unpool(script, unpool)
     return "\n".join(L) + "\n"
+
+
+def _max_unpool(s: _Script, size: tuple[int, int]) -> list[str]:
+    """The round trip's F.max_unpool2d of y at its indices to `size` (H, W) and its
+    backward, a gather, with dL/dout = the unpooled plane (as the Explorer shows)."""
+    spec = s.spec
+    (pt, _), (pl, _) = spec.pads()
+    size = unpool_output_size(s.out_hw, spec, size)
+    return ["", *_comment(s.tr("unpool", h=size[0], w=size[1])),
+            "y_pooled = y.detach().requires_grad_(True)",
+            "unpooled = F.max_unpool2d(", "    y_pooled,", "    indices,",
+            *_kw_lines({"kernel_size": spec.k, "stride": spec.s, "padding": (pt, pl),
+                        "output_size": size}), ")",
+            "unpooled.backward(unpooled.detach())",
+            'show("unpooled", unpooled)', 'show("dL/dy (unpool)", y_pooled.grad)']

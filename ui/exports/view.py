@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 
 def export_section(
-    x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec, results: Results | None = None
+    x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec, results: Results | None = None,
+    unpool: tuple[int, int] | None = None,
 ) -> None:
     """An "Export" expander: download buttons for CSV, JSON, LaTeX (.tex) and a PyTorch
     script (.py), then the LaTeX and the script in code blocks (each with a copy button).
@@ -48,7 +49,7 @@ def export_section(
     stem = file_stem(spec)
     py_name = f"{stem}.py"
     latex = latex_all(x, grad_output, spec, results)
-    snippet = pytorch_snippet(x, grad_output, spec, file_name=py_name)
+    snippet = pytorch_snippet(x, grad_output, spec, file_name=py_name, unpool=unpool)
     with box:
         st.caption(t("export.intro"))
         # Two per row, labels wrapped: four in a row cut "Arrays and parameters (J…".

@@ -49,6 +49,8 @@ def decode_state(query: Mapping[str, str]) -> tuple[dict[str, object], list[tupl
     if "gy" in link:
         fields.update(upstream_state(link["gy"]))  # type: ignore[arg-type]
     fields.update({k: link[k] for k in ("step", "hide") if k in link})
+    if link.get("up"):
+        fields["show_unpool"] = True
     return fields, notes
 
 
@@ -58,7 +60,8 @@ def encode_state(state: Mapping[str, object]) -> dict[str, str]:
     gy = state_upstream(state)
     return encode_fields(EXPLORER_FIELDS, {
         "x": state.get("grid"), **spec_link(spec_values(state)),
-        "gy": None if gy == ONES else gy, "step": state.get("step"), "hide": state.get("hide"),
+        "gy": None if gy == ONES else gy, "up": bool(state.get("show_unpool")),
+        "step": state.get("step"), "hide": state.get("hide"),
     })
 
 
@@ -97,7 +100,7 @@ def current_query(x: np.ndarray, gy: np.ndarray, spec: PoolSpec) -> dict[str, st
     g = upstream_link(gy, ss)
     q = encode_fields(EXPLORER_FIELDS, {
         "x": x.tolist(), **spec_link(asdict(spec)), "gy": None if g == ONES else g,
-        "step": ss.get("step", 0), "hide": ss.get("hide"),
+        "up": bool(ss.get("show_unpool")), "step": ss.get("step", 0), "hide": ss.get("hide"),
     })
     q[LANG_KEY] = ss.get(LANG_KEY, "en")
     return q

@@ -290,6 +290,7 @@ SPEC_FIELDS = (
 )
 EXPLORER_FIELDS = (
     Field("x", "grid", hi=MAX_SIDE), *SPEC_FIELDS, Field("gy", "upstream"),
+    Field("up", "flag", optional=True),  # the max unpool round trip shown
     Field("step", "int", 0, MAX_SIDE * MAX_SIDE, optional=True),
     Field("hide", "hide", choices=HIDE_OPTIONS),
 )

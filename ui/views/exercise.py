@@ -20,8 +20,12 @@ FIG_NAME = {"y": "y", "mask": "mask", "grad_input": "dL/dx"}
 
 def spec_sentence(spec: PoolSpec) -> str:
     """The layer in words, e.g. "Max pooling, kernel 2×2, stride 2×2, no padding."."""
-    (kh, kw), (sh, sw), (ph, _pw) = spec.k, spec.s, spec.p
+    (kh, kw), (sh, sw) = spec.k, spec.s
     parts = [t(f"exercise.spec.{spec.mode}", kh=kh, kw=kw, sh=sh, sw=sw)]
+    if spec.padding_kind == "same":
+        parts.append(t(f"exercise.spec.same_{spec.mode}"))
+        return ", ".join(parts) + "."
+    ph = spec.p[0]
     if ph == 0:
         parts.append(t("exercise.spec.no_padding"))
     elif spec.mode == "max":
@@ -52,9 +56,9 @@ def show_problem(ex: Exercise) -> None:
 
     H, W = ex.x.shape
     OH, OW = ex.output.shape
-    ph, pw = spec.p
+    (ph, pb), (pw, pr) = spec.pads(ex.x.shape)
     # After the input: the padding, or more where ceil_mode's last window reaches further.
-    after = [max(p, last_window_end(a) - a.n) for p, a in zip((ph, pw), sizes, strict=True)]
+    after = [max(p, last_window_end(a) - a.n) for p, a in zip((pb, pr), sizes, strict=True)]
     projector = projector_on()
     c_x, c_gy = st.columns(2, gap="large")
     with c_x:

@@ -1,0 +1,197 @@
+"""The Explorer's max unpool round trip (SegNet): where each pooled value lands, which later
+value overwrites it, the gather, the size rule, the link field, presets and the PyTorch script.
+Values worked by hand."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from page_helpers import figure
+from streamlit.testing.v1 import AppTest
+
+from pooling_core import PoolSpec
+from ui.exports.torch_script import pytorch_snippet
+from ui.links.explorerlink import decode_state, encode_state
+from ui.views.unpool_view import round_trip, size_rule, step_lines, unpool_applies
+from ui.widgets.params import PARAM_DEFAULTS
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+
+
+def fresh(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return run(at)
+
+
+def run(target) -> AppTest:
+    at = target.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def load(name: str) -> AppTest:
+    at = fresh()
+    at.selectbox(key="preset").set_value(name)
+    return run(at.button(key="load_preset").click())
+
+
+X4 = np.array([[1, 3, 2, 4], [5, 6, 1, 2], [7, 2, 9, 0], [1, 8, 3, 4]], dtype=np.float64)
+X3 = np.array([[1, 2, 0], [3, 9, 4], [0, 5, 2]], dtype=np.float64)
+
+
+def shown(at: AppTest, key: str) -> np.ndarray:
+    hover = figure(at, key)["data"][0]["customdata"]
+    return np.array([[float(s) for s in row] for row in hover])
+
+
+def lines(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_segnet_preset_unpools_each_maximum_to_its_cell():
+    at = load("segnet_4x4")
+    assert at.toggle(key="show_unpool").value is True
+    # Windows {1,3,5,6} {2,4,1,2} {7,2,1,8} {9,0,3,4}: maxima 6 at (1,1), 4 at (0,3),
+    # 8 at (3,1), 9 at (2,2); every other cell 0.
+    expected = np.zeros((4, 4))
+    expected[1, 1], expected[0, 3], expected[3, 1], expected[2, 2] = 6, 4, 8, 9
+    np.testing.assert_array_equal(shown(at, "fig_unpool"), expected)
+    text = lines(at)
+    assert "y[0,0] = 6 lands on (1,1)." in text
+    assert "y[1,1] = 9 lands on (2,2)." in text
+    assert "Backward: dL/dy[1,0] = dL/dout[3,1] = 8." in text
+    assert "overwrites" not in text
+    assert any("H = (2 − 1)·2 − 0 − 0 + 2 = 4 (3…5)" in c.value for c in at.caption)
+    assert at.query_params["up"] in ("1", ["1"])
+
+
+def test_overlapping_windows_overwrite_on_the_same_cell():
+    at = load("unpool_overlap_3x3")
+    expected = np.zeros((3, 3))
+    expected[1, 1] = 9  # the centre wins all four 2x2 windows
+    np.testing.assert_array_equal(shown(at, "fig_unpool"), expected)
+    text = lines(at)
+    for (i, j), (i2, j2) in (((0, 0), (0, 1)), ((0, 1), (1, 0)), ((1, 0), (1, 1))):
+        assert (f"y[{i},{j}] = 9 lands on (1,1). A later value, y[{i2},{j2}], overwrites it "
+                f"there. Backward: dL/dy[{i},{j}] = dL/dout[1,1] = 9.") in text
+    assert "y[1,1] = 9 lands on (1,1). Backward:" in text
+    assert any("W = (2 − 1)·1 − 0 − 0 + 2 = 3 (3…3)" in c.value for c in at.caption)
+
+
+def test_the_round_trip_is_off_by_default_and_absent_where_it_does_not_apply():
+    at = fresh()
+    assert at.toggle(key="show_unpool").value is False
+    assert "up" not in at.query_params
+    at = load("same_5x5")  # 'same': the unpooled size is not determined by the layer
+    assert not [w for w in at.toggle if w.key == "show_unpool"]
+    assert not unpool_applies(PoolSpec(2, 2, mode="avg"))
+    assert not unpool_applies(PoolSpec(2, 1, padding=((1, 0), (0, 0))))
+    assert unpool_applies(PoolSpec(3, 2, padding=1))
+
+
+def test_the_link_opens_the_round_trip():
+    fields, notes = decode_state({"k": "2", "s": "2", "up": "1"})
+    assert notes == [] and fields["show_unpool"] is True
+    assert encode_state({**PARAM_DEFAULTS, **fields, "grid": None})["up"] == "1"
+    assert "up" not in encode_state({**PARAM_DEFAULTS, "grid": None})
+    assert decode_state({"up": "yes"})[1] == [("up", "url_choice")]
+    at = fresh({"x": "t4x4~1,3,2,4,5,6,1,2,7,2,9,0,1,8,3,4", "k": "2", "s": "2", "up": "1"})
+    assert at.toggle(key="show_unpool").value is True
+    assert shown(at, "fig_unpool")[2, 2] == 9
+
+
+def test_units_size_rule_and_padding():
+    # kernel 3, stride 2, padding 1 on 5x5: y 3x3; default (3 − 1)·2 − 1 − 1 + 3 = 5.
+    spec = PoolSpec(3, 2, padding=1)
+    x = np.arange(25, dtype=np.float64).reshape(5, 5)
+    from pooling_core import pool_forward
+    fwd = pool_forward(x, spec)
+    steps = round_trip(fwd.output, fwd.indices, spec, grad_output=np.arange(25.0).reshape(5, 5))
+    assert steps.output_shape == (5, 5)
+    assert "H = (3 − 1)·2 − 1 − 1 + 3 = 5 (4…6)" in size_rule(spec, (3, 3))
+    # x increases to the bottom right: each window's max is its bottom-right real cell.
+    np.testing.assert_array_equal(fwd.indices, [[6, 8, 9], [16, 18, 19], [21, 23, 24]])
+    assert step_lines(steps)[0] == ("y[0,0] = 6 lands on (1,1). "
+                                    "Backward: dL/dy[0,0] = dL/dout[1,1] = 6.")
+
+
+def test_the_script_unpools_with_torch():
+    gy = np.ones((2, 2))
+    text = pytorch_snippet(X4, gy, PoolSpec(2, 2), lang="en", unpool=(4, 4))
+    assert "F.max_unpool2d(" in text and "output_size=(4, 4)," in text
+    assert "F.max_unpool2d" not in pytorch_snippet(X4, gy, PoolSpec(2, 2), lang="en")
+    pytest.importorskip("torch")
+    out = subprocess.run([sys.executable, "-c", text], capture_output=True, text=True,
+                         check=True).stdout
+    block = out.split("unpooled =\n", 1)[1].split("\n\n", 1)[0]
+    rows = [[float(v) for v in r.split()] for r in block.strip().splitlines()]
+    assert rows == [[0, 0, 0, 4], [0, 6, 0, 0], [0, 0, 9, 0], [0, 8, 0, 0]]
+    grad = out.split("dL/dy (unpool) =\n", 1)[1].split("\n\n", 1)[0]
+    assert [[float(v) for v in r.split()] for r in grad.strip().splitlines()] == [[6, 4], [8, 9]]
+    # Overwrites: all four land on (1,1); PyTorch's gather gives each the surviving 9.
+    text = pytorch_snippet(X3, gy, PoolSpec(2, 1), lang="en", unpool=(3, 3))
+    out = subprocess.run([sys.executable, "-c", text], capture_output=True, text=True,
+                         check=True).stdout
+    grad = out.split("dL/dy (unpool) =\n", 1)[1].split("\n\n", 1)[0]
+    assert [[float(v) for v in r.split()] for r in grad.strip().splitlines()] == [[9, 9], [9, 9]]
+
+
+def test_the_explorer_export_carries_the_unpool():
+    at = load("segnet_4x4")
+    at.session_state["export_open"] = True
+    run(at)
+    code = [c.value for c in at.code if "import torch" in c.value]
+    assert code and "F.max_unpool2d(" in code[0]
+
+
+def test_an_explicit_size_within_pytorchs_range():
+    # 5x5, kernel 2 stride 2: y 2x2, default (2 − 1)·2 + 2 = 4 (range 3…5). The maxima of
+    # X5's windows {1,4,6,2} {2,0,8,1} {3,7,4,1} {0,9,5,2}: 6 at (1,0) = 5, 8 at (1,2) = 7,
+    # 7 at (2,1) = 11, 9 at (2,3) = 13 (flat in the 5-wide input).
+    at = fresh({"x": "t5x5~1,4,2,0,3,6,2,8,1,5,3,7,0,9,2,4,1,5,2,6,8,3,2,7,1",
+                "k": "2", "s": "2", "up": "1"})
+    h, w = at.number_input(key="unpool_h"), at.number_input(key="unpool_w")
+    assert (h.value, w.value, h.min, h.max) == (4, 4, 3, 5)
+    # At 4x4 the flat indices move: 5 -> (1,1), 7 -> (1,3), 11 -> (2,3), 13 -> (3,1).
+    expected = np.zeros((4, 4))
+    expected[1, 1], expected[1, 3], expected[2, 3], expected[3, 1] = 6, 8, 7, 9
+    np.testing.assert_array_equal(shown(at, "fig_unpool"), expected)
+    h.set_value(5)
+    at = run(at.number_input(key="unpool_w").set_value(5))
+    expected = np.zeros((5, 5))
+    expected[1, 0], expected[1, 2], expected[2, 1], expected[2, 3] = 6, 8, 7, 9
+    np.testing.assert_array_equal(shown(at, "fig_unpool"), expected)
+    at.session_state["export_open"] = True
+    at = run(at)
+    code = [c.value for c in at.code if "import torch" in c.value]
+    assert code and "output_size=(5, 5)," in code[0]
+
+
+def test_indices_beyond_a_smaller_plane_are_refused_with_a_hint():
+    # X5, kernel 2 stride 2 at 3x3 (PyTorch's lowest): index 11 lies beyond the 9 cells.
+    at = fresh({"x": "t5x5~1,4,2,0,3,6,2,8,1,5,3,7,0,9,2,4,1,5,2,6,8,3,2,7,1",
+                "k": "2", "s": "2", "up": "1"})
+    at.number_input(key="unpool_h").set_value(3)
+    at = run(at.number_input(key="unpool_w").set_value(3))
+    assert any("Index 11" in w.value and "output_size=x.size()" in w.value for w in at.warning)
+    assert not [c for c in at.code if "max_unpool2d" in c.value]
+    # Stride 1: the only size PyTorch accepts is the default.
+    at = load("unpool_overlap_3x3")
+    h = at.number_input(key="unpool_h")
+    assert (h.value, h.min, h.max) == (3, 3, 3)
+
+
+def test_a_large_round_trip_lists_64_sentences_and_counts_the_rest():
+    x = "t9x9~" + ",".join(str(v) for v in range(81))
+    at = fresh({"x": x, "k": "1", "s": "1", "up": "1"})  # 81 values, each on its own cell
+    text = lines(at)
+    assert "y[7,0] = 63 lands on (7,0)." in text and "y[7,1]" not in text
+    assert "… and 17 more" in text
