@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from pooling_core import ANSWER_PARTS, Exercise
+from pooling_core import ANSWER_PARTS, AdaptiveSpec, Exercise
 from ui.format import literal
 from ui.i18n import shape_words, t
 from ui.widgets.fractions import parse_answer, parse_answers
@@ -38,10 +38,11 @@ def answer_editors(ex: Exercise, ex_id: str) -> tuple[dict[str, list[list[str]]]
     typed: dict[str, list[list[str]]] = {}
     given: dict[str, np.ndarray] = {}
     slots: dict[str, DeltaGenerator] = {}
+    kind = ("bin_" if isinstance(ex.spec, AdaptiveSpec) else "") + ex.spec.mode  # bins' hints
     for part in ANSWER_PARTS:
         rows_n, cols_n = ex.answers[part].shape
         st.subheader(t(f"exercise.part.{part}.header"))
-        st.caption(t(f"exercise.part.{part}.hint_{ex.spec.mode}"))
+        st.caption(t(f"exercise.part.{part}.hint_{kind}"))
         # A keyed editor replays its edits onto the saved text, which already holds them.
         base = saved.get(part) or [[""] * cols_n for _ in range(rows_n)]
         typed[part] = grid_editor(
