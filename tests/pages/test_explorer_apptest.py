@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import SPEC6, X6, chart_values, component_data, figure
+from page_helpers import SPEC6, X6, chart_values, charts, component_data, figure
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import (
@@ -171,7 +171,10 @@ def test_every_preset_loads_its_grid_and_parameters(name):
     for k in ("mode", "ceil_mode", "ties"):
         if k in params:
             assert at.session_state[k] == params[k], k
-    assert at.radio(key="mode").value == params["mode"]
+    if params.get("layer") == "unpool":  # max unpool: max pooling, no mode to choose
+        assert at.radio(key="layer").value == "unpool" and "fig_unpool" in charts(at)
+    else:
+        assert at.radio(key="mode").value == params["mode"]
     assert at.checkbox(key="ceil_mode").value == params["ceil_mode"]
     x = np.array(preset.grid, dtype=np.float64)
     assert (at.session_state.rows, at.session_state.cols) == x.shape

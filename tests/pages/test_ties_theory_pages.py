@@ -252,10 +252,8 @@ THEORY_STATE = {  # what each button must leave in the Explorer's state (besides
     11: ("adaptive_7to3", {"layer": "global", "mode": "avg", "oh": 1, "ow": 1}),
     12: ("same_5x5", {"layer": "kernel", "pad_form": "same", "kh": 2, "sh": 2}),
     13: ("same_5x5", {"layer": "kernel", "pad_form": "same_lower", "kh": 2, "sh": 2}),
-    14: ("segnet_4x4", {"layer": "kernel", "mode": "max", "kh": 2, "sh": 2,
-                        "show_unpool": True}),
-    15: ("unpool_overlap_3x3", {"layer": "kernel", "mode": "max", "kh": 2, "sh": 1,
-                                "show_unpool": True}),
+    14: ("segnet_4x4", {"layer": "unpool", "mode": "max", "kh": 2, "sh": 2}),
+    15: ("unpool_overlap_3x3", {"layer": "unpool", "mode": "max", "kh": 2, "sh": 1}),
 }
 
 
