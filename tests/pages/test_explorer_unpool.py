@@ -152,18 +152,18 @@ def test_the_link_opens_the_round_trip():
 
 def test_the_step_view_follows_each_value():
     at = load("unpool_overlap_3x3")  # four values of 9, all landing on (1,1)
-    assert at.slider(key="unpool_step").max == 3
+    assert (at.slider(key="unpool_step").min, at.slider(key="unpool_step").max) == (1, 4)
     assert marked(at, "fig_unpool_y") == {(0, 0)} and marked(at, "fig_unpool_partial") == {(1, 1)}
     assert [i.value for i in at.info if "lands on" in i.value] == [
         "y[0,0] = 9 lands on (1,1). A later value, y[0,1], overwrites it there. "
         "Backward: dL/dy[0,0] = dL/dout[1,1] = 9."]
-    at = run(at.slider(key="unpool_step").set_value(3))
+    at = run(at.slider(key="unpool_step").set_value(4))
     assert marked(at, "fig_unpool_y") == {(1, 1)}
     partial = np.zeros((3, 3))
     partial[1, 1] = 9
     np.testing.assert_array_equal(shown(at, "fig_unpool_partial"), partial)
-    at = load("segnet_4x4")  # after step 2 of 4: 6 at (1,1), 4 at (0,3), 8 at (3,1)
-    at = run(at.slider(key="unpool_step").set_value(2))
+    at = load("segnet_4x4")  # after step 3 of 4: 6 at (1,1), 4 at (0,3), 8 at (3,1)
+    at = run(at.slider(key="unpool_step").set_value(3))
     partial = np.zeros((4, 4))
     partial[1, 1], partial[0, 3], partial[3, 1] = 6, 4, 8
     np.testing.assert_array_equal(shown(at, "fig_unpool_partial"), partial)

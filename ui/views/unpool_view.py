@@ -99,13 +99,13 @@ def step_view(steps: UnpoolSteps, lines: list[str]) -> None:
     """Step k of the unpooling: y with y[i, j] outlined, the unpooled plane after steps
     0..k with the cell it landed on outlined, and the step's sentence."""
     n = len(steps)
-    k = 0
+    k = 0  # the slider counts from 1, as the figure's title does
     if n > 1:
         if not isinstance(st.session_state.get("unpool_step"), int) or not (
-                0 <= st.session_state.unpool_step < n):
-            st.session_state.unpool_step = 0  # a step left from a larger layer
-        k = int(st.slider(t("unpool.step"), 0, n - 1, key="unpool_step",
-                          help=t("unpool.step_help")))
+                1 <= st.session_state.unpool_step <= n):
+            st.session_state.unpool_step = 1  # a step left from a larger layer
+        k = int(st.slider(t("unpool.step"), 1, n, key="unpool_step",
+                          help=t("unpool.step_help"))) - 1
     cur = steps[k]
     y_marked = np.zeros(steps.values.shape, dtype=bool)
     y_marked[cur.source] = True
