@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import charts, figure
+from page_helpers import charts, figure, fresh, load, run, shown
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import PoolSpec
@@ -20,37 +19,11 @@ from ui.links.explorerlink import decode_state, encode_state
 from ui.views.unpool_view import round_trip, size_rule, step_lines, unpool_applies
 from ui.widgets.params import PARAM_DEFAULTS
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-
-
-def fresh(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["lang"] = "en"
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    return run(at)
-
-
-def run(target) -> AppTest:
-    at = target.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def load(name: str) -> AppTest:
-    at = fresh()
-    at.selectbox(key="preset").set_value(name)
-    return run(at.button(key="load_preset").click())
 
 
 X4 = np.array([[1, 3, 2, 4], [5, 6, 1, 2], [7, 2, 9, 0], [1, 8, 3, 4]], dtype=np.float64)
 X3 = np.array([[1, 2, 0], [3, 9, 4], [0, 5, 2]], dtype=np.float64)
-
-
-def shown(at: AppTest, key: str) -> np.ndarray:
-    hover = figure(at, key)["data"][0]["customdata"]
-    return np.array([[float(s) for s in row] for row in hover])
 
 
 def marked(at: AppTest, key: str) -> set[tuple[int, int]]:
