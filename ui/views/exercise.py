@@ -19,6 +19,12 @@ FIG_KIND = {"y": "value", "mask": "count", "grad_input": "grad"}
 FIG_NAME = {"y": "y", "mask": "mask", "grad_input": "dL/dx"}
 
 
+def answer_kind(ex: Exercise) -> str:
+    """Which wording the answers' hints and titles take: "max" or "avg", "bin_max" or
+    "bin_avg" for an adaptive layer (its windows are bins)."""
+    return ("bin_" if isinstance(ex.spec, AdaptiveSpec) else "") + ex.spec.mode
+
+
 def spec_sentence(spec: PoolSpec | AdaptiveSpec) -> str:
     """The layer in words, e.g. "Max pooling, kernel 2×2, stride 2×2, no padding."."""
     if isinstance(spec, AdaptiveSpec):
@@ -92,8 +98,7 @@ def show_problem(ex: Exercise) -> None:
 def show_answers(ex: Exercise) -> None:
     """The three answers as heatmaps of exact fractions, and the backward steps in words."""
     st.subheader(t("exercise.answers.header"))
-    adaptive = isinstance(ex.spec, AdaptiveSpec)
-    kind = ("bin_" if adaptive else "") + ex.spec.mode
+    kind = answer_kind(ex)
     titles = {
         "y": t("exercise.answers.y"),
         "mask": t(f"exercise.answers.mask_{kind}", policy=ex.spec.ties),
@@ -108,6 +113,7 @@ def show_answers(ex: Exercise) -> None:
                                   name=FIG_NAME[part], projector=projector, width_px=340,
                                   text=[[frac_text(v) for v in row] for row in values]),
                   key=f"ex_fig_answer_{part}", alt=t("exercise.alt.answer", part=titles[part]))
-    with st.expander(t("exercise.answers.steps_bin" if adaptive else "exercise.answers.steps"),
-                     icon=":material/list:"):
+    steps_title = "exercise.answers.steps_bin" if kind.startswith("bin_") else (
+        "exercise.answers.steps")
+    with st.expander(t(steps_title), icon=":material/list:"):
         st.markdown("\n".join(f"{k + 1}. {s}" for k, s in enumerate(step_sentences(ex.steps))))

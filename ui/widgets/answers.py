@@ -7,9 +7,10 @@ import numpy as np
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from pooling_core import ANSWER_PARTS, AdaptiveSpec, Exercise
+from pooling_core import ANSWER_PARTS, Exercise
 from ui.format import literal
 from ui.i18n import shape_words, t
+from ui.views.exercise import answer_kind
 from ui.widgets.fractions import parse_answer, parse_answers
 from ui.widgets.inputs import grid_editor
 
@@ -38,7 +39,7 @@ def answer_editors(ex: Exercise, ex_id: str) -> tuple[dict[str, list[list[str]]]
     typed: dict[str, list[list[str]]] = {}
     given: dict[str, np.ndarray] = {}
     slots: dict[str, DeltaGenerator] = {}
-    kind = ("bin_" if isinstance(ex.spec, AdaptiveSpec) else "") + ex.spec.mode  # bins' hints
+    kind = answer_kind(ex)  # the hints of a max, average or adaptive layer
     for part in ANSWER_PARTS:
         rows_n, cols_n = ex.answers[part].shape
         st.subheader(t(f"exercise.part.{part}.header"))
