@@ -51,6 +51,8 @@ def decode_state(query: Mapping[str, str]) -> tuple[dict[str, object], list[tupl
     fields.update({k: link[k] for k in ("step", "hide") if k in link})
     if link.get("up"):
         fields["show_unpool"] = True
+    if link.get("predict"):
+        fields["predict_on"] = True
     return fields, notes
 
 
@@ -62,6 +64,7 @@ def encode_state(state: Mapping[str, object]) -> dict[str, str]:
         "x": state.get("grid"), **spec_link(spec_values(state)),
         "gy": None if gy == ONES else gy, "up": bool(state.get("show_unpool")),
         "step": state.get("step"), "hide": state.get("hide"),
+        "predict": bool(state.get("predict_on")),
     })
 
 
@@ -101,6 +104,7 @@ def current_query(x: np.ndarray, gy: np.ndarray, spec: PoolSpec) -> dict[str, st
     q = encode_fields(EXPLORER_FIELDS, {
         "x": x.tolist(), **spec_link(asdict(spec)), "gy": None if g == ONES else g,
         "up": bool(ss.get("show_unpool")), "step": ss.get("step", 0), "hide": ss.get("hide"),
+        "predict": bool(ss.get("predict_on")),
     })
     q[LANG_KEY] = ss.get(LANG_KEY, "en")
     return q

@@ -17,6 +17,7 @@ The Explorer's parameters (EXPLORER_FIELDS, all optional):
     gy     dL/dy                 ones | random.<seed> | onehot.<i>.<j> | custom.<grid as x>
     step   player step           0 ...
     hide   classroom options     comma list of: controls, answers
+    predict  predict mode        1 (the player asks the student to predict each step)
     lang   language (handled by app.py)
 The layer's fields name the PoolSpec attribute they carry (`Field.attr`): `spec_link` and
 `link_spec` are the one map between a PoolSpec's values and the link.
@@ -293,6 +294,7 @@ EXPLORER_FIELDS = (
     Field("up", "flag", optional=True),  # the max unpool round trip shown
     Field("step", "int", 0, MAX_SIDE * MAX_SIDE, optional=True),
     Field("hide", "hide", choices=HIDE_OPTIONS),
+    Field("predict", "flag", optional=True),  # the player in predict mode
 )
 KNOWN = (*(f.name for f in EXPLORER_FIELDS), "lang")
 # The kernel layer's pairs (kernel, stride, padding, dilation) and their ranges.
@@ -351,6 +353,7 @@ def link_spec(link: Mapping[str, object]) -> dict[str, object]:
 TIES_FIELDS = (
     Field("x", "grid", hi=MAX_SIDE), Field("k", "int", 1, MAX_SIDE), Field("s", "int", 1, MAX_SIDE),
     Field("policy", "choice", choices=TIE_POLICIES),
+    Field("predict", "flag", optional=True),  # open the Explorer predicting
 )
 # Exercise page: which exercise (level, number, optionally a tie policy of the teacher's choice)
 # and the classroom option that removes the "show the answers" button.
