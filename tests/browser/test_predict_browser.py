@@ -177,6 +177,34 @@ def test_the_link_carries_predict(browser: Browser, app_url: str):
         page.context.close()
 
 
+def test_a_padding_cell_can_be_picked_and_never_wins(browser: Browser, app_url: str):
+    # k 3, s 2, p 1 on the 6 x 6 example: windows start at rows/columns -1, 1, 3 and end at
+    # 1, 3, 5, so only the padding above and to the left is read: x is drawn 7 x 7.
+    page = open_predicting(browser, app_url, "predict=1&k=3&s=2&p=1")
+    try:
+        pad = player(page).locator('#gx .padcell[data-rc="-1,-1"]')
+        expect(pad).to_have_class(re.compile(r"\binwin\b"))
+        expect(player(page).locator("#gx .padcell")).to_have_count(7 * 7 - 36)
+        pad.click()
+        player(page).locator('#picks input[data-cell="-1,-1"]').fill("1")
+        before = reruns(page)
+        player(page).locator("#pcheck").click()
+        wait_idle(page, since=before)
+        expect(feed(page)).to_contain_text("x[-1,-1] receives nothing from this window")
+        expect(feed(page)).to_contain_text("Padding never wins — a padding cell is not part of x")
+        expect(pad).to_have_class(re.compile(r"\bv-extra\b"))
+        ARTIFACTS.mkdir(exist_ok=True)
+        player(page).screenshot(path=str(ARTIFACTS / "predict-padding.png"))
+        # Predict mode off: the player's x is x alone again.
+        page.locator(".st-key-predict_on label").first.click()
+        wait_idle(page)
+        expect(player(page).locator("#gx .padcell")).to_have_count(0)
+        expect(player(page).locator("#gx .cell")).to_have_count(36)
+        assert_no_exception(page)
+    finally:
+        page.context.close()
+
+
 def test_the_ties_link_opens_the_explorer_predicting(browser: Browser, app_url: str):
     context = browser.new_context(viewport={"width": 1280, "height": 4000}, locale="en-US")
     context.set_default_timeout(30_000)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import streamlit as st
 
-from pooling_core import PoolSpec, scatter_steps
+from pooling_core import PoolSpec, output_size, scatter_steps
 from ui.views import predict as pv
 
 X6 = np.array([[1, 2, 3, 1, 0, 2], [2, 2, 5, 4, 1, 3], [0, 6, 9, 6, 2, 1],
@@ -165,3 +165,16 @@ def test_nan_padding_and_outside_are_named(session) -> None:
     assert names == ["NaN wins", "Padding never wins", "Outside the window"]
     assert "x[0,1] receives 1, but you did not pick it." in lines
     assert data(steps, "n", lang="pl")["done"]["1"]["lines"][-1].startswith("Poza oknem — ")
+
+
+def test_the_padding_ring_is_what_the_windows_read() -> None:
+    x = np.zeros((5, 5))
+
+    def ring(**kw) -> list[int]:
+        spec = PoolSpec(**kw)
+        oh, ow = (a.size for a in output_size(x.shape, spec))
+        return pv.padding_ring(scatter_steps(x, np.ones((oh, ow)), spec))
+    assert ring(kernel_size=3, stride=1) == [0, 0, 0, 0]
+    assert ring(kernel_size=3, stride=2, padding=1) == [1, 1, 1, 1]
+    assert ring(kernel_size=2, stride=2, ceil_mode=True) == [0, 1, 0, 1]  # past the edge
+    assert ring(kernel_size=2, stride=2, padding=((0, 1), (1, 0))) == [0, 1, 1, 0]

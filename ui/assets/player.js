@@ -111,6 +111,7 @@ function createPlayer(host) {
   const predict = createPredict(root, {
     step: () => K0 + k, cells: () => cx, D: () => D, next: () => go(k + 1),
     window: () => windowCells(D.steps[k]), render: () => render(),
+    taps: () => windowTaps(D.steps[k]),
     trigger: (name, value) => { if (api.setTrigger) api.setTrigger(name, value); },
   });
   let pageText = null, lastStart = null;
@@ -160,15 +161,16 @@ function createPlayer(host) {
     const width = root.clientWidth || (host.host || host).clientWidth || 700;
     if (width === fitted || !D) return;
     fitted = width;
+    const ring = predict.ring() || [0, 0, 0, 0];  // x's padding, shown in predict mode
     const hx = hdrWidth(D.H), hy = hdrWidth(D.oh);
-    const tallest = Math.max(D.H, D.oh);
+    const tallest = Math.max(D.H + ring[0] + ring[1], D.oh);
     const rowCell = (panels) => {
       const cols = panels.reduce((a, p) => a + p[0], 0), hdr = panels.reduce((a, p) => a + p[1], 0);
       const room = width - hdr - PANEL_GAP * (panels.length - 1) - SLACK;
       return cellPitch(tallest, cols, room, D.cells) - GAP;
     };
-    const X = [D.W, hx], Y = [D.ow, hy];
-    const layouts = [[[X, Y, X]], [[X, Y], [X]], [[X], [Y], [X]]];
+    const X = [D.W, hx], Y = [D.ow, hy], XR = [D.W + ring[2] + ring[3], hx];
+    const layouts = [[[XR, Y, X]], [[XR, Y], [X]], [[XR], [Y], [X]]];
     const want = D.projector ? 22 : 15;
     let best = null;
     for (const rows of layouts) {
@@ -188,20 +190,31 @@ function createPlayer(host) {
   }
   new ResizeObserver(() => fit()).observe(root);
 
-  function build(el, rows, cols, texts, prefix) {
+  // A grid of rows x cols cells with row and column numbers; `ring` (predict mode, x only):
+  // [above, below, left, right] cells of padding around it, labelled `ringLabel`.
+  function build(el, rows, cols, texts, prefix, ring, ringLabel) {
+    const [pt, pb, pl, pr] = ring || [0, 0, 0, 0];
     el.replaceChildren();
-    el.style.gridTemplateColumns = hdrWidth(rows) + "px repeat(" + cols + ", var(--cell))";
+    el.style.gridTemplateColumns = hdrWidth(rows) + "px repeat(" + (cols + pl + pr) +
+      ", var(--cell))";
     const cells = [];
     el.appendChild(document.createElement("div"));
-    for (let c = 0; c < cols; c++) {
+    for (let c = -pl; c < cols + pr; c++) {
       const h = document.createElement("div"); h.className = "hdr"; h.textContent = c;
       el.appendChild(h);
     }
-    for (let r = 0; r < rows; r++) {
+    for (let r = -pt; r < rows + pb; r++) {
       const h = document.createElement("div"); h.className = "hdr"; h.textContent = r;
       h.style.paddingRight = "4px"; el.appendChild(h);
-      for (let c = 0; c < cols; c++) {
+      for (let c = -pl; c < cols + pr; c++) {
         const d = document.createElement("div"); d.className = "cell";
+        if (r < 0 || r >= rows || c < 0 || c >= cols) {  // padding: not a cell of x
+          d.className = "cell padcell"; d.dataset.rc = r + "," + c;
+          d.title = prefix + "[" + r + "," + c + "]: " + ringLabel;
+          d.setAttribute("aria-label", d.title);
+          el.appendChild(d);
+          continue;
+        }
         const txt = texts ? texts[r * cols + c] : "0";
         d.title = prefix + "[" + r + "," + c + "] = " + txt;
         d.setAttribute("aria-label", d.title);
@@ -247,6 +260,14 @@ function createPlayer(host) {
         if (c >= 0 && c < D.W) out.push(r * D.W + c);
       }
     }
+    return out;
+  }
+
+  // Every tap (r, c) of step k's window, padding included (predict mode shows the padding).
+  function windowTaps(st) {
+    const out = [];
+    const [r0, c0, r1, c1] = st.o, [dh, dw] = D.dil;
+    for (let r = r0; r <= r1; r += dh) for (let c = c0; c <= c1; c += dw) out.push([r, c]);
     return out;
   }
 
@@ -343,7 +364,7 @@ function createPlayer(host) {
     longest = {x: widest(D.x), gy: widest(D.gy), gx: widest(gradTexts())};
     fitted = -1; fit();
     labelAll();
-    cx = build($("gx"), D.H, D.W, D.x, "x");
+    cx = build($("gx"), D.H, D.W, D.x, "x", predict.ring(), predict.ringLabel());
     cy = build($("gy"), D.oh, D.ow, D.gy, "dL/dy");
     cg = build($("gx2"), D.H, D.W, null, "dL/dx");
     shownU = new Array(cg.length).fill(null);
@@ -380,6 +401,8 @@ function createPlayer(host) {
       if (text !== pageText) {  // a new configuration, language or projector mode
         pageText = text; lastStart = start; sent = [];
         load(text, start);
+      } else if (predictChanged === "ring") {  // x's padding shown or hidden: rebuild
+        load(text, K0 + k);
       } else if (start !== lastStart) {  // the same steps, a new start
         lastStart = start;
         const echo = sent.indexOf(start);
@@ -409,7 +432,7 @@ function createPredict(root, ctx) {
   const checkBtn = $("pcheck"), sumBtn = $("psum"), sumEl = $("psummary");
   const announce = $("pannounce");
   let P = null, ptext = "", picks = new Map(), pickStep = -1, cur = [0, 0], nonce = 0;
-  let showSum = false, touched = [];
+  let showSum = false, touched = [], ringKey = "";
   const VERDICTS = ["right", "amount", "missed", "extra"];
   const AMOUNT = /^[0-9.,\-\/−÷ ]$/;
 
@@ -418,8 +441,10 @@ function createPredict(root, ctx) {
   const key = (r, c) => r + "," + c;
   function cellAt(r, c) {
     const D = ctx.D();
-    return (r >= 0 && r < D.H && c >= 0 && c < D.W) ? ctx.cells()[r * D.W + c] : null;
+    if (r >= 0 && r < D.H && c >= 0 && c < D.W) return ctx.cells()[r * D.W + c];
+    return grid.querySelector('[data-rc="' + r + "," + c + '"]');  // padding (or none)
   }
+  const ring = () => (P && P.pad && P.pad.some((v) => v > 0)) ? P.pad : null;
   function baseLabel(d) {
     if (!d.dataset.base) d.dataset.base = d.getAttribute("aria-label") || "";
     return d.dataset.base;
@@ -433,6 +458,9 @@ function createPredict(root, ctx) {
     ptext = text;
     P = text ? JSON.parse(text) : null;
     panel.hidden = !P;
+    const key = JSON.stringify(ring());
+    const ringChanged = key !== ringKey;
+    ringKey = key;
     if (P) {
       const L = P.labels;
       grid.tabIndex = 0;
@@ -443,14 +471,16 @@ function createPredict(root, ctx) {
       grid.removeAttribute("tabindex"); grid.removeAttribute("role");
       grid.removeAttribute("aria-label");
     }
-    return true;
+    return ringChanged ? "ring" : true;
   }
   function attach() {
     touched = []; pickStep = -1;
-    ctx.cells().forEach((d, f) => {
+    const W = ctx.D().W;
+    const at = (d, f) => d.dataset.rc ? d.dataset.rc.split(",").map(Number)
+                                      : [Math.floor(f / W), f % W];
+    [...ctx.cells(), ...grid.querySelectorAll(".padcell")].forEach((d, f) => {
       d.addEventListener("click", () => {
-        const W = ctx.D().W;
-        if (hides(ctx.step())) { cur = [Math.floor(f / W), f % W]; toggle(); grid.focus(); }
+        if (hides(ctx.step())) { cur = at(d, f); toggle(); grid.focus(); }
       });
     });
   }
@@ -506,6 +536,7 @@ function createPredict(root, ctx) {
   function unmark() {
     for (const d of touched) {
       d.classList.remove("pick", "pcur", ...VERDICTS.map((v) => "v-" + v));
+      if (d.dataset.rc) d.classList.remove("inwin");
       if (d.dataset.base) labelCell(d, "");
     }
     touched = [];
@@ -519,6 +550,10 @@ function createPredict(root, ctx) {
   function draw(step, hidden) {
     unmark();
     if (!P) return;
+    for (const [r, c] of ctx.taps()) {  // the window's padding taps, yellow as its cells
+      const d = cellAt(r, c);
+      if (d && d.dataset.rc) mark(d, "inwin");
+    }
     if (hidden) {
       for (const p of picks.values()) mark(cellAt(p.r, p.c), "pick", P.labels.picked);
       mark(cellAt(cur[0], cur[1]), "pcur");
@@ -565,8 +600,9 @@ function createPredict(root, ctx) {
                                 ArrowRight: [0, 1]};
     const hidden = hides(ctx.step());
     if (moves[e.key]) {
-      const [dr, dc] = moves[e.key];
-      cur = [Math.max(0, Math.min(D.H - 1, cur[0] + dr)), Math.max(0, Math.min(D.W - 1, cur[1] + dc))];
+      const [dr, dc] = moves[e.key], [pt, pb, pl, pr] = ring() || [0, 0, 0, 0];
+      cur = [Math.max(-pt, Math.min(D.H - 1 + pb, cur[0] + dr)),
+             Math.max(-pl, Math.min(D.W - 1 + pr, cur[1] + dc))];
       draw(ctx.step(), hidden); say();
     } else if (e.key === " " && hidden) {
       toggle();
@@ -584,7 +620,8 @@ function createPredict(root, ctx) {
     e.preventDefault(); e.stopPropagation();
   });
   return {
-    on, hides, set, attach, render,
+    on, hides, set, attach, render, ring,
+    ringLabel: () => (P ? P.labels.pad : ""),
     prompt: (step) => (P && P.prompts[step]) || "",
   };
 }

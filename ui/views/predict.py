@@ -203,9 +203,20 @@ def predict_data(steps: ScatterSteps, config: object, first: int, stop: int,
         "error": error,
         "labels": {key: t(f"predict.{key}", lang) for key in (
             "check", "next", "amount", "remove", "grid", "picked", "summary_button", "none",
-            "verdict.right", "verdict.amount", "verdict.missed", "verdict.extra")},
+            "verdict.right", "verdict.amount", "verdict.missed", "verdict.extra", "pad")},
+        "pad": padding_ring(steps),
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def padding_ring(steps: ScatterSteps) -> list[int]:
+    """How many rows above and below x, and columns left and right of it, some window reads
+    (padding, or past the edge with ceil_mode): [top, bottom, left, right], for the player to
+    draw them so that a student can pick one."""
+    H, W = steps.input_shape
+    rects = steps.window_rects
+    return [max(0, -int(rects[:, 0].min())), max(0, int(rects[:, 2].max()) - H + 1),
+            max(0, -int(rects[:, 1].min())), max(0, int(rects[:, 3].max()) - W + 1)]
 
 
 def all_predicted(steps: ScatterSteps, config: object) -> bool:
