@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pooling_core import PoolingError, PoolSpec, scatter_steps
+from pooling_core import AdaptiveSpec, PoolingError, PoolSpec, scatter_steps
 from pooling_core.predict import RULES, VERDICTS, mark_prediction, mistakes_by_rule
 
 NAN = float("nan")
@@ -166,3 +166,18 @@ def test_bad_predictions_raise(overlap):
 def test_codes_are_the_declared_ones(overlap):
     m = mark_prediction(overlap, 2, [(1, 2), (5, 5)], [1.0, 1.0])
     assert set(m.verdict.tolist()) <= set(VERDICTS) and set(m.rule.tolist()) <= set(RULES)
+
+
+def test_adaptive_bins_overlap_and_have_no_padding():
+    # x 3 x 3 into 2 x 2 adaptive bins: rows and columns [0, 2) and [1, 3), 2 x 2 cells each.
+    x = np.arange(9.0).reshape(3, 3)
+    steps = scatter_steps(x, np.full((2, 2), 8.0), AdaptiveSpec(output_size=2, mode="avg"))
+    m = mark_prediction(steps, 0, [(0, 0), (0, 1), (1, 0), (1, 1)], [2.0] * 4)
+    assert m.correct and m.params["divisor"] == 4
+    # Bin (0, 1) reads columns 1..2: (0, 1) already holds 2 from bin (0, 0); (0, 0) is outside.
+    m = mark_prediction(steps, 1, [(0, 1), (0, 0)], [4.0, 2.0])
+    assert marks(m) == {(0, 1): ("amount", "overlap"), (0, 0): ("extra", "outside"),
+                        (0, 2): ("missed", "avg_n"), (1, 1): ("missed", "avg_n"),
+                        (1, 2): ("missed", "avg_n")}
+    mx = scatter_steps(x, np.ones((2, 2)), AdaptiveSpec(output_size=2, mode="max"))
+    assert marks(mark_prediction(mx, 3, [(2, 2)], [1.0])) == {(2, 2): ("right", "argmax")}
