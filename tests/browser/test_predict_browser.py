@@ -41,7 +41,7 @@ def open_predicting(browser: Browser, app_url: str, query: str = "predict=1",
 
 
 def x_cell(page: Page, r: int, c: int):
-    return player(page).locator("#gx .cell").nth(r * W + c)
+    return player(page).locator("#gx .cell:not(.padcell)").nth(r * W + c)  # x, not padding
 
 
 def feed(page: Page):
@@ -200,6 +200,24 @@ def test_a_padding_cell_can_be_picked_and_never_wins(browser: Browser, app_url: 
         wait_idle(page)
         expect(player(page).locator("#gx .padcell")).to_have_count(0)
         expect(player(page).locator("#gx .cell")).to_have_count(36)
+        assert_no_exception(page)
+    finally:
+        page.context.close()
+
+
+def test_an_average_without_the_padding_in_n(browser: Browser, app_url: str):
+    # Average, k 3, s 2, p 1, count_include_pad off: window (0,0) holds the 4 real cells
+    # x[0..1, 0..1] (and 5 padding taps), so each receives 1 / 4.
+    page = open_predicting(browser, app_url, "predict=1&mode=avg&k=3&s=2&p=1&cip=0")
+    try:
+        predict_step(page, {(0, 0): "1/4", (0, 1): "0.25", (1, 0): "1/9", (1, 1): "1/4"})
+        expect(feed(page)).to_contain_text("x[1,0] receives 1/4, not 1/9.")
+        expect(feed(page)).to_contain_text(
+            "The average's 1/n — every real cell of an average's window receives dL/dy[0,0] / n "
+            "= 1 / 4 = 1/4, where n is the 4 real cells only (count_include_pad is off; with "
+            "the padding the window has 9 taps).")
+        expect(x_cell(page, 0, 1)).to_have_class(re.compile(r"\bv-right\b"))
+        expect(x_cell(page, 1, 0)).to_have_class(re.compile(r"\bv-amount\b"))
         assert_no_exception(page)
     finally:
         page.context.close()
