@@ -75,6 +75,7 @@ def test_two_wrong_predictions_two_rule_named_corrections(browser: Browser, app_
         # Hidden until checked: no receiver marked, dL/dx still all 0.
         expect(player(page).locator("#gx .cell.recv")).to_have_count(0)
         expect(page.get_by_text(t("predict.result_hidden", "en"))).to_be_visible()
+        expect(player(page).locator("#play")).to_be_disabled()  # one step at a time
 
         predict_step(page, {(2, 2): "1"})  # right
         expect(feed(page).locator("p").first).to_have_text(t("predict.right", "en"))
@@ -171,6 +172,7 @@ def test_the_link_carries_predict(browser: Browser, app_url: str):
         page.locator(".st-key-predict_on label").first.click()  # off: the step as usual
         wait_idle(page)
         expect(player(page).locator("#predict")).to_be_hidden()
+        expect(player(page).locator("#play")).to_be_enabled()
         assert "predict=1" not in page.url
         expect(player(page).locator("#gx .cell.recv")).to_have_count(1)
     finally:

@@ -304,6 +304,7 @@ function createPlayer(host) {
     cy[K0 + k].classList.add("cur");
     sentence.textContent = hidden ? predict.prompt(K0 + k) : st.s;
     predict.render(K0 + k, hidden);
+    playBtn.disabled = predict.on();  // predicting: one step at a time
     scrub.value = K0 + k;
     counter.textContent = D.labels.step + " " + (K0 + k + 1) + " / " + D.total;
   }
