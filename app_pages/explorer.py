@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pooling_core import AdaptiveSpec, PoolSpec
-from ui.compute import Results, compute, player_page
+from ui.compute import Results, compute, content_key, player_page
 from ui.exports.view import export_section
 from ui.format import fmt
 from ui.i18n import current_language, t
@@ -16,6 +16,7 @@ from ui.views import figures
 from ui.views.charts import chart
 from ui.views.layer_view import bin_caption, other_bins, pad_sides, read_layer, window_outlines
 from ui.views.player import show_player
+from ui.views.predict import all_predicted, player_predict, predict_mode, predict_switch
 from ui.views.projector import projector_on
 from ui.views.unpool_view import unpool_applies, unpool_section
 from ui.widgets.grid import parse_grid
@@ -45,15 +46,17 @@ def read_upstream(x: np.ndarray, spec: PoolSpec | AdaptiveSpec,
     return np.ones(out_hw)
 
 
-def forward_charts(x: np.ndarray, res: Results, k: int, answers_hidden: bool) -> None:
-    """The input with window k outlined (and, on demand, windows per cell), then y."""
+def forward_charts(x: np.ndarray, res: Results, k: int, answers_hidden: bool,
+                   receivers_hidden: bool = False) -> None:
+    """The input with window k outlined (and, on demand, windows per cell), then y; window k's
+    receivers marked unless the answers or the receivers (predict mode) are hidden."""
     spec, y, cur = res.forward.spec, res.forward.output, res.steps[k]
     (i, j), (H, W) = cur.out_index, x.shape
     pad = pad_sides(spec, x.shape)
     show_all = st.toggle(t("forward.all_windows"), key="show_all_windows")
     st.caption(t("forward.sync_note"))
     marked = np.zeros(x.shape, dtype=bool)
-    if not answers_hidden:
+    if not answers_hidden and not receivers_hidden:
         for (r, c), _ in cur.receivers:
             marked[r, c] = True
     bins, insets = other_bins(res.steps)
@@ -143,6 +146,7 @@ def page() -> None:
     """Controls -> (x, dL/dy, spec) -> one Results -> forward, steps, result, exports."""
     init_state()
     url_notes = apply_url_state()
+    predicting = predict_mode()
     ss = st.session_state
     hidden = set(ss.get("hide") or ())
     st.title(t("explorer.title"))
@@ -180,27 +184,36 @@ def page() -> None:
 
     res = compute(x, gy, spec)
     n_steps = len(res.steps)
+    config = content_key(x, gy, spec)
+    unpredicted = predicting and not all_predicted(res.steps, config)  # give nothing away
     if ss.step > n_steps - 1:  # an edit that leaves fewer steps keeps the last one
         ss.step = n_steps - 1
     st.subheader(t("forward.header"))
     answers_hidden = "answers" in hidden and not ss.get("revealed")
-    forward_charts(x, res, int(ss.step), answers_hidden)
+    forward_charts(x, res, int(ss.step), answers_hidden, unpredicted)
     if answers_hidden:
         return
-    mask_chart(res)
     unpooled = None
-    if ss.get("layer") == "unpool" and unpool_applies(spec):  # max pool -> max unpool
-        unpooled = unpool_section(res.forward.output, res.forward.indices, spec,
-                                  res.forward.output.shape)
+    if not unpredicted:  # the mask and the unpooled plane show the winners
+        mask_chart(res)
+        if ss.get("layer") == "unpool" and unpool_applies(spec):  # max pool -> max unpool
+            unpooled = unpool_section(res.forward.output, res.forward.indices, spec,
+                                      res.forward.output.shape)
 
     st.subheader(t("steps.header"))
     st.caption(t("steps.explain"))
     if n_steps > 1:
         st.slider(t("steps.jump"), 0, n_steps - 1, key="step", help=t("help.jump"))
+    predict_switch()
     show_player(player_page(x, gy, spec, int(ss.step), projector_on(), current_language()),
-                on_step=lambda k: ss.update(step=min(k, n_steps - 1)))
+                on_step=lambda k: ss.update(step=min(k, n_steps - 1)),
+                **(player_predict(res.steps, config, int(ss.step), current_language())
+                   if predicting else {}))
 
     st.subheader(t("result.header"))
+    if unpredicted:
+        st.info(t("predict.result_hidden"), icon=":material/quiz:")
+        return
     c1, c2 = columns()
     with c1:
         chart(figures.heatmap(res.grad_input, t("result.grad_input"), kind="grad", name="dL/dx",

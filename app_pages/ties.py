@@ -26,6 +26,7 @@ from ui.links.urlstate import TIES_FIELDS, encode_fields
 from ui.state import keep
 from ui.views import figures
 from ui.views.charts import chart
+from ui.views.predict import predict_switch
 from ui.views.projector import projector_on
 from ui.widgets.grid import (
     MAX_SIDE,
@@ -41,8 +42,9 @@ from ui.widgets.session import open_in_explorer
 
 PRESET = "plateau"
 PLATEAU, PLATEAU_X = PRESETS[PRESET].spec, np.array(PRESETS[PRESET].grid, dtype=np.float64)
-# Widget values kept across page visits (ui.state.keep): kernel, stride, the Explorer's policy.
-DEFAULTS = {"ties_k": PLATEAU.k[0], "ties_s": PLATEAU.s[0], "ties_open_policy": PLATEAU.ties}
+# Kept across page visits (ui.state.keep): kernel, stride, the Explorer's policy, predict mode.
+DEFAULTS = {"ties_k": PLATEAU.k[0], "ties_s": PLATEAU.s[0], "ties_open_policy": PLATEAU.ties,
+            "ties_predict": False}
 FD_EPS = 1e-6
 # Hand examples for the finite-difference section: one window holding a two- and a three-way tie.
 FD_EXAMPLES = (np.array([[5.0, 5.0]]), np.array([[5.0, 5.0, 5.0]]))
@@ -57,8 +59,8 @@ def apply_link() -> None:
     if "x" in link:
         ss.ties_base = to_text(np.array(link["x"], dtype=np.float64))
         ss.ties_grid_version += 1
-    if "policy" in link:
-        ss.ties_open_policy = link["policy"]
+    ss.ties_open_policy = link.get("policy", ss.ties_open_policy)
+    ss.ties_predict = bool(link.get("predict", ss.ties_predict))
     k, s = int(link.get("k", ss.ties_k)), int(link.get("s", ss.ties_s))
     try:
         output_size((len(ss.ties_base), len(ss.ties_base[0])), PoolSpec(kernel_size=k, stride=s))
@@ -85,11 +87,12 @@ def reset() -> None:
 
 def open_explorer() -> None:
     """Callback (before the script, so it works even where `st.switch_page` cannot run): this
-    grid, kernel and stride into the Explorer, max pooling with the chosen policy, the rest of
-    the layer at its defaults (this page has no padding or dilation)."""
+    grid, kernel and stride into the Explorer, max pooling with the chosen policy (the rest at
+    its defaults: this page has no padding or dilation), predicting or not."""
     ss = st.session_state
     k, s = int(ss.ties_k), int(ss.ties_s)
     open_in_explorer(ss.ties_base, PoolSpec(kernel_size=k, stride=s, ties=ss.ties_open_policy))
+    ss.predict_on = bool(ss.ties_predict)
 
 
 def input_controls() -> list[list[str]]:
@@ -100,14 +103,10 @@ def input_controls() -> list[list[str]]:
     ss.ties_rows, ss.ties_cols = len(ss.ties_base), len(ss.ties_base[0])
     with c_params:
         r1, r2 = st.columns(2)
-        r1.number_input(t("input.rows"), 1, MAX_SIDE, step=1, key="ties_rows",
-                        on_change=resize_grid)
-        r2.number_input(t("input.cols"), 1, MAX_SIDE, step=1, key="ties_cols",
-                        on_change=resize_grid)
-        st.number_input(t("ties.kernel"), min_value=1, max_value=MAX_SIDE, step=1, key="ties_k",
-                        help=t("ties.kernel.help"))
-        st.number_input(t("ties.stride"), min_value=1, max_value=MAX_SIDE, step=1, key="ties_s",
-                        help=t("ties.stride.help"))
+        r1.number_input(t("input.rows"), 1, MAX_SIDE, key="ties_rows", on_change=resize_grid)
+        r2.number_input(t("input.cols"), 1, MAX_SIDE, key="ties_cols", on_change=resize_grid)
+        st.number_input(t("ties.kernel"), 1, MAX_SIDE, key="ties_k", help=t("ties.kernel.help"))
+        st.number_input(t("ties.stride"), 1, MAX_SIDE, key="ties_s", help=t("ties.stride.help"))
         st.button(t("ties.reset"), key="ties_reset", on_click=reset,
                   icon=":material/restart_alt:", wrap=True)
     with c_grid:
@@ -231,6 +230,7 @@ def page() -> None:
     c_pick, c_go = st.columns(2, vertical_alignment="bottom")
     c_pick.selectbox(t("ties.open.policy"), TIE_POLICIES, key="ties_open_policy",
                      format_func=lambda p: f"{p} — {t(f'policy.{p}.who')}")
+    predict_switch("ties_predict")
     if c_go.button(t("ties.open.button"), key="ties_open", on_click=open_explorer,
                    icon=":material/open_in_new:", type="primary", disabled=problem is not None,
                    wrap=True):
@@ -241,7 +241,7 @@ def page() -> None:
         query = encode_fields(TIES_FIELDS, {
             "x": x.tolist() if grids_differ(x, PLATEAU_X) else None,
             "k": int(ss.ties_k), "s": int(ss.ties_s), "policy": ss.ties_open_policy,
-        })
+            "predict": bool(ss.ties_predict)})
         pagelink.publish(query)
         with st.sidebar:
             pagelink.share_box(query, note="classroom.share_note.ties")

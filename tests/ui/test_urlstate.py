@@ -313,6 +313,8 @@ def field_values(f: Field) -> st.SearchStrategy:
         return st.sampled_from(f.choices)
     if f.kind == "hide":
         return st.lists(st.sampled_from(f.choices), min_size=1, unique=True).map(tuple)
+    if f.kind == "flag":  # an optional flag that is off is left out of a link: on only
+        return st.just(True)
     return grids(max_side=min(f.hi, 8))
 
 

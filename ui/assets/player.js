@@ -16,6 +16,17 @@ const MARKUP = `
     <section class="panel" data-label="gy"><h3></h3><div class="grid" id="gy"></div></section>
     <section class="panel" data-label="gx"><h3></h3><div class="grid" id="gx2"></div></section>
   </div>
+  <div class="predict" id="predict" hidden>
+    <ul class="picks" id="picks"></ul>
+    <div class="pctl">
+      <button id="pcheck" class="pcheck"></button>
+      <button id="psum" aria-expanded="false"></button>
+      <span class="pscore" id="pscore"></span>
+    </div>
+    <div class="pfeed" id="pfeed" aria-live="polite"></div>
+    <div class="psummary" id="psummary" hidden></div>
+    <div class="sr" id="pannounce" aria-live="polite"></div>
+  </div>
   <div class="controls">
     <button id="first" data-label="first" data-key="Home">⇤</button>
     <button id="prev" data-label="prev" data-key="←">←</button>
@@ -95,7 +106,14 @@ function createPlayer(host) {
   // What each dL/dx cell shows: the "u" entry last written to it (ZERO: reset to 0; null: as
   // built). Only cells whose entry changes are written, and only the cells marked by the last
   // step are unmarked, so a step costs what it changes, not the size of the grid.
-  let shownU = [], marked = null, shown = -1;
+  let shownU = [], marked = null, shown = null;  // shown: the last step drawn in dL/dx
+  // Predict mode (createPredict below): it hides the current step until it is checked.
+  const predict = createPredict(root, {
+    step: () => K0 + k, cells: () => cx, D: () => D, next: () => go(k + 1),
+    window: () => windowCells(D.steps[k]), render: () => render(),
+    taps: () => windowTaps(D.steps[k]),
+    trigger: (name, value) => { if (api.setTrigger) api.setTrigger(name, value); },
+  });
   let pageText = null, lastStart = null;
 
   // ---- sizing: cells and numbers as large as the width each grid really gets.
@@ -143,15 +161,16 @@ function createPlayer(host) {
     const width = root.clientWidth || (host.host || host).clientWidth || 700;
     if (width === fitted || !D) return;
     fitted = width;
+    const ring = predict.ring() || [0, 0, 0, 0];  // x's padding, shown in predict mode
     const hx = hdrWidth(D.H), hy = hdrWidth(D.oh);
-    const tallest = Math.max(D.H, D.oh);
+    const tallest = Math.max(D.H + ring[0] + ring[1], D.oh);
     const rowCell = (panels) => {
       const cols = panels.reduce((a, p) => a + p[0], 0), hdr = panels.reduce((a, p) => a + p[1], 0);
       const room = width - hdr - PANEL_GAP * (panels.length - 1) - SLACK;
       return cellPitch(tallest, cols, room, D.cells) - GAP;
     };
-    const X = [D.W, hx], Y = [D.ow, hy];
-    const layouts = [[[X, Y, X]], [[X, Y], [X]], [[X], [Y], [X]]];
+    const X = [D.W, hx], Y = [D.ow, hy], XR = [D.W + ring[2] + ring[3], hx];
+    const layouts = [[[XR, Y, X]], [[XR, Y], [X]], [[XR], [Y], [X]]];
     const want = D.projector ? 22 : 15;
     let best = null;
     for (const rows of layouts) {
@@ -171,20 +190,31 @@ function createPlayer(host) {
   }
   new ResizeObserver(() => fit()).observe(root);
 
-  function build(el, rows, cols, texts, prefix) {
+  // A grid of rows x cols cells with row and column numbers; `ring` (predict mode, x only):
+  // [above, below, left, right] cells of padding around it, labelled `ringLabel`.
+  function build(el, rows, cols, texts, prefix, ring, ringLabel) {
+    const [pt, pb, pl, pr] = ring || [0, 0, 0, 0];
     el.replaceChildren();
-    el.style.gridTemplateColumns = hdrWidth(rows) + "px repeat(" + cols + ", var(--cell))";
+    el.style.gridTemplateColumns = hdrWidth(rows) + "px repeat(" + (cols + pl + pr) +
+      ", var(--cell))";
     const cells = [];
     el.appendChild(document.createElement("div"));
-    for (let c = 0; c < cols; c++) {
+    for (let c = -pl; c < cols + pr; c++) {
       const h = document.createElement("div"); h.className = "hdr"; h.textContent = c;
       el.appendChild(h);
     }
-    for (let r = 0; r < rows; r++) {
+    for (let r = -pt; r < rows + pb; r++) {
       const h = document.createElement("div"); h.className = "hdr"; h.textContent = r;
       h.style.paddingRight = "4px"; el.appendChild(h);
-      for (let c = 0; c < cols; c++) {
+      for (let c = -pl; c < cols + pr; c++) {
         const d = document.createElement("div"); d.className = "cell";
+        if (r < 0 || r >= rows || c < 0 || c >= cols) {  // padding: not a cell of x
+          d.className = "cell padcell"; d.dataset.rc = r + "," + c;
+          d.title = prefix + "[" + r + "," + c + "]: " + ringLabel;
+          d.setAttribute("aria-label", d.title);
+          el.appendChild(d);
+          continue;
+        }
         const txt = texts ? texts[r * cols + c] : "0";
         d.title = prefix + "[" + r + "," + c + "] = " + txt;
         d.setAttribute("aria-label", d.title);
@@ -233,21 +263,31 @@ function createPlayer(host) {
     return out;
   }
 
+  // Every tap (r, c) of step k's window, padding included (predict mode shows the padding).
+  function windowTaps(st) {
+    const out = [];
+    const [r0, c0, r1, c1] = st.o, [dh, dw] = D.dil;
+    for (let r = r0; r <= r1; r += dh) for (let c = c0; c <= c1; c += dw) out.push([r, c]);
+    return out;
+  }
+
   function render() {
     // Show dL/dx after step k by replaying the precomputed "after" values (no arithmetic here):
     // one step forward applies only that step; any other jump, and the first drawing (every
     // cell then gets its colour, and a later block its `base`), replays from the start.
-    if (shown >= 0 && k === shown + 1) {
-      for (const u of D.steps[k].u) write(u[0], u);
+    // A step being predicted is drawn as before it (upto = k - 1), its receivers unmarked.
+    const hidden = predict.hides(K0 + k), upto = hidden ? k - 1 : k;
+    if (shown !== null && upto === shown + 1) {
+      for (const u of D.steps[upto].u) write(u[0], u);
     } else {
       const want = new Array(cg.length).fill(ZERO);
       for (const u of D.base) want[u[0]] = u;
-      for (let s = 0; s <= k; s++) {
+      for (let s = 0; s <= upto; s++) {
         for (const u of D.steps[s].u) want[u[0]] = u;
       }
       for (let i = 0; i < cg.length; i++) if (shownU[i] !== want[i]) write(i, want[i]);
     }
-    shown = k;
+    shown = upto;
     if (marked) {
       for (const f of marked.r) cg[f].classList.remove("recv");
       for (const f of marked.w) cx[f].classList.remove("inwin", "tied", "recv");
@@ -256,12 +296,15 @@ function createPlayer(host) {
       cy[marked.k].classList.remove("cur");
     }
     const st = D.steps[k];
-    marked = {w: windowCells(st), t: st.t, r: st.u.map((u) => u[0]), k: K0 + k};
+    marked = {w: windowCells(st), t: hidden ? [] : st.t,
+              r: hidden ? [] : st.u.map((u) => u[0]), k: K0 + k};
     for (const f of marked.w) cx[f].classList.add("inwin");
     for (const f of marked.t) cx[f].classList.add("tied");
     for (const f of marked.r) { cx[f].classList.add("recv"); cg[f].classList.add("recv"); }
     cy[K0 + k].classList.add("cur");
-    sentence.textContent = st.s;
+    sentence.textContent = hidden ? predict.prompt(K0 + k) : st.s;
+    predict.render(K0 + k, hidden);
+    playBtn.disabled = predict.on();  // predicting: one step at a time
     scrub.value = K0 + k;
     counter.textContent = D.labels.step + " " + (K0 + k + 1) + " / " + D.total;
   }
@@ -287,6 +330,7 @@ function createPlayer(host) {
   }
   function play() {
     if (timer) { stop(); return; }
+    if (predict.on()) return;  // predicting: one step at a time
     if (k >= N - 1) go(0);
     playBtn.textContent = "❚❚";
     playBtn.setAttribute("aria-label", D.labels.pause); playBtn.title = D.labels.pause;
@@ -321,11 +365,12 @@ function createPlayer(host) {
     longest = {x: widest(D.x), gy: widest(D.gy), gx: widest(gradTexts())};
     fitted = -1; fit();
     labelAll();
-    cx = build($("gx"), D.H, D.W, D.x, "x");
+    cx = build($("gx"), D.H, D.W, D.x, "x", predict.ring(), predict.ringLabel());
     cy = build($("gy"), D.oh, D.ow, D.gy, "dL/dy");
     cg = build($("gx2"), D.H, D.W, null, "dL/dx");
     shownU = new Array(cg.length).fill(null);
-    marked = null; shown = -1;
+    marked = null; shown = null;
+    predict.attach();
     scrub.min = K0; scrub.max = K0 + N - 1;
     $("note").textContent = D.note || "";
     stop();
@@ -352,10 +397,13 @@ function createPlayer(host) {
   const api = {
     root,
     setTrigger: null,
-    update(text, start) {
+    update(text, start, predictText) {
+      const predictChanged = predict.set(predictText || "");
       if (text !== pageText) {  // a new configuration, language or projector mode
         pageText = text; lastStart = start; sent = [];
         load(text, start);
+      } else if (predictChanged === "ring") {  // x's padding shown or hidden: rebuild
+        load(text, K0 + k);
       } else if (start !== lastStart) {  // the same steps, a new start
         lastStart = start;
         const echo = sent.indexOf(start);
@@ -364,11 +412,219 @@ function createPlayer(host) {
         } else {  // the jump slider
           stop(); go(start - K0);
         }
+      } else if (predictChanged) {  // a prediction marked, or predict mode switched
+        render();
       }  // else: a rerun for something else; the player stays where the student left it
     },
     stop() { if (timer) { clearInterval(timer); timer = null; } },
   };
   return api;
+}
+
+// ---- predict mode: the student picks the cells of x that receive step k's dL/dy and types
+// each amount; "Check" sends {k, cells: [[r, c, text]]} to Python (a trigger, one rerun), which
+// parses, marks (pooling_core.predict) and words it (ui/views/predict.py). This code only keeps
+// the picks and shows what Python sent: `P` (predict_data: per step its prompt, or once marked
+// its verdicts and lines; the score and the summary). Keys on the x grid: arrows move the
+// cursor, Space picks, a digit picks and starts the amount, Enter checks (then: next step).
+function createPredict(root, ctx) {
+  const $ = (id) => root.querySelector("#" + id);
+  const panel = $("predict"), picksEl = $("picks"), feed = $("pfeed"), grid = $("gx");
+  const checkBtn = $("pcheck"), sumBtn = $("psum"), sumEl = $("psummary");
+  const announce = $("pannounce");
+  let P = null, ptext = "", picks = new Map(), pickStep = -1, cur = [0, 0], nonce = 0;
+  let showSum = false, touched = [], ringKey = "";
+  const VERDICTS = ["right", "amount", "missed", "extra"];
+  const AMOUNT = /^[0-9.,\-\/−÷ ]$/;
+
+  const on = () => !!P;
+  const hides = (step) => !!P && !P.done[step];
+  const key = (r, c) => r + "," + c;
+  function cellAt(r, c) {
+    const D = ctx.D();
+    if (r >= 0 && r < D.H && c >= 0 && c < D.W) return ctx.cells()[r * D.W + c];
+    return grid.querySelector('[data-rc="' + r + "," + c + '"]');  // padding (or none)
+  }
+  const ring = () => (P && P.pad && P.pad.some((v) => v > 0)) ? P.pad : null;
+  function baseLabel(d) {
+    if (!d.dataset.base) d.dataset.base = d.getAttribute("aria-label") || "";
+    return d.dataset.base;
+  }
+  function labelCell(d, extra) {
+    const text = baseLabel(d) + (extra ? " — " + extra : "");
+    d.setAttribute("aria-label", text); d.title = text;
+  }
+  function set(text) {
+    if (text === ptext) return false;
+    ptext = text;
+    P = text ? JSON.parse(text) : null;
+    panel.hidden = !P;
+    const key = JSON.stringify(ring());
+    const ringChanged = key !== ringKey;
+    ringKey = key;
+    if (P) {
+      const L = P.labels;
+      grid.tabIndex = 0;
+      grid.setAttribute("role", "group");
+      grid.setAttribute("aria-label", L.grid);
+      sumBtn.textContent = L.summary_button;
+    } else {
+      grid.removeAttribute("tabindex"); grid.removeAttribute("role");
+      grid.removeAttribute("aria-label");
+    }
+    return ringChanged ? "ring" : true;
+  }
+  function attach() {
+    touched = []; pickStep = -1;
+    const W = ctx.D().W;
+    const at = (d, f) => d.dataset.rc ? d.dataset.rc.split(",").map(Number)
+                                      : [Math.floor(f / W), f % W];
+    [...ctx.cells(), ...grid.querySelectorAll(".padcell")].forEach((d, f) => {
+      d.addEventListener("click", () => {
+        if (hides(ctx.step())) { cur = at(d, f); toggle(); grid.focus(); }
+      });
+    });
+  }
+  function toggle() {
+    const [r, c] = cur, kk = key(r, c);
+    if (picks.has(kk)) picks.delete(kk); else picks.set(kk, {r, c, text: ""});
+    draw(ctx.step(), true);
+    say();
+  }
+  function say() {
+    const d = cellAt(cur[0], cur[1]);
+    if (!d) return;
+    announce.textContent = baseLabel(d) + (picks.has(key(cur[0], cur[1])) ? ", " + P.labels.picked : "");
+  }
+  function check() {
+    if (!P) return;
+    const step = ctx.step();
+    if (!hides(step)) { ctx.next(); grid.focus(); return; }
+    nonce += 1;
+    ctx.trigger("predict", {k: step, n: nonce,
+                            cells: [...picks.values()].map((p) => [p.r, p.c, p.text])});
+  }
+  // The picked cells, each with its amount box (rebuilt keeping the focused one focused).
+  function drawPicks(focusKey) {
+    const active = root.getRootNode().activeElement;
+    const keep = focusKey || (active && active.dataset && active.dataset.cell) || null;
+    picksEl.replaceChildren();
+    for (const [kk, p] of picks) {
+      const li = document.createElement("li");
+      const label = document.createElement("label");
+      const input = document.createElement("input");
+      input.type = "text"; input.inputMode = "decimal"; input.value = p.text;
+      input.dataset.cell = kk; input.size = 6; input.autocomplete = "off";
+      input.oninput = () => { p.text = input.value; };
+      input.onkeydown = (e) => {
+        if (e.key === "Enter") { e.preventDefault(); check(); }
+        else if (e.key === "Escape") { e.preventDefault(); grid.focus(); }
+      };
+      label.append(P.labels.amount + " x[" + p.r + "," + p.c + "] ", input);
+      const rm = document.createElement("button");
+      rm.textContent = "×"; rm.className = "rm";
+      rm.setAttribute("aria-label", P.labels.remove + " x[" + p.r + "," + p.c + "]");
+      rm.onclick = () => { picks.delete(kk); draw(ctx.step(), true); grid.focus(); };
+      li.append(label, rm);
+      picksEl.appendChild(li);
+      if (kk === keep) { input.focus(); input.setSelectionRange(p.text.length, p.text.length); }
+    }
+    if (!picks.size) {
+      const li = document.createElement("li"); li.className = "none";
+      li.textContent = P.labels.none; picksEl.appendChild(li);
+    }
+  }
+  function unmark() {
+    for (const d of touched) {
+      d.classList.remove("pick", "pcur", ...VERDICTS.map((v) => "v-" + v));
+      if (d.dataset.rc) d.classList.remove("inwin");
+      if (d.dataset.base) labelCell(d, "");
+    }
+    touched = [];
+  }
+  function mark(d, cls, extra) {
+    if (!d) return;
+    d.classList.add(cls); touched.push(d);
+    if (extra !== undefined) labelCell(d, extra);
+  }
+  // Draw predict mode for `step` (hidden: being predicted); `picked`: only the picks changed.
+  function draw(step, hidden) {
+    unmark();
+    if (!P) return;
+    for (const [r, c] of ctx.taps()) {  // the window's padding taps, yellow as its cells
+      const d = cellAt(r, c);
+      if (d && d.dataset.rc) mark(d, "inwin");
+    }
+    if (hidden) {
+      for (const p of picks.values()) mark(cellAt(p.r, p.c), "pick", P.labels.picked);
+      mark(cellAt(cur[0], cur[1]), "pcur");
+      drawPicks();
+      checkBtn.textContent = P.labels.check;
+      feed.replaceChildren();
+      if (P.error && P.error.k === step) feed.textContent = P.error.text;
+      return;
+    }
+    const done = P.done[step];
+    const active = root.getRootNode().activeElement;
+    const lost = active && picksEl.contains(active);
+    picksEl.replaceChildren();
+    checkBtn.textContent = P.labels.next;
+    feed.replaceChildren();
+    if (done) {
+      for (const [r, c, v] of done.cells) mark(cellAt(r, c), "v-" + v, P.labels["verdict." + v]);
+      feed.classList.toggle("ok", done.ok);
+      for (const line of done.lines) {
+        const p = document.createElement("p"); p.textContent = line; feed.appendChild(p);
+      }
+    }
+    if (lost) grid.focus();
+  }
+  function render(step, hidden) {
+    if (step !== pickStep) {  // a new step: no picks, the cursor on the window's first cell
+      picks = new Map(); pickStep = step;
+      const w = P ? ctx.window() : [];
+      if (w.length) { const W = ctx.D().W; cur = [Math.floor(w[0] / W), w[0] % W]; }
+    }
+    draw(step, hidden);
+    $("pscore").textContent = P ? P.score : "";
+    if (P) {
+      const open = showSum || P.finished;
+      sumEl.hidden = !open; sumEl.textContent = open ? P.summary : "";
+      sumBtn.setAttribute("aria-expanded", String(open));
+    }
+  }
+  checkBtn.onclick = check;
+  sumBtn.onclick = () => { showSum = !showSum; ctx.render(); };
+  grid.addEventListener("keydown", function (e) {
+    if (!P || e.target !== grid) return;
+    const D = ctx.D(), moves = {ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1],
+                                ArrowRight: [0, 1]};
+    const hidden = hides(ctx.step());
+    if (moves[e.key]) {
+      const [dr, dc] = moves[e.key], [pt, pb, pl, pr] = ring() || [0, 0, 0, 0];
+      cur = [Math.max(-pt, Math.min(D.H - 1 + pb, cur[0] + dr)),
+             Math.max(-pl, Math.min(D.W - 1 + pr, cur[1] + dc))];
+      draw(ctx.step(), hidden); say();
+    } else if (e.key === " " && hidden) {
+      toggle();
+    } else if (e.key === "Enter") {
+      check();
+    } else if (hidden && AMOUNT.test(e.key)) {
+      const kk = key(cur[0], cur[1]);
+      if (!picks.has(kk)) picks.set(kk, {r: cur[0], c: cur[1], text: ""});
+      picks.get(kk).text = e.key;
+      draw(ctx.step(), true);
+      drawPicks(kk);
+    } else {
+      return;
+    }
+    e.preventDefault(); e.stopPropagation();
+  });
+  return {
+    on, hides, set, attach, render, ring,
+    ringLabel: () => (P ? P.labels.pad : ""),
+    prompt: (step) => (P && P.prompts[step]) || "",
+  };
 }
 
 // Named so that the standalone page (ui/exports/standalone.py) can call it from the same module.
@@ -379,6 +635,6 @@ export default function mountPlayer(component) {
     player = parentElement.__pbePlayer = createPlayer(parentElement);
   }
   player.setTrigger = component.setTriggerValue;
-  player.update(data.page, data.start);
+  player.update(data.page, data.start, data.predict);
   return () => { player.stop(); };
 }

@@ -62,6 +62,8 @@ def decode_state(query: Mapping[str, str]) -> tuple[dict[str, object], list[tupl
             UNPOOL_PAD_FORMS):  # MaxUnpool2d's padding is one number per axis
         fields.pop("pad_form")
         notes += [(name, "url_choice") for name in ("pad", "ps") if name in link]
+    if link.get("predict"):
+        fields["predict_on"] = True
     return fields, notes
 
 
@@ -72,6 +74,7 @@ def encode_state(state: Mapping[str, object]) -> dict[str, str]:
     return encode_fields(EXPLORER_FIELDS, {
         "x": state.get("grid"), **spec_link(spec_values(state)),
         "gy": None if gy == ONES else gy, "step": state.get("step"), "hide": state.get("hide"),
+        "predict": bool(state.get("predict_on")),
     })
 
 
@@ -113,7 +116,7 @@ def current_query(x: np.ndarray, gy: np.ndarray, spec: PoolSpec) -> dict[str, st
         values["layer"] = "unpool"
     q = encode_fields(EXPLORER_FIELDS, {
         "x": x.tolist(), **spec_link(values), "gy": None if g == ONES else g,
-        "step": ss.get("step", 0), "hide": ss.get("hide"),
+        "step": ss.get("step", 0), "hide": ss.get("hide"), "predict": bool(ss.get("predict_on")),
     })
     q[LANG_KEY] = ss.get(LANG_KEY, "en")
     return q

@@ -20,6 +20,7 @@ The Explorer's parameters (EXPLORER_FIELDS, all optional):
     up     1: the max unpool round trip (older links; read as layer=unpool, never written)
     step   player step           0 ...
     hide   classroom options     comma list of: controls, answers
+    predict  predict mode        1 (the player asks the student to predict each step)
     lang   language (handled by app.py)
 The layer's fields name the PoolSpec attribute they carry (`Field.attr`): `spec_link` and
 `link_spec` are the one map between a PoolSpec's values and the link.
@@ -297,6 +298,7 @@ EXPLORER_FIELDS = (
     Field("up", "flag", optional=True),  # older links' max unpool round trip: layer=unpool
     Field("step", "int", 0, MAX_SIDE * MAX_SIDE, optional=True),
     Field("hide", "hide", choices=HIDE_OPTIONS),
+    Field("predict", "flag", optional=True),  # the player in predict mode
 )
 KNOWN = (*(f.name for f in EXPLORER_FIELDS), "lang")
 # The kernel layer's pairs (kernel, stride, padding, dilation) and their ranges.
@@ -355,6 +357,7 @@ def link_spec(link: Mapping[str, object]) -> dict[str, object]:
 TIES_FIELDS = (
     Field("x", "grid", hi=MAX_SIDE), Field("k", "int", 1, MAX_SIDE), Field("s", "int", 1, MAX_SIDE),
     Field("policy", "choice", choices=TIE_POLICIES),
+    Field("predict", "flag", optional=True),  # open the Explorer predicting
 )
 # Exercise page: which exercise (level, number, optionally a tie policy of the teacher's choice)
 # and the classroom option that removes the "show the answers" button.

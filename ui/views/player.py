@@ -193,12 +193,16 @@ def reported_step(value: object) -> int | None:
 
 
 def show_player(data: dict, key: str = "player",
-                on_step: Callable[[int], None] | None = None) -> None:
+                on_step: Callable[[int], None] | None = None,
+                predict: str | None = None,
+                on_predict: Callable[[object], None] | None = None) -> None:
     """Mount the step player with `PlayerPage.data(...)` (same key: the same element updates).
 
     When the student stops on a step (buttons, keys, scrubber, the end of play), the player
     reports it; `on_step(step)` is then called before the next run (a callback: it may set
-    the jump slider's state)."""
+    the jump slider's state).
+    Predict mode (ui.views.predict): `predict` is the JSON text of `predict_data`; a
+    prediction checked in the browser is handed to `on_predict(value)` before the next run."""
     mount = st.components.v2.component(COMPONENT_NAME, css=read_asset("player.css"),
                                        js=read_asset("player.js"))
 
@@ -207,4 +211,9 @@ def show_player(data: dict, key: str = "player",
         if step is not None and on_step is not None:
             on_step(step)
 
-    mount(data=data, key=key, on_step_change=moved)
+    def predicted() -> None:
+        if on_predict is not None:
+            on_predict((st.session_state.get(key) or {}).get("predict"))
+
+    mount(data={**data, "predict": predict or ""}, key=key, on_step_change=moved,
+          on_predict_change=predicted)
