@@ -46,9 +46,7 @@ def _differ(a: np.ndarray | None, b: np.ndarray | None, shape: tuple[int, int],
         for j in range(shape[1]):
             ina = a is not None and i < a.shape[0] and j < a.shape[1]
             inb = b is not None and i < b.shape[0] and j < b.shape[1]
-            if ina != inb:
-                out.add((i, j))
-            elif ina and not close(a[i:i + 1, j:j + 1], b[i:i + 1, j:j + 1], avg):
+            if ina != inb or (ina and not close(a[i:i + 1, j:j + 1], b[i:i + 1, j:j + 1], avg)):
                 out.add((i, j))
     return out
 
