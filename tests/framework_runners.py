@@ -175,3 +175,28 @@ def close(a, b, avg: bool) -> bool:
     scale = max(1.0, float(np.abs(a[fin]).max(initial=0)))
     return same_nonfinite and bool(np.allclose(a[fin], b[fin], rtol=0, atol=1e-5 * scale)) \
         and np.array_equal(a[~fin], b[~fin], equal_nan=True) and not math.isnan(scale)
+
+
+def printed_blocks(stdout: str) -> dict[str, np.ndarray]:
+    """The ``name =`` blocks a script printed (rows indented by two spaces) as arrays."""
+    blocks: dict[str, np.ndarray] = {}
+    lines = stdout.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if line.endswith(" =") and not line.startswith(" "):
+            rows = []
+            while i < len(lines) and lines[i].startswith("  "):
+                rows.append([float(v) for v in lines[i].split()])
+                i += 1
+            blocks[line[:-2]] = np.array(rows)
+    return blocks
+
+
+SCRIPT_DRIVER = """\
+import runpy, sys
+for path in sys.argv[1:]:
+    print("@@@@ " + path, flush=True)
+    runpy.run_path(path, run_name="__main__")
+"""
