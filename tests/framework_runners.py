@@ -151,6 +151,28 @@ def run_onnx(layer, x, gy):
     return y.astype(np.float64), dx.reshape(H, W)
 
 
+def run_tf(layer, x, gy):
+    """tf.pad (the layer's pre-padding) + tf.nn.max_pool2d / avg_pool2d, NHWC float64;
+    dL/dx by tf.GradientTape with output_gradients = dL/dy."""
+    import tensorflow as tf
+
+    H, W = x.shape
+    xt = tf.constant(x.reshape(1, H, W, 1))
+    (t, b), (left, r) = _pre(layer)
+    pool = tf.nn.max_pool2d if layer.mode == "max" else tf.nn.avg_pool2d
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        a = xt
+        if t + b + left + r:
+            a = tf.pad(a, [[0, 0], [t, b], [left, r], [0, 0]],
+                       constant_values=layer.pre_pad_value)
+        y = pool(a, ksize=list(layer.kernel), strides=list(layer.stride),
+                 padding=layer.padding.upper())
+    dx = tape.gradient(y, xt, output_gradients=tf.constant(
+        np.asarray(gy, np.float64).reshape(y.shape)))
+    return y.numpy().reshape(y.shape[1:3]), dx.numpy().reshape(H, W)
+
+
 RUNNERS = {"pytorch": run_torch, "jax": run_jax, "onnx": run_onnx}
 MODULES = {"pytorch": "torch", "jax": "jax", "onnx": "onnxruntime"}
 

@@ -103,15 +103,12 @@ def test_fixture_covers_the_rules() -> None:
     assert sum(c["spec"]["dilation"] != [1, 1] for c in CASES) >= 20
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("fw", ["jax", "onnx"])
-def test_live_against_pytorch(fw: str) -> None:
-    """200 fresh random cases (another seed) run live in PyTorch and `fw`."""
+def _live(fw: str, cases: int) -> None:
     pytest.importorskip("torch")
     pytest.importorskip(MODULES[fw])
     warnings.simplefilter("ignore")
     rng = np.random.default_rng(1717 + FRAMEWORKS.index(fw))
-    for n in range(200):
+    for n in range(cases):
         kw, x, gy = random_case(rng)
         spec = PoolSpec(**kw)
         theirs = {}
@@ -119,3 +116,19 @@ def test_live_against_pytorch(fw: str) -> None:
             res = framework_result(name, x, gy, spec)
             theirs[name] = RUNNERS[name](res.expression.layer, x, res.grad_output)
         _check_case(spec, x, gy, theirs, f"live {n} {kw}")
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("fw", ["jax", "onnx"])
+def test_live_sample(fw: str) -> None:
+    """20 fresh random cases (another seed) run live in PyTorch and `fw` (JAX compiles each
+    new shape: a few seconds per case on a busy machine)."""
+    _live(fw, 20)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("fw", ["jax", "onnx"])
+def test_live_200(fw: str) -> None:
+    """The same, 200 cases (slow: minutes)."""
+    _live(fw, 200)
