@@ -222,3 +222,16 @@ for path in sys.argv[1:]:
     print("@@@@ " + path, flush=True)
     runpy.run_path(path, run_name="__main__")
 """
+
+
+def differing_cells(a: np.ndarray | None, b: np.ndarray | None, shape: tuple[int, int],
+            avg: bool) -> set[tuple[int, int]]:
+    """Cells of `shape` where two results differ (absent on one side counts)."""
+    out = set()
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            ina = a is not None and i < a.shape[0] and j < a.shape[1]
+            inb = b is not None and i < b.shape[0] and j < b.shape[1]
+            if ina != inb or (ina and not close(a[i:i + 1, j:j + 1], b[i:i + 1, j:j + 1], avg)):
+                out.add((i, j))
+    return out
