@@ -36,8 +36,8 @@ def _body(layer: FrameworkLayer, hw: tuple[int, int], tr: Callable[..., str]) ->
     L += [f"    yt = tf.keras.layers.{pool}(pool_size={layer.kernel!r}, strides={layer.stride!r}, "
           f"padding={padding!r}, dtype=\"float64\")(a)",
           "dx = tape.gradient(yt, xt, output_gradients=tf.constant("
-          "grad_output.reshape(yt.shape))).numpy()",
-          "y = yt.numpy()"]
+          "grad_output.reshape(yt.shape))).numpy()[0, :, :, 0]",
+          "y = yt.numpy()[0, :, :, 0]"]
     return Body(("import tensorflow as tf",), tuple(L))
 
 
