@@ -18,6 +18,7 @@ gave it the framework's number).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -125,17 +126,21 @@ def _all(reason: str, mask: np.ndarray) -> np.ndarray:
 
 
 def differences(x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec,
-                framework: str, fill: float = 1.0, base: str = "pytorch") -> Differences:
+                framework: str, fill: float = 1.0, base: str = "pytorch",
+                results: Mapping[str, FrameworkResult] | None = None) -> Differences:
     """Cells of y and dL/dx where `framework` differs from PyTorch (or `base`) on this input.
 
     A cell differs when the numbers are not equal (NaN equals NaN; a cell present on one side
     only differs; averages equal within `AVG_RTOL`). Its reason (`DIFF_REASONS`) is found
     step by step (module docstring). `Differences.pytorch` holds the `base` side.
+    `results` (e.g. `framework_results(...)` of the same x, dL/dy, spec and fill) saves
+    computing the two sides again.
     """
     fw = check_framework(framework)
     xs = np.asarray(x, dtype=np.float64)
-    pt = framework_result(check_framework(base), xs, grad_output, spec, fill)
-    fr = framework_result(fw, xs, grad_output, spec, fill)
+    have = results or {}
+    pt = have.get(base) or framework_result(check_framework(base), xs, grad_output, spec, fill)
+    fr = have.get(fw) or framework_result(fw, xs, grad_output, spec, fill)
     return compare_results(xs, grad_output, spec, fr, pt, fill)
 
 

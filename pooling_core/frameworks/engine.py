@@ -123,14 +123,14 @@ def _first_real(real: np.ndarray) -> np.ndarray:
 
 def _max_pytorch(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`val > maxval || isnan(val)` from -inf, index = first real cell: the first maximum,
-    or the last NaN."""
-    y = np.full(v.shape[0], -np.inf)
-    idx = _first_real(real)
-    for k in range(v.shape[1]):
-        take = real[:, k] & ((v[:, k] > y) | np.isnan(v[:, k]))
-        y = np.where(take, v[:, k], y)
-        idx = np.where(take, k, idx)
-    return y, idx
+    or the last NaN (the scan's result, computed without the scan)."""
+    nan = np.isnan(v) & real
+    vals = np.where(real & ~nan, v, -np.inf)
+    y = vals.max(axis=1)
+    first_max = np.argmax(real & (vals == y[:, None]), axis=1)
+    last_nan = v.shape[1] - 1 - np.argmax(nan[:, ::-1], axis=1)
+    has_nan = nan.any(axis=1)
+    return np.where(has_nan, np.nan, y), np.where(has_nan, last_nan, first_max)
 
 
 def _max_first_taken(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -138,9 +138,10 @@ def _max_first_taken(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.nd
     a NaN is kept only when it is the window's first cell."""
     idx = _first_real(real)
     y = v[np.arange(v.shape[0]), idx]
+    vt, rt = np.ascontiguousarray(v.T), np.ascontiguousarray(real.T)
     for k in range(v.shape[1]):
-        take = real[:, k] & (y < v[:, k])
-        y = np.where(take, v[:, k], y)
+        take = rt[k] & (y < vt[k])
+        y = np.where(take, vt[k], y)
         idx = np.where(take, k, idx)
     return y, idx
 
@@ -149,9 +150,10 @@ def _max_greater(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """Caffe: `bottom > top` from -FLT_MAX, mask -1: NaN and -inf never taken."""
     y = np.full(v.shape[0], FLT_LOWEST)
     idx = np.full(v.shape[0], -1)
+    vt, rt = np.ascontiguousarray(v.T), np.ascontiguousarray(real.T)
     for k in range(v.shape[1]):
-        take = real[:, k] & (v[:, k] > y)
-        y = np.where(take, v[:, k], y)
+        take = rt[k] & (vt[k] > y)
+        y = np.where(take, vt[k], y)
         idx = np.where(take, k, idx)
     return y, idx
 
@@ -161,12 +163,12 @@ def _max_jax(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with `ge` over every tap, padding included: keep the selected tap while it is >= the
     next; a padding tap selected sends the gradient nowhere."""
     y = np.where(np.isnan(v).any(axis=1), np.nan, np.max(np.where(real, v, -np.inf), axis=1))
-    vv = np.where(real, v, -np.inf)
+    vv = np.ascontiguousarray(np.where(real, v, -np.inf).T)
     sel = np.zeros(v.shape[0], dtype=np.int64)
-    cur = vv[:, 0]
+    cur = vv[0]
     for k in range(1, v.shape[1]):
-        switch = ~(cur >= vv[:, k])
-        cur = np.where(switch, vv[:, k], cur)
+        switch = ~(cur >= vv[k])
+        cur = np.where(switch, vv[k], cur)
         sel = np.where(switch, k, sel)
     sel = np.where(real[np.arange(v.shape[0]), sel], sel, -1)
     return y, sel
@@ -256,12 +258,13 @@ def run_layer(layer: FrameworkLayer, x: object, grad_output: object | None = Non
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         if layer.mode == "avg":
             total = np.zeros(S)
+            vt = np.ascontiguousarray(np.where(real, v, 0.0).T)
             for k in range(v.shape[1]):  # row-major, from 0, as the kernels sum
-                total = total + np.where(real[:, k], v[:, k], 0.0)
+                total = total + vt[k]
             div = g.divisor.reshape(-1).astype(np.float64)  # type: ignore[union-attr]
             y = total / div
             share = np.broadcast_to((gflat / div)[:, None], real.shape)
-            np.add.at(dx_eff, flat[real], share[real])
+            dx_eff = np.bincount(flat[real], weights=share[real], minlength=x_eff.size)
             return LayerRun(y.reshape(g.out_hw), crop(dx_eff), ())
         if layer.op == "reduce":
             y = _FORWARD["nan_propagates"](v, real)
@@ -276,7 +279,8 @@ def run_layer(layer: FrameworkLayer, x: object, grad_output: object | None = Non
         ok = idx >= 0
         if not ok.all():
             notes.append(Issue("empty_window", {"count": int((~ok).sum())}))
-        np.add.at(dx_eff, flat[np.arange(S)[ok], idx[ok]], gflat[ok])
+        dx_eff = np.bincount(flat[np.arange(S)[ok], idx[ok]], weights=gflat[ok],
+                             minlength=x_eff.size)
     return LayerRun(y.reshape(g.out_hw), crop(dx_eff), tuple(notes), v, real, idx, flat)
 
 
