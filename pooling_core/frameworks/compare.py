@@ -160,7 +160,7 @@ def compare_results(xs: np.ndarray, grad_output: object, spec: PoolSpec | Adapti
     else:
         y_why, dx_why = _reasons(xs, grad_output, spec, fw, pt, fr, y_shape, fill)
         y_why, dx_why = np.where(y_diff, y_why, _NO), np.where(dx_diff, dx_why, _NO)
-        if fr.grad_input is None:
+        if fr.grad_input is None or pt.grad_input is None:
             dx_why = _all("no_gradient", dx_diff)
     cells: list[CellDiff] = []
     for name, why, mine, theirs in (("y", y_why, fr.output, pt.output),
