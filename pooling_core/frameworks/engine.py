@@ -24,6 +24,9 @@ from .layer import FRAMEWORKS, FrameworkLayer, FrameworkResult, Issue, Pads
 from .rules import RULES, FrameworkRules
 
 FLT_LOWEST = -float(np.finfo(np.float32).max)  # Caffe's -FLT_MAX, whatever its Dtype
+MAX_WINDOW_TAPS = 1 << 22
+"""Work budget: windows × taps gathered at once (the app's worst case, 32 × 32 with kernel
+32 and padding 16, is 1089 × 1024 ≈ 1.1 M); more raises PoolingError ``work_budget``."""
 
 
 def check_framework(name: object) -> str:
@@ -240,6 +243,10 @@ def run_layer(layer: FrameworkLayer, x: object, grad_output: object | None = Non
     pre = layer.pre_pad
     x_eff = np.pad(xs, pre, constant_values=layer.pre_pad_value)
     g = layer_geometry(layer, (H, W), rules.rounding)
+    taps = g.out_hw[0] * g.out_hw[1] * layer.kernel[0] * layer.kernel[1]
+    if taps > MAX_WINDOW_TAPS:
+        raise PoolingError("work_budget", f"{taps} window taps; at most {MAX_WINDOW_TAPS}",
+                           name="x", value=str(xs.shape), maximum=MAX_WINDOW_TAPS)
     gy = np.ones(g.out_hw) if gin is None else gin
     if gy.shape != g.out_hw:
         raise PoolingError("grad_output_shape", f"grad_output must be {g.out_hw}, got {gy.shape}",

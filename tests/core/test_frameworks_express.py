@@ -180,3 +180,11 @@ def test_semantics_table_has_every_framework_and_aspect_with_a_source() -> None:
     assert all(r.source and r.text and r.code for r in SEMANTICS)
     assert set(DIFF_REASONS) >= {"output_size", "same_padding", "divisor", "tie_rule",
                                  "nan_rule", "not_expressible"}
+
+
+def test_work_budget() -> None:
+    x = np.zeros((300, 300))
+    spec = PoolSpec(kernel_size=64, stride=1)  # 237² windows × 4096 taps: 230 M
+    with pytest.raises(PoolingError) as err:
+        framework_result("jax", x, np.ones((237, 237)), spec)
+    assert err.value.code == "work_budget"

@@ -79,7 +79,7 @@ def test_fixture_case(n: int) -> None:
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("n", range(0, len(CASES), 2))
+@pytest.mark.parametrize("n", range(len(CASES)))
 def test_fixture_pair_without_pytorch(n: int) -> None:
     """The pair (JAX, ONNX Runtime): `differences(..., base="jax")` marks exactly the cells
     where ONNX Runtime's own numbers differ from JAX's own."""
