@@ -19,7 +19,6 @@ from ..geometry import axis_size
 from ..padding import resolve
 from ..pooling import pool_backward, pool_forward
 from ..spec import PoolSpec
-from ..ties import tied_cells
 from .layer import FRAMEWORKS, FrameworkLayer, FrameworkResult, Issue, Pads
 from .rules import RULES, FrameworkRules
 
@@ -190,9 +189,12 @@ _MAX_RULES: Mapping[str, Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np
 
 
 def _split_receivers(v: np.ndarray, real: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Global reductions (tf.reduce_max, jnp.max): (S, K) share of each tap, 1/ties each."""
-    tied = tied_cells(v, y[:, None], real)
-    return tied / np.maximum(tied.sum(axis=1, keepdims=True), 1)
+    """Global reductions (tf.reduce_max / GlobalMaxPooling2D, jnp.max): (S, K) share of each
+    tap, indicators (x == y) / their count: a tie is split, a window whose y is NaN has no
+    equal cell and every cell gets 0 / 0 = NaN (checked with TensorFlow 2.21 and JAX 0.10)."""
+    equal = (v == y[:, None]) & real
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return equal / equal.sum(axis=1, keepdims=True)
 
 
 _FORWARD: Mapping[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = MappingProxyType({

@@ -188,3 +188,26 @@ def test_work_budget() -> None:
     with pytest.raises(PoolingError) as err:
         framework_result("jax", x, np.ones((237, 237)), spec)
     assert err.value.code == "work_budget"
+
+
+@pytest.mark.parametrize("fw", ["tensorflow", "jax"])
+def test_global_max_is_a_reduction_that_splits_ties(fw) -> None:
+    # Keras GlobalMaxPooling2D (tf.reduce_max) and jnp.max: (x == y) / count, checked with
+    # TensorFlow 2.21 and JAX 0.10: [[1, 3], [3, 3]] -> 0, 1/3, 1/3, 1/3; a NaN -> all NaN;
+    # only -inf -> 1/4 each (PyTorch's AdaptiveMaxPool2d(1): the first maximum gets all)
+    spec = AdaptiveSpec(output_size=1, mode="max")
+    one = np.ones((1, 1))
+    ex = express(fw, spec, (2, 2))
+    assert ex.exact and ex.calls[0].code == {"tensorflow": "tf.keras.layers.GlobalMaxPooling2D()",
+                                             "jax": "jnp.max(x)"}[fw]
+    cases = [([[1, 3], [3, 3]], 3.0, [[0, 1 / 3], [1 / 3, 1 / 3]], "tie_rule"),
+             ([[1, NAN], [3, 0]], NAN, [[NAN, NAN], [NAN, NAN]], "nan_rule"),
+             ([[-INF, -INF], [-INF, -INF]], -INF, [[0.25, 0.25], [0.25, 0.25]], "tie_rule")]
+    for x, y, dx, reason in cases:
+        x = np.array(x)
+        res = framework_result(fw, x, one, spec)
+        np.testing.assert_array_equal(res.output, [[y]])
+        np.testing.assert_allclose(res.grad_input, dx, rtol=0, atol=1e-15)
+        d = differences(x, one, spec, fw)
+        assert {c.reason for c in d.cells} == {reason}
+        assert all(c.array == "dx" for c in d.cells)
