@@ -18,6 +18,7 @@ from pooling_core.frameworks import (
     differences,
     express,
     framework_result,
+    framework_results,
     port_layer,
 )
 
@@ -211,3 +212,14 @@ def test_global_max_is_a_reduction_that_splits_ties(fw) -> None:
         d = differences(x, one, spec, fw)
         assert {c.reason for c in d.cells} == {reason}
         assert all(c.array == "dx" for c in d.cells)
+
+
+def test_results_and_reason_arrays_line_up() -> None:
+    # 5x5, kernel 2, stride 2: Caffe has a third row/column (ceil), PyTorch 2 x 2
+    spec = PoolSpec(kernel_size=2, stride=2)
+    results = framework_results(X5, np.ones((2, 2)), spec)
+    assert list(results) == list(FRAMEWORKS)
+    d = differences(X5, np.ones((2, 2)), spec, "caffe", results=results)
+    assert d.y_reason.shape == (3, 3) and d.dx_reason.shape == (5, 5)
+    assert (d.y_reason[2] == "output_size").all() and d.y_reason[0, 0] == ""
+    assert d.counts() == {"output_size": len(d.cells)}
