@@ -17,6 +17,7 @@ The Explorer's parameters (EXPLORER_FIELDS, all optional):
     gy     dL/dy                 ones | random.<seed> | onehot.<i>.<j> | custom.<grid as x>
     step   player step           0 ...
     hide   classroom options     comma list of: controls, answers
+    q      a question people ask (ui.widgets.grid QUESTIONS; on Ties and Next layer too)
     lang   language (handled by app.py)
 The layer's fields name the PoolSpec attribute they carry (`Field.attr`): `spec_link` and
 `link_spec` are the one map between a PoolSpec's values and the link.
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from pooling_core import ACTIVATIONS, EXERCISE_LEVELS, MODES, TIE_POLICIES
 from ui.errors import InputError
 from ui.format import MAX_CELL_CHARS, cell_text, parse_number
-from ui.widgets.grid import PRESETS
+from ui.widgets.grid import PRESETS, QUESTIONS
 
 MAX_VALUE_LEN = 4096
 MAX_SIDE = 32
@@ -268,6 +269,12 @@ def encode_fields(fields: Sequence[Field], values: Mapping[str, object]) -> dict
     return q
 
 
+def question_field(page: str) -> Field:
+    """`q`: the question people ask that a page shows above its example (ui.widgets.grid
+    QUESTIONS of that page; ui.views.presets applies it)."""
+    return Field("q", "choice", choices=tuple(k for k, q in QUESTIONS.items() if q.page == page))
+
+
 # ----------------------------------------------------------------- the Explorer's link
 # The pooling layer: each field carries one spec attribute (ui.widgets.params' vocabulary).
 # The padding has three fields, one per form: "p" (symmetric), "pad" (a rule by name) and
@@ -292,7 +299,7 @@ EXPLORER_FIELDS = (
     Field("x", "grid", hi=MAX_SIDE), *SPEC_FIELDS, Field("gy", "upstream"),
     Field("up", "flag", optional=True),  # the max unpool round trip shown
     Field("step", "int", 0, MAX_SIDE * MAX_SIDE, optional=True),
-    Field("hide", "hide", choices=HIDE_OPTIONS),
+    Field("hide", "hide", choices=HIDE_OPTIONS), question_field(""),
 )
 KNOWN = (*(f.name for f in EXPLORER_FIELDS), "lang")
 # The kernel layer's pairs (kernel, stride, padding, dilation) and their ranges.
@@ -350,7 +357,7 @@ def link_spec(link: Mapping[str, object]) -> dict[str, object]:
 # Explorer button opens with.
 TIES_FIELDS = (
     Field("x", "grid", hi=MAX_SIDE), Field("k", "int", 1, MAX_SIDE), Field("s", "int", 1, MAX_SIDE),
-    Field("policy", "choice", choices=TIE_POLICIES),
+    Field("policy", "choice", choices=TIE_POLICIES), question_field("ties"),
 )
 # Exercise page: which exercise (level, number, optionally a tie policy of the teacher's choice)
 # and the classroom option that removes the "show the answers" button.
@@ -377,4 +384,5 @@ NEXT_FIELDS = (
     Field("ck", "int", 2, 3), Field("cp", "int", 0, 2), Field("cs", "int", 0, 9999),
     Field("K", "grid", hi=3), Field("dy", "choice", choices=("ones", "random")),
     Field("dys", "int", 0, 9999), Field("from", "choice", choices=("dense", "conv")),
+    question_field("next_layer"),
 )
