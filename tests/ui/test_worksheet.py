@@ -116,3 +116,21 @@ def test_budget() -> None:
     assert str(MAX_PROBLEMS) in e.value.message
     with pytest.raises(WorksheetRefusedError):
         worksheet_pdf(LEVEL, SEED, 0, None, "en", BASE)
+
+
+def test_script_writes_the_worksheet(tmp_path) -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "make_worksheet.py"
+    spec = importlib.util.spec_from_file_location("make_worksheet", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path / "w.pdf"
+    assert module.main(["--level", "nonoverlap", "--seed", "7", "--count", "2", "--out",
+                        str(out)]) == 0
+    pages = PdfReader(out).pages
+    assert len(pages) >= 3  # two problems, then the key
+    assert "exercise number 8" in pages[1].extract_text()
+    assert module.main(["--count", "31", "--out", str(tmp_path / "x.pdf")]) == 1
+    assert not (tmp_path / "x.pdf").exists()
