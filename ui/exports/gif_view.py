@@ -20,6 +20,13 @@ def gif_section(steps: ScatterSteps, stem: str, config: tuple) -> None:
     with `stem`; `config` identifies the configuration, e.g. ui.compute.content_key)."""
     import streamlit as st
 
+    with st.container(key="gif_box"):  # one element: the page's tests and styles find it
+        _gif_controls(steps, stem, config)
+
+
+def _gif_controls(steps: ScatterSteps, stem: str, config: tuple) -> None:
+    import streamlit as st
+
     ss = st.session_state
     lang = current_language()
     st.markdown(f"**{t('slides.gif.header')}**")
