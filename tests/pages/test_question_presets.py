@@ -158,3 +158,18 @@ def test_question_lines_in_every_language() -> None:
         at = run_alone("ties", {"q": "relu_tie", "lang": lang}, lang)
         line = question_shown(at)
         assert line and QUESTION_TEXT["relu_tie"] not in line, lang
+
+
+def test_earlier_edits_on_next_layer_do_not_change_the_question(tmp_path: Path) -> None:
+    """A student typed in W (the default dense layer has the question's editor key) and in x,
+    then asks the dense question: the example's own W and x are shown."""
+    at = nav_app(tmp_path)
+    at.switch_page("app_pages/next_layer.py").run()
+    at.session_state["nl_W_3x4_0"] = {"edited_rows": {"0": {"0": "7"}}}
+    at.session_state["nl_x_nonoverlap_4x4"] = {"edited_rows": {"0": {"0": "50"}}}
+    at.run()
+    assert chart_values(at, "nl_fig_x")[0, 0] == 50  # the edits took
+    at.switch_page("app_pages/explorer.py").run()
+    ask(at, "dense")
+    np.testing.assert_array_equal(chart_values(at, "nl_fig_dense_grad"), DENSE_GP)
+    np.testing.assert_array_equal(chart_values(at, "nl_fig_back_gx"), DENSE_GX)

@@ -27,6 +27,8 @@ PAGE_FILES = {"": "app_pages/explorer.py", "ties": "app_pages/ties.py",
               "next_layer": "app_pages/next_layer.py"}
 # Link parameters that do not change the example: a question stays while they change.
 FREE_PARAMS = ("q", "lang", "step", "hide")
+# The Next layer page's grid editors' keys (ui.widgets.layer_inputs): x, W, b, dL/da, K.
+NEXT_EDITORS = ("nl_x_", "nl_W_", "nl_b_", "nl_da_", "nl_K_")
 
 
 def _state_key(page: str) -> str:
@@ -49,6 +51,10 @@ def apply_question(q: Question) -> None:
         ss.ties_grid_version = int(ss.get("ties_grid_version", 0)) + 1
         ss.ties_k, ss.ties_s, ss.ties_open_policy = spec.k[0], spec.s[0], spec.ties
     else:  # Next layer: its values, the grids its editors start from, the followed cell
+        # Edits still held for its editors would be replayed onto the example: they go.
+        for key in [k for k in ss if str(k).startswith(NEXT_EDITORS)]:
+            del ss[key]
+        ss.nl_bound_grids = {}
         ss.update(q.state)
         ss.nl_link_grids = {name: [list(row) for row in rows] for name, rows in q.grids.items()}
         if q.cell is not None:
