@@ -10,6 +10,7 @@ from __future__ import annotations
 from pooling_core import ScatterSteps
 from ui.exports.gif import MAX_FRAMES, MS_RANGE, SIZES, GifRefusedError, backward_gif, frames_zip
 from ui.i18n import current_language, t
+from ui.views.projector import projector_on
 
 MADE_KEY = "gif_made"  # (what it was made for, file name, mime, bytes or None, message)
 FORMATS = ("gif", "zip")
@@ -31,6 +32,8 @@ def _gif_controls(steps: ScatterSteps, stem: str, config: tuple) -> None:
     lang = current_language()
     st.markdown(f"**{t('slides.gif.header')}**")
     st.caption(t("slides.gif.help"))
+    if ss.get("gif_size") not in SIZES:  # first time: the size of the room the page is in
+        ss.gif_size = "projector" if projector_on() else "slide"
     c1, c2, c3 = st.columns(3, vertical_alignment="bottom")
     c1.selectbox(t("slides.gif.size"), tuple(SIZES), key="gif_size",
                  format_func=lambda s: t(f"slides.gif.size.{s}"))
