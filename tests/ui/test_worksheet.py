@@ -108,6 +108,7 @@ def test_polish_letters_extract() -> None:
     pdf = PdfReader(io.BytesIO(worksheet_pdf("average", 3, 1, None, "pl", BASE)))
     text = "".join(p.extract_text() for p in pdf.pages)
     assert re.search(r"[ąęłśżźćńó]", text)
+    assert "jądro" in text and "kernel" not in text and "Problem 1" not in text  # in Polish
 
 
 def test_budget() -> None:

@@ -110,7 +110,8 @@ def _grids(pdf: _Sheet, y: float, grids: list[tuple[str, list[list[str]]]]) -> f
     below them."""
     x, row_h = pdf.l_margin, 0.0
     for label, rows in grids:
-        width = max(len(rows[0]) * CELL_MM, 30)
+        pdf.set_font("main", size=9)  # the label's size: a long label widens its column
+        width = max(len(rows[0]) * CELL_MM, pdf.get_string_width(plain(label)) + 2)
         if x + width > pdf.w - pdf.r_margin:
             x, y, row_h = pdf.l_margin, y + row_h + 4, 0.0
         row_h = max(row_h, pdf.grid(x, y, label, rows))
@@ -138,7 +139,7 @@ def _problem_page(pdf: _Sheet, n: int, ex: Exercise, link: str, lang: str) -> No
              plain(t("slides.ws.problem", lang, n=n, seed=ex.seed)), new_x="LMARGIN",
              new_y="NEXT")
     pdf.set_right_margin(15 + QR_MM + 4)
-    pdf.para(spec_sentence(ex.spec))
+    pdf.para(spec_sentence(ex.spec, lang))
     if ex.spec.mode == "max":
         pdf.para(t("exercise.spec.policy", lang, policy=ex.spec.ties,
                    rule=t(f"exercise.rule.{ex.spec.ties}", lang)), size=10)
