@@ -145,3 +145,20 @@ def test_no_chinese_font_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     assert why is not None and "fonts-noto-cjk" in why
     with pytest.raises(gif.GifRefusedError):
         gif.backward_gif(steps(), "zh-TW")
+
+
+def test_more_colours_than_a_palette_still_one_frame_per_step() -> None:
+    """Average pooling of 400 distinct values with a seeded dL/dy: several hundred dL/dx
+    values, more colours than a GIF holds; each cell then gets the nearest of 240 colours
+    along the scale, so the largest value stays on the red end."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(20, 20))
+    gy = np.round(rng.uniform(0.5, 4, size=(10, 10)), 3)
+    big = scatter_steps(x, gy, PoolSpec(kernel_size=2, stride=2, mode="avg"))
+    frames = decode(gif.backward_gif(big, "en", size="projector", ms=100))
+    assert len(frames) == 100
+    lay = gif.layout((20, 20), (10, 10), "projector")
+    r, c = np.unravel_index(np.argmax(gy), gy.shape)  # its window's four cells get gy/4
+    left, top, right, bottom = lay.cell_box("gx", 2 * int(r), 2 * int(c))
+    colour = frames[-1].getpixel((left + 2 * (right - left) // 3 + 1, top + 2))
+    assert all(abs(a - b) <= 12 for a, b in zip(colour, EXACT_COLOUR[4], strict=True)), colour

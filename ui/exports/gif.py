@@ -154,61 +154,106 @@ def _wrap(draw: ImageDraw.ImageDraw, text: str, font: object, width: int, lang: 
     return [*lines, line] if line else lines
 
 
-def _grid(draw: ImageDraw.ImageDraw, lay: Layout, name: str, texts: tuple, fills: dict,
-          font: object) -> None:
-    for r, row in enumerate(texts):
-        for c, text in enumerate(row):
-            box = lay.cell_box(name, r, c)
-            draw.rectangle(box, fill=fills.get((r, c), WHITE), outline=GRID)
-            draw.text(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), text, fill=BLACK,
-                      font=font, anchor="mm")
+def _cell(draw: ImageDraw.ImageDraw, lay: Layout, name: str, rc: tuple[int, int], text: str,
+          fill: tuple[int, int, int], font: object) -> None:
+    """One cell: its box filled and outlined, its text in the middle."""
+    box = lay.cell_box(name, *rc)
+    draw.rectangle(box, fill=fill, outline=GRID)
+    draw.text(((box[0] + box[2]) / 2, (box[1] + box[3]) / 2), text, fill=BLACK, font=font,
+              anchor="mm")
+
+
+def _grad_cell(draw: ImageDraw.ImageDraw, lay: Layout, rc: tuple[int, int], value: float,
+               zrange: tuple[float, float], font: object) -> None:
+    _cell(draw, lay, "gx", rc, fmt(value), grad_colour(value, *zrange), font)
+
+
+def _draw(img: Image.Image) -> ImageDraw.ImageDraw:
+    draw = ImageDraw.Draw(img)
+    draw.fontmode = "1"  # no anti-aliasing: few colours, exact in the GIF palette
+    return draw
+
+
+class _Painter:
+    """Draws the frames of one animation: a canvas with the labels, x, dL/dy and the running
+    dL/dx in their plain state, updated cell by cell as dL/dx changes; each frame is a copy
+    with the step's highlights, outlines, title and sentence on top. (Drawing every cell of
+    every frame cost a 32 x 32 input about 2000 texts a frame.)"""
+
+    def __init__(self, lay: Layout, zrange: tuple[float, float], labels: tuple, lang: str,
+                 x_text: tuple, gy_text: tuple) -> None:
+        self.lay, self.zrange, self.lang = lay, zrange, lang
+        self.x_text, self.gy_text = x_text, gy_text
+        font_file = font_for(lang)
+        self.cell_font = _font(font_file, max(8, lay.cell * 2 // 5))
+        self.title_font, self.label_font = _font(font_file, 30), _font(font_file, 20)
+        self.sentence_font = _font(font_file, 22)
+        self.canvas = Image.new("RGB", (lay.width, lay.height), WHITE)
+        draw = _draw(self.canvas)
+        H, W = len(x_text), len(x_text[0])
+        OW = len(gy_text[0])
+        for name, label, cols in zip(("x", "gy", "gx"), labels, (W, OW, W), strict=True):
+            x0, y0 = lay.origins[name]
+            text = label
+            while len(text) > 4 and draw.textlength(text, font=self.label_font) > cols * lay.cell:
+                text = text[:-2] + "…"
+            draw.text((x0, y0 - LABEL_H + 4), text, fill=BLACK, font=self.label_font)
+        for name, texts in (("x", x_text), ("gy", gy_text)):
+            for r, row in enumerate(texts):
+                for c, text in enumerate(row):
+                    _cell(draw, lay, name, (r, c), text, WHITE, self.cell_font)
+        self.grad = np.zeros((H, W))
+        for r in range(H):
+            for c in range(W):
+                _grad_cell(draw, lay, (r, c), 0.0, zrange, self.cell_font)
+
+    def frame(self, frame: Frame) -> Image.Image:
+        """The picture of `frame` (frames given in order: dL/dx only changes where it did)."""
+        lay, font = self.lay, self.cell_font
+        changed = ~((self.grad == frame.grad_input)
+                    | (np.isnan(self.grad) & np.isnan(frame.grad_input)))
+        if changed.any():
+            draw = _draw(self.canvas)
+            for r, c in zip(*np.nonzero(changed), strict=True):
+                _grad_cell(draw, lay, (int(r), int(c)), float(frame.grad_input[r, c]),
+                           self.zrange, font)
+            self.grad = frame.grad_input.copy()
+        img = self.canvas.copy()
+        draw = _draw(img)
+        draw.text((MARGIN, MARGIN), frame.title, fill=BLACK, font=self.title_font)
+        H, W = len(self.x_text), len(self.x_text[0])
+        r0, c0, r1, c1 = frame.window
+        for r in range(max(r0, 0), min(r1, H - 1) + 1):
+            for c in range(max(c0, 0), min(c1, W - 1) + 1):
+                _cell(draw, lay, "x", (r, c), self.x_text[r][c], WINDOW_FILL, font)
+        i, j = frame.out_cell
+        _cell(draw, lay, "gy", (i, j), self.gy_text[i][j], OUT_FILL, font)
+        # The window's outline (it may reach into the padding, beyond the grid).
+        x0, y0 = lay.origins["x"]
+        box = (x0 + c0 * lay.cell, y0 + r0 * lay.cell, x0 + (c1 + 1) * lay.cell,
+               y0 + (r1 + 1) * lay.cell)
+        draw.rectangle(box, outline=WINDOW_LINE, width=max(2, lay.cell // 12))
+        draw.rectangle(lay.cell_box("gy", i, j), outline=WINDOW_LINE,
+                       width=max(2, lay.cell // 12))
+        for r, c in frame.receivers:
+            for name in ("x", "gx"):
+                draw.rectangle(lay.cell_box(name, r, c), outline=RECEIVER_LINE,
+                               width=max(2, lay.cell // 10))
+        lines = _wrap(draw, frame.sentence, self.sentence_font, lay.width - 2 * MARGIN,
+                      self.lang)
+        if len(lines) > SENTENCE_LINES:
+            lines = [*lines[:SENTENCE_LINES - 1], lines[SENTENCE_LINES - 1] + " …"]
+        for n, line in enumerate(lines):
+            draw.text((MARGIN, lay.sentence_top + 30 * n), line, fill=BLACK,
+                      font=self.sentence_font)
+        return img
 
 
 def render_frame(frame: Frame, lay: Layout, zrange: tuple[float, float], labels: tuple,
                  lang: str) -> Image.Image:
-    """One frame as an RGB picture (labels: the three grids' titles)."""
-    font_file = font_for(lang)
-    img = Image.new("RGB", (lay.width, lay.height), WHITE)
-    draw = ImageDraw.Draw(img)
-    draw.fontmode = "1"  # no anti-aliasing: few colours, exact in the GIF palette
-    cell_font = _font(font_file, max(8, lay.cell * 2 // 5))
-    H, W = len(frame.x_text), len(frame.x_text[0])
-    OW = len(frame.gy_text[0])
-    draw.text((MARGIN, MARGIN), frame.title, fill=BLACK, font=_font(font_file, 30))
-    label_font = _font(font_file, 20)
-    for name, label, cols in zip(("x", "gy", "gx"), labels, (W, OW, W), strict=True):
-        x0, y0 = lay.origins[name]
-        text = label
-        while len(text) > 4 and draw.textlength(text, font=label_font) > cols * lay.cell:
-            text = text[:-2] + "…"
-        draw.text((x0, y0 - LABEL_H + 4), text, fill=BLACK, font=label_font)
-    r0, c0, r1, c1 = frame.window
-    in_window = {(r, c): WINDOW_FILL for r in range(max(r0, 0), min(r1, H - 1) + 1)
-                 for c in range(max(c0, 0), min(c1, W - 1) + 1)}
-    _grid(draw, lay, "x", frame.x_text, in_window, cell_font)
-    _grid(draw, lay, "gy", frame.gy_text, {frame.out_cell: OUT_FILL}, cell_font)
-    gx_text = tuple(tuple(fmt(v) for v in row) for row in frame.grad_input.tolist())
-    fills = {(r, c): grad_colour(v, *zrange) for r, row in enumerate(frame.grad_input.tolist())
-             for c, v in enumerate(row)}
-    _grid(draw, lay, "gx", gx_text, fills, cell_font)
-    # The window's outline (dashed grey where it reaches into the padding: drawn clipped).
-    x0, y0 = lay.origins["x"]
-    box = (x0 + c0 * lay.cell, y0 + r0 * lay.cell, x0 + (c1 + 1) * lay.cell,
-           y0 + (r1 + 1) * lay.cell)
-    draw.rectangle(box, outline=WINDOW_LINE, width=max(2, lay.cell // 12))
-    draw.rectangle(lay.cell_box("gy", *frame.out_cell), outline=WINDOW_LINE,
-                   width=max(2, lay.cell // 12))
-    for r, c in frame.receivers:
-        for name in ("x", "gx"):
-            draw.rectangle(lay.cell_box(name, r, c), outline=RECEIVER_LINE,
-                           width=max(2, lay.cell // 10))
-    sentence_font = _font(font_file, 22)
-    lines = _wrap(draw, frame.sentence, sentence_font, lay.width - 2 * MARGIN, lang)
-    if len(lines) > SENTENCE_LINES:
-        lines = [*lines[:SENTENCE_LINES - 1], lines[SENTENCE_LINES - 1] + " …"]
-    for n, line in enumerate(lines):
-        draw.text((MARGIN, lay.sentence_top + 30 * n), line, fill=BLACK, font=sentence_font)
-    return img
+    """One frame alone as an RGB picture (labels: the three grids' titles); the same pixels
+    as the animation's frame with these values."""
+    return _Painter(lay, zrange, labels, lang, frame.x_text, frame.gy_text).frame(frame)
 
 
 def step_frames(steps: ScatterSteps, lang: str) -> list[Frame]:
@@ -246,14 +291,34 @@ def _pictures(steps: ScatterSteps, lang: str, size: str) -> list[Image.Image]:
     lay = layout(steps.input_shape, steps.output_shape, size)
     zrange = grad_range(steps.accumulated(len(steps) - 1))
     labels = (t("player.input", lang), t("player.upstream", lang), t("player.running", lang))
-    return [render_frame(f, lay, zrange, labels, lang) for f in step_frames(steps, lang)]
+    frames = step_frames(steps, lang)
+    painter = _Painter(lay, zrange, labels, lang, frames[0].x_text, frames[0].gy_text)
+    return [painter.frame(f) for f in frames]
+
+
+def _palette(steps: ScatterSteps) -> Image.Image:
+    """A palette image for every frame: the fixed colours and the colour of every value dL/dx
+    takes along the way (text is drawn without anti-aliasing), so each pixel keeps its exact
+    colour; when those are more than a GIF palette holds, 240 colours evenly along the dL/dx
+    scale instead (each cell then gets the nearest one)."""
+    zmin, zmax = grad_range(steps.accumulated(len(steps) - 1))
+    values = np.unique(np.append(np.asarray(steps.receiver_after, dtype=np.float64), 0.0))
+    fixed = {WHITE, BLACK, GRID, WINDOW_FILL, WINDOW_LINE, RECEIVER_LINE, OUT_FILL}
+    colours = fixed | {grad_colour(v, zmin, zmax) for v in values[:300].tolist()}
+    if len(colours) > 256 or len(values) > 300:
+        colours = fixed | {grad_colour(zmin + (zmax - zmin) * i / 239, zmin, zmax)
+                           for i in range(240)}
+    image = Image.new("P", (1, 1))
+    image.putpalette([channel for colour in sorted(colours) for channel in colour])
+    return image
 
 
 def backward_gif(steps: ScatterSteps, lang: str, size: str = "slide", ms: int = 800) -> bytes:
     """The animated GIF (one frame per step, `ms` milliseconds each, looping). Raises
     GifRefusedError past the budget."""
     ms = int(min(max(ms, MS_RANGE[0]), MS_RANGE[1]))
-    pictures = [p.convert("P", palette=Image.Palette.ADAPTIVE, colors=256)
+    palette = _palette(steps)  # one palette for every frame: fast, and exact when it can be
+    pictures = [p.quantize(palette=palette, dither=Image.Dither.NONE)
                 for p in _pictures(steps, lang, size)]
     buf = io.BytesIO()
     pictures[0].save(buf, "GIF", save_all=True, append_images=pictures[1:], duration=ms,
