@@ -22,7 +22,7 @@ from pooling_core import Exercise, generate
 from ui.exports.gif_fonts import cjk_font, font_for, latin_font
 from ui.format import fmt
 from ui.i18n import t
-from ui.views.exercise import spec_sentence
+from ui.views.exercise import answer_kind, spec_sentence
 from ui.widgets.fractions import frac_text
 
 MAX_PROBLEMS = 30
@@ -121,7 +121,7 @@ def _grids(pdf: _Sheet, y: float, grids: list[tuple[str, list[list[str]]]]) -> f
 
 def _titles(ex: Exercise, lang: str) -> dict[str, str]:
     return {"y": t("exercise.answers.y", lang),
-            "mask": t(f"exercise.answers.mask_{ex.spec.mode}", lang, policy=ex.spec.ties),
+            "mask": t(f"exercise.answers.mask_{answer_kind(ex)}", lang, policy=ex.spec.ties),
             "grad_input": t("exercise.answers.grad_input", lang)}
 
 

@@ -21,6 +21,12 @@ from ui.widgets.fractions import answer_text, frac_text
 MAX_EXPLAINED = 8  # sentences shown; the rest are counted
 
 
+def _key(e: Explanation, base: str) -> str:
+    """The sentence's key: an adaptive layer's own wording ("bin (i,j)", its size) when the
+    explanation is about a bin."""
+    return base + ("_bin" if e.params.get("bin") else "")
+
+
 def _term(term: dict) -> str:
     """One window's part of an input cell's gradient: dL/dy[i,j], whole or shared."""
     g = frac_text(term["upstream"])
@@ -32,8 +38,10 @@ def _term(term: dict) -> str:
 
 def _why_y_max(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
-    text = t("exercise.why.y_max", i=r, j=c, rows=span(p["rows"]), cols=span(p["cols"]),
-             value=frac_text(p["value"]), cells=cells_text(p["cells"]), given=fmt(p["given"]))
+    a, b = len(p["rows"]), len(p["cols"])
+    text = t(_key(e, "exercise.why.y_max"), i=r, j=c, rows=span(p["rows"]),
+             cols=span(p["cols"]), value=frac_text(p["value"]), cells=cells_text(p["cells"]),
+             given=fmt(p["given"]), a=a, b=b)
     if p["pad_cells"]:
         text += " " + t("exercise.why.y_max_pad", n=p["pad_cells"])
     return text
@@ -41,9 +49,12 @@ def _why_y_max(e: Explanation, ex: Exercise) -> str:
 
 def _why_y_avg(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
-    text = t("exercise.why.y_avg", i=r, j=c, rows=span(p["rows"]), cols=span(p["cols"]),
-             real=p["real"], count=p["real"], total=frac_text(p["total"]), divisor=p["divisor"],
-             expected=answer_text(p["expected"]), given=fmt(p["given"]))
+    # A bin's sentence names its size a × b (= its divisor) and is counted by nothing.
+    key = "exercise.why.y_avg_bin" if p.get("bin") else "exercise.why.y_avg"
+    text = t(key, i=r, j=c, rows=span(p["rows"]), cols=span(p["cols"]), real=p["real"],
+             count=p["real"], total=frac_text(p["total"]), divisor=p["divisor"],
+             expected=answer_text(p["expected"]), given=fmt(p["given"]),
+             a=len(p["rows"]), b=len(p["cols"]))
     if p["divisor"] > p["real"]:
         text += " " + t("exercise.why.y_avg_pad_in", divisor=p["divisor"],
                         n=p["divisor"] - p["real"])
@@ -55,11 +66,11 @@ def _why_y_avg(e: Explanation, ex: Exercise) -> str:
 def _why_mask(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
     windows = p["windows"]
-    key = f"exercise.why.{e.code}" + ("" if windows else "_none")
+    key = _key(e, f"exercise.why.{e.code}" + ("" if windows else "_none"))
     text = t(key, r=r, c=c, n=len(windows), windows=cells_text(windows),
              expected=answer_text(p["expected"]), given=fmt(p["given"]))
     for i, j, wr, wc in p.get("passed_over", [])[:3]:
-        text += " " + t("exercise.why.mask_passed_over", i=i, j=j, wr=wr, wc=wc,
+        text += " " + t(_key(e, "exercise.why.mask_passed_over"), i=i, j=j, wr=wr, wc=wc,
                         policy=p["policy"])
     if e.code == "mask_max" and ex.tied_windows and not p.get("passed_over"):
         text += " " + t("exercise.why.policy_note", policy=p["policy"])
@@ -70,10 +81,10 @@ def _why_grad(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
     terms, expected, given = p["terms"], answer_text(p["expected"]), fmt(p["given"])
     if len(terms) == 1:
-        return t("exercise.why.grad_one", r=r, c=c, i=terms[0]["i"], j=terms[0]["j"],
+        return t(_key(e, "exercise.why.grad_one"), r=r, c=c, i=terms[0]["i"], j=terms[0]["j"],
                  term=_term(terms[0]), expected=expected, given=given)
     total = " + ".join(frac_text(term["amount"]) for term in terms).replace("+ -", "− ")
-    return t("exercise.why.grad_many", r=r, c=c, n=len(terms),
+    return t(_key(e, "exercise.why.grad_many"), r=r, c=c, n=len(terms),
              terms="; ".join(_term(term) for term in terms), sum=total,
              expected=expected, given=given)
 
@@ -81,7 +92,7 @@ def _why_grad(e: Explanation, ex: Exercise) -> str:
 def _why_grad_none(e: Explanation, ex: Exercise) -> str:
     r, c = e.cell
     mode = "avg" if ex.spec.mode == "avg" else "max"
-    return t(f"exercise.why.grad_none_{mode}", r=r, c=c, given=fmt(e.params["given"]))
+    return t(_key(e, f"exercise.why.grad_none_{mode}"), r=r, c=c, given=fmt(e.params["given"]))
 
 
 # The sentence for each kind of wrong cell (pooling_core.exercise's explanation codes).
