@@ -10,6 +10,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# Fonts for the animation (GIF) and the worksheet (PDF): Latin and maths signs, and Chinese.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-noto-cjk \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, so editing the app does not reinstall them.
 COPY requirements.txt .
 RUN pip install --require-hashes -r requirements.txt

@@ -7,6 +7,7 @@ import secrets
 import streamlit as st
 
 from pooling_core import EXERCISE_LEVELS, TIE_POLICIES, check, generate
+from ui.exports.worksheet_view import worksheet_section
 from ui.i18n import t
 from ui.links import pagelink
 from ui.links.urlstate import EXERCISE_FIELDS, encode_fields
@@ -104,6 +105,8 @@ def page() -> None:
                   on_click=lambda: ss.update(ex_shown=ex_id))
     else:
         show_answers(ex)
+    if "answers" not in hidden():  # the worksheet carries an answer key
+        worksheet_section(ex.level, ex.seed, policy or None)
 
     query = encode_fields(EXERCISE_FIELDS, {
         "level": ex.level, "seed": ex.seed, "policy": policy or None,

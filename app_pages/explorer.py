@@ -17,6 +17,7 @@ from ui.views.charts import chart
 from ui.views.layer_view import bin_caption, other_bins, pad_sides, read_layer, window_outlines
 from ui.views.player import show_player
 from ui.views.predict import all_predicted, player_predict, predict_mode, predict_switch
+from ui.views.presets import question_line, question_menu, take_question
 from ui.views.projector import projector_on
 from ui.views.unpool_view import unpool_applies, unpool_section
 from ui.widgets.grid import parse_grid
@@ -150,7 +151,9 @@ def page() -> None:
     ss = st.session_state
     hidden = set(ss.get("hide") or ())
     st.title(t("explorer.title"))
+    question = take_question("")
     st.markdown(t("explorer.intro"))
+    question_menu()
     for note in url_notes:
         st.warning(note, icon=":material/link_off:")
 
@@ -175,7 +178,7 @@ def page() -> None:
     if "last_valid" not in ss:
         return
     x, gy, spec = ss.last_valid
-    query = current_query(x, gy, spec)
+    query = question_line("", question, current_query(x, gy, spec))
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
     with st.sidebar:

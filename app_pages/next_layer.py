@@ -19,6 +19,7 @@ from ui.i18n import t
 from ui.links import pagelink
 from ui.links.urlstate import NEXT_FIELDS, encode_fields
 from ui.views.layer_chain import show_back, show_conv, show_dense, show_error, show_pool
+from ui.views.presets import question_line, take_question
 from ui.views.projector import projector_on
 from ui.widgets.layer_inputs import (
     cell_choice,
@@ -71,6 +72,7 @@ def page() -> None:
     keep_inputs()
     projector = projector_on()
     st.title(t("next.title"))
+    question = take_question("next_layer")
     st.markdown(t("next.intro"))
     pagelink.show_notes("next_layer")
 
@@ -115,7 +117,7 @@ def page() -> None:
     show_back(grad_P, grad_x, receivers, spec, cell, layer, projector)
 
     link["from"] = ss.nl_from
-    query = encode_fields(NEXT_FIELDS, link)
+    query = question_line("next_layer", question, encode_fields(NEXT_FIELDS, link))
     pagelink.publish(query)
     with st.sidebar:
         pagelink.share_box(query, note="classroom.share_note.next")

@@ -12,6 +12,7 @@ from pooling_core import PoolSpec, gradient_sum_check, output_size
 from ui.format import fmt
 from ui.i18n import t
 from ui.links import pagelink
+from ui.views.presets import question_menu
 from ui.views.theory_variants import variant_sections
 from ui.widgets.grid import PRESETS
 from ui.widgets.inputs import load_preset
@@ -101,6 +102,7 @@ def page() -> None:
     pagelink.publish({})  # this page has no state of its own: the link is the language
     st.title(t("theory.title"))
     st.markdown(t("theory.intro"))
+    question_menu()
 
     st.header(t("theory.max.header"), divider="gray")
     st.markdown(t("theory.max.body"))

@@ -27,6 +27,7 @@ from ui.state import keep
 from ui.views import figures
 from ui.views.charts import chart
 from ui.views.predict import predict_switch
+from ui.views.presets import question_line, take_question
 from ui.views.projector import projector_on
 from ui.widgets.grid import (
     MAX_SIDE,
@@ -52,8 +53,7 @@ FD_EXAMPLES = (np.array([[5.0, 5.0]]), np.array([[5.0, 5.0, 5.0]]))
 
 def apply_link() -> None:
     """A classroom link opened on this page: its grid, kernel, stride and policy."""
-    ss = st.session_state
-    link = pagelink.load_fields("ties", TIES_FIELDS)
+    ss, link = st.session_state, pagelink.load_fields("ties", TIES_FIELDS)
     if not link:
         return
     if "x" in link:
@@ -80,8 +80,7 @@ def resize_grid() -> None:
 def reset() -> None:
     """Callback: the plateau grid, kernel and stride again."""
     ss = st.session_state
-    ss.ties_grid_version += 1
-    ss.ties_base = preset_text(PRESET)
+    ss.ties_grid_version, ss.ties_base = ss.ties_grid_version + 1, preset_text(PRESET)
     ss.ties_k, ss.ties_s = DEFAULTS["ties_k"], DEFAULTS["ties_s"]
 
 
@@ -195,6 +194,7 @@ def page() -> None:
     ss.setdefault("ties_base", preset_text(PRESET))  # follows the edits: they outlive a visit
     apply_link()
     st.title(t("ties.title"))
+    question = take_question("ties")
     st.markdown(t("ties.intro"))
     pagelink.show_notes("ties")
 
@@ -238,10 +238,10 @@ def page() -> None:
     st.caption(t("ties.open.note"))
     if problem is None:  # the standalone page of that example, and the link to this view
         ties_export(x, int(ss.ties_k), int(ss.ties_s), ss.ties_open_policy)
-        query = encode_fields(TIES_FIELDS, {
+        query = question_line("ties", question, encode_fields(TIES_FIELDS, {
             "x": x.tolist() if grids_differ(x, PLATEAU_X) else None,
             "k": int(ss.ties_k), "s": int(ss.ties_s), "policy": ss.ties_open_policy,
-            "predict": bool(ss.ties_predict)})
+            "predict": bool(ss.ties_predict)}))
         pagelink.publish(query)
         with st.sidebar:
             pagelink.share_box(query, note="classroom.share_note.ties")

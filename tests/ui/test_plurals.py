@@ -100,6 +100,9 @@ COUNTED_BY: dict[str, str] = {
     "ties.fd.example": "n",
     # counted words for a grid's shape (ui.i18n.shape_words)
     "count.rows": "n", "count.columns": "n",
+    # slides: the animation's and the worksheet's budgets and sizes
+    "slides.gif.too_many": "n", "slides.gif.made": "n", "slides.ws.too_many": "n",
+    "slides.ws.made": "n",
 }
 # The categories each language's entries must have, exactly (CLDR, integers and decimals).
 # Spanish 'many' (1000000 de celdas) is optional: without it, `t` falls back to 'other'.

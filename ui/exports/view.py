@@ -37,7 +37,8 @@ def export_section(
     """
     import streamlit as st
 
-    from ui.compute import compute
+    from ui.compute import compute, content_key
+    from ui.exports.gif_view import gif_section
 
     # Drawn only while open (a lazy expander): the files and code blocks cost the server and
     # the browser work on every rerun otherwise, and are rarely looked at.
@@ -76,6 +77,7 @@ def export_section(
             help=t("export.py_help"), on_click="ignore", icon=":material/code:")
         c5, _ = st.columns(2)
         standalone_button(c5, x, grad_output, spec, results, explorer_link(x, grad_output, spec))
+        gif_section(results.steps, stem, content_key(x, grad_output, spec))
         st.markdown(f"**{t('export.latex_header')}**")
         st.caption(t("export.latex_caption"))
         st.code(latex, language="latex", wrap_lines=True)

@@ -21,6 +21,7 @@ The Explorer's parameters (EXPLORER_FIELDS, all optional):
     step   player step           0 ...
     hide   classroom options     comma list of: controls, answers
     predict  predict mode        1 (the player asks the student to predict each step)
+    q      a question people ask (ui.widgets.grid QUESTIONS; on Ties and Next layer too)
     lang   language (handled by app.py)
 The layer's fields name the PoolSpec attribute they carry (`Field.attr`): `spec_link` and
 `link_spec` are the one map between a PoolSpec's values and the link.
@@ -38,7 +39,7 @@ from dataclasses import dataclass
 from pooling_core import ACTIVATIONS, EXERCISE_LEVELS, MODES, TIE_POLICIES
 from ui.errors import InputError
 from ui.format import MAX_CELL_CHARS, cell_text, parse_number
-from ui.widgets.grid import PRESETS
+from ui.widgets.grid import PRESETS, QUESTIONS
 
 MAX_VALUE_LEN = 4096
 MAX_SIDE = 32
@@ -272,6 +273,12 @@ def encode_fields(fields: Sequence[Field], values: Mapping[str, object]) -> dict
     return q
 
 
+def question_field(page: str) -> Field:
+    """`q`: the question people ask that a page shows above its example (ui.widgets.grid
+    QUESTIONS of that page; ui.views.presets applies it)."""
+    return Field("q", "choice", choices=tuple(k for k, q in QUESTIONS.items() if q.page == page))
+
+
 # ----------------------------------------------------------------- the Explorer's link
 # The pooling layer: each field carries one spec attribute (ui.widgets.params' vocabulary).
 # The padding has three fields, one per form: "p" (symmetric), "pad" (a rule by name) and
@@ -299,6 +306,7 @@ EXPLORER_FIELDS = (
     Field("step", "int", 0, MAX_SIDE * MAX_SIDE, optional=True),
     Field("hide", "hide", choices=HIDE_OPTIONS),
     Field("predict", "flag", optional=True),  # the player in predict mode
+    question_field(""),
 )
 KNOWN = (*(f.name for f in EXPLORER_FIELDS), "lang")
 # The kernel layer's pairs (kernel, stride, padding, dilation) and their ranges.
@@ -358,6 +366,7 @@ TIES_FIELDS = (
     Field("x", "grid", hi=MAX_SIDE), Field("k", "int", 1, MAX_SIDE), Field("s", "int", 1, MAX_SIDE),
     Field("policy", "choice", choices=TIE_POLICIES),
     Field("predict", "flag", optional=True),  # open the Explorer predicting
+    question_field("ties"),
 )
 # Exercise page: which exercise (level, number, optionally a tie policy of the teacher's choice)
 # and the classroom option that removes the "show the answers" button.
@@ -384,4 +393,5 @@ NEXT_FIELDS = (
     Field("ck", "int", 2, 3), Field("cp", "int", 0, 2), Field("cs", "int", 0, 9999),
     Field("K", "grid", hi=3), Field("dy", "choice", choices=("ones", "random")),
     Field("dys", "int", 0, 9999), Field("from", "choice", choices=("dense", "conv")),
+    question_field("next_layer"),
 )

@@ -25,26 +25,27 @@ def answer_kind(ex: Exercise) -> str:
     return ("bin_" if isinstance(ex.spec, AdaptiveSpec) else "") + ex.spec.mode
 
 
-def spec_sentence(spec: PoolSpec | AdaptiveSpec) -> str:
-    """The layer in words, e.g. "Max pooling, kernel 2×2, stride 2×2, no padding."."""
+def spec_sentence(spec: PoolSpec | AdaptiveSpec, lang: str | None = None) -> str:
+    """The layer in words, e.g. "Max pooling, kernel 2×2, stride 2×2, no padding.", in `lang`
+    (default: the session's)."""
     if isinstance(spec, AdaptiveSpec):
         oh, ow = spec.out
-        return t(f"exercise.spec.adaptive_{spec.mode}", oh=oh, ow=ow) + "."
+        return t(f"exercise.spec.adaptive_{spec.mode}", lang, oh=oh, ow=ow) + "."
     (kh, kw), (sh, sw) = spec.k, spec.s
-    parts = [t(f"exercise.spec.{spec.mode}", kh=kh, kw=kw, sh=sh, sw=sw)]
+    parts = [t(f"exercise.spec.{spec.mode}", lang, kh=kh, kw=kw, sh=sh, sw=sw)]
     if spec.padding_kind == "same":
-        parts.append(t(f"exercise.spec.same_{spec.mode}"))
+        parts.append(t(f"exercise.spec.same_{spec.mode}", lang))
         return ", ".join(parts) + "."
     ph = spec.p[0]
     if ph == 0:
-        parts.append(t("exercise.spec.no_padding"))
+        parts.append(t("exercise.spec.no_padding", lang))
     elif spec.mode == "max":
-        parts.append(t("exercise.spec.padding_max", p=ph))
+        parts.append(t("exercise.spec.padding_max", lang, p=ph))
     else:
         inout = "in" if spec.count_include_pad else "out"
-        parts.append(t(f"exercise.spec.padding_avg_{inout}", p=ph))
+        parts.append(t(f"exercise.spec.padding_avg_{inout}", lang, p=ph))
     if spec.ceil_mode:
-        parts.append(t("exercise.spec.ceil"))
+        parts.append(t("exercise.spec.ceil", lang))
     return ", ".join(parts) + "."
 
 

@@ -134,9 +134,77 @@ PRESETS: dict[str, Preset] = {
             {"layer": "unpool", "mode": "max", "kernel_size": (2, 2), "stride": (1, 1),
              "padding": (0, 0), "dilation": (1, 1), "ceil_mode": False},
         ),
+        # The questions people ask (QUESTIONS below): architectures' layers and a ReLU tie.
+        Preset(
+            "relu_ties_2x2",  # two ReLU zeros tie for the maximum of one window
+            ((0, 0), (-1, -2)),
+            {"mode": "max", "kernel_size": (2, 2), "stride": (2, 2), "padding": (0, 0),
+             "dilation": (1, 1), "ceil_mode": False, "ties": "first"},
+        ),
+        Preset(
+            "alexnet_7x7",  # AlexNet's overlapping pool: kernel 3, stride 2 (the 9 wins 4 windows)
+            ((1, 0, 2, 1, 3, 0, 1), (2, 4, 1, 0, 2, 5, 0), (0, 3, 9, 1, 0, 2, 4),
+             (1, 0, 2, 3, 1, 0, 2), (3, 1, 0, 2, 8, 1, 0), (0, 6, 1, 0, 2, 1, 3),
+             (2, 0, 1, 4, 0, 2, 7)),
+            {"mode": "max", "kernel_size": (3, 3), "stride": (2, 2), "padding": (0, 0),
+             "dilation": (1, 1), "ceil_mode": False},
+        ),
+        Preset(
+            "resnet_stem_6x6",  # ResNet's stem pool: kernel 3, stride 2, padding 1
+            ((1, 2, 0, 3, 1, 0), (4, 0, 1, 2, 0, 5), (0, 3, 2, 7, 1, 2),
+             (6, 1, 0, 2, 4, 0), (2, 0, 5, 1, 3, 1), (0, 2, 1, 0, 2, 6)),
+            {"mode": "max", "kernel_size": (3, 3), "stride": (2, 2), "padding": (1, 1),
+             "dilation": (1, 1), "ceil_mode": False},
+        ),
+        Preset(
+            "vgg_6x6",  # VGG's pool: kernel 2, stride 2
+            ((1, 3, 2, 0, 4, 1), (5, 2, 1, 6, 0, 3), (0, 4, 3, 1, 2, 7),
+             (2, 1, 0, 5, 6, 1), (3, 0, 8, 2, 1, 0), (1, 2, 4, 0, 3, 2)),
+            {"mode": "max", "kernel_size": (2, 2), "stride": (2, 2), "padding": (0, 0),
+             "dilation": (1, 1), "ceil_mode": False},
+        ),
     )
 }
 DEFAULT_PRESET = "overlap_6x6"
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question people ask, answered by a page opened on an example (ui.views.presets).
+
+    page: the page's link path ("" the Explorer, "ties", "next_layer"); preset: the PRESETS
+    grid and layer it opens (Explorer, Ties); state: Next layer session values (its keys,
+    ui.widgets.layer_inputs) with `grids` (link name -> rows: W, b, da, K) and `cell` (the
+    followed pooled cell, row-major). Its text: slides.q.<key> (and .note when `note`).
+    """
+
+    key: str
+    page: str
+    preset: str = ""
+    state: dict = field(default_factory=dict)
+    grids: dict = field(default_factory=dict)
+    cell: int | None = None
+    note: bool = False
+
+
+_NEXT_POOL = {"nl_source": "nonoverlap_4x4", "nl_kernel": 2, "nl_stride": 2, "nl_mode": "max"}
+QUESTIONS: dict[str, Question] = {
+    q.key: q
+    for q in (
+        Question("relu_tie", "ties", "relu_ties_2x2"),
+        Question("overlap", "", "alexnet_7x7"),
+        Question("dense", "next_layer", state={
+            **_NEXT_POOL, "nl_m": 3, "nl_act": "identity", "nl_w_seed": 0, "nl_from": "dense"},
+            grids={"W": ((1, 0, 0, 1), (0, 1, 0, -1), (0, 0, 1, 1)), "b": ((0, 0, 0),),
+                   "da": ((2, 3, 6),)}, cell=3, note=True),
+        Question("conv", "next_layer", state={
+            "nl_source": "overlap_6x6", "nl_kernel": 3, "nl_stride": 1, "nl_mode": "max",
+            "nl_ksize": 2, "nl_pad_2": 0, "nl_k_seed": 0, "nl_dy_mode": "ones",
+            "nl_from": "conv"}, grids={"K": ((1, 2), (3, 4))}, cell=5, note=True),
+        Question("resnet", "", "resnet_stem_6x6"),
+        Question("vgg", "", "vgg_6x6"),
+    )
+}
 
 
 def grids_differ(a: np.ndarray, b: np.ndarray) -> bool:

@@ -1,0 +1,68 @@
+"""The Export section's animation for slides: size, speed, format, a button that makes the file
+(ui.exports.gif) and its download button, or the translated reason there is none.
+
+The file is made when asked for (not on every rerun) and kept in the session only while the
+configuration, language, size, speed and format are the ones it was made for.
+"""
+
+from __future__ import annotations
+
+from pooling_core import ScatterSteps
+from ui.exports.gif import MAX_FRAMES, MS_RANGE, SIZES, GifRefusedError, backward_gif, frames_zip
+from ui.i18n import current_language, t
+from ui.views.projector import projector_on
+
+MADE_KEY = "gif_made"  # (what it was made for, file name, mime, bytes or None, message)
+FORMATS = ("gif", "zip")
+
+
+def gif_section(steps: ScatterSteps, stem: str, config: tuple) -> None:
+    """Controls and the download button of the animation of `steps` (its file name starts
+    with `stem`; `config` identifies the configuration, e.g. ui.compute.content_key)."""
+    import streamlit as st
+
+    with st.container(key="gif_box"):  # one element: the page's tests and styles find it
+        _gif_controls(steps, stem, config)
+
+
+def _gif_controls(steps: ScatterSteps, stem: str, config: tuple) -> None:
+    import streamlit as st
+
+    ss = st.session_state
+    lang = current_language()
+    st.markdown(f"**{t('slides.gif.header')}**")
+    st.caption(t("slides.gif.help"))
+    if ss.get("gif_size") not in SIZES:  # first time: the size of the room the page is in
+        ss.gif_size = "projector" if projector_on() else "slide"
+    c1, c2, c3 = st.columns(3, vertical_alignment="bottom")
+    c1.selectbox(t("slides.gif.size"), tuple(SIZES), key="gif_size",
+                 format_func=lambda s: t(f"slides.gif.size.{s}"))
+    c2.number_input(t("slides.gif.ms"), MS_RANGE[0], MS_RANGE[1], value=800, step=100,
+                    key="gif_ms")
+    c3.radio(t("slides.gif.format"), FORMATS, key="gif_format", horizontal=True,
+             format_func=lambda f: t(f"slides.gif.format.{f}"))
+    size, ms, kind = ss.gif_size, int(ss.gif_ms), ss.gif_format
+    wanted = (config, lang, size, ms, kind)
+    if len(steps) > MAX_FRAMES:
+        st.info(t("slides.gif.too_many", n=len(steps), limit=MAX_FRAMES), icon=":material/info:")
+        return
+    if st.button(t("slides.gif.make"), key="gif_make", icon=":material/movie:"):
+        try:
+            data = (backward_gif(steps, lang, size, ms) if kind == "gif"
+                    else frames_zip(steps, lang, size))
+            ss[MADE_KEY] = (wanted, data, "")
+        except GifRefusedError as e:
+            ss[MADE_KEY] = (wanted, None, e.message)
+    made = ss.get(MADE_KEY)
+    if not made or made[0] != wanted:
+        ss.pop(MADE_KEY, None)  # another configuration: the old file goes
+        return
+    _, data, message = made
+    if data is None:
+        st.info(message, icon=":material/info:")
+        return
+    st.caption(t("slides.gif.made", n=len(steps), kb=max(1, len(data) // 1024)))
+    name = f"{stem}_{lang}_{size}.{kind}"
+    st.download_button(t(f"slides.gif.download.{kind}"), data, file_name=name,
+                       mime="image/gif" if kind == "gif" else "application/zip",
+                       key="gif_download", on_click="ignore", icon=":material/download:")
