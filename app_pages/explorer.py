@@ -9,7 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 from pooling_core import AdaptiveSpec, PoolSpec
 from ui.compute import Results, compute, player_page
 from ui.exports.view import export_section
-from ui.format import fmt
+from ui.format import fmt, index_base, ix
 from ui.i18n import current_language, t
 from ui.links.explorerlink import apply_url_state, current_query, share_controls
 from ui.views import figures
@@ -17,6 +17,7 @@ from ui.views.charts import chart
 from ui.views.layer_view import bin_caption, other_bins, pad_sides, read_layer, window_outlines
 from ui.views.player import show_player
 from ui.views.projector import projector_on
+from ui.views.symbolic import notation_controls, symbolic_result, symbols_on
 from ui.views.unpool_view import unpool_applies, unpool_section
 from ui.widgets.grid import parse_grid
 from ui.widgets.inputs import input_controls
@@ -59,7 +60,7 @@ def forward_charts(x: np.ndarray, res: Results, k: int, answers_hidden: bool) ->
     bins, insets = other_bins(res.steps)
     c1, c2 = columns()
     with c1:
-        chart(figures.heatmap(x, t("forward.input", i=i, j=j), name="x",
+        chart(figures.heatmap(x, t("forward.input", i=ix(i), j=ix(j)), name="x",
                               rects=window_outlines(res.steps, k),
                               thin_rects=bins, thin_insets=insets, marked=marked, pad=pad,
                               projector=projector_on()),
@@ -158,6 +159,7 @@ def page() -> None:
         else:
             boxes = parameter_controls()
         spec_box = st.container()
+        notation_controls()
     st.subheader(t("input.header"))
     x, _ = parse_grid(ss.grid_text) if "controls" in hidden else input_controls()
     spec, sizes = read_layer(x, boxes, spec_box)
@@ -193,7 +195,8 @@ def page() -> None:
     st.caption(t("steps.explain"))
     if n_steps > 1:
         st.slider(t("steps.jump"), 0, n_steps - 1, key="step", help=t("help.jump"))
-    show_player(player_page(x, gy, spec, int(ss.step), projector_on(), current_language()),
+    show_player(player_page(x, gy, spec, int(ss.step), projector_on(), current_language(),
+                            index_base(), symbols_on()),
                 on_step=lambda k: ss.update(step=min(k, n_steps - 1)))
 
     st.subheader(t("result.header"))
@@ -202,6 +205,8 @@ def page() -> None:
         chart(figures.heatmap(res.grad_input, t("result.grad_input"), kind="grad", name="dL/dx",
                               projector=projector_on()),
               "fig_grad_input", t("alt.grad_input"))
+        if symbols_on():
+            symbolic_result(res.steps)
     with c2:
         sums_and_check(res)
     unpooled = None

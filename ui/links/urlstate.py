@@ -17,6 +17,7 @@ The Explorer's parameters (EXPLORER_FIELDS, all optional):
     gy     dL/dy                 ones | random.<seed> | onehot.<i>.<j> | custom.<grid as x>
     step   player step           0 ...
     hide   classroom options     comma list of: controls, answers
+    base   index base            1 (math: z₁₁, x₃₃); absent: 0 (code: y[0,0], cell (2,2))
     lang   language (handled by app.py)
 The layer's fields name the PoolSpec attribute they carry (`Field.attr`): `spec_link` and
 `link_spec` are the one map between a PoolSpec's values and the link.
@@ -293,6 +294,7 @@ EXPLORER_FIELDS = (
     Field("up", "flag", optional=True),  # the max unpool round trip shown
     Field("step", "int", 0, MAX_SIDE * MAX_SIDE, optional=True),
     Field("hide", "hide", choices=HIDE_OPTIONS),
+    Field("base", "flag", optional=True),  # 1-based indices (ui.format.index_base)
 )
 KNOWN = (*(f.name for f in EXPLORER_FIELDS), "lang")
 # The kernel layer's pairs (kernel, stride, padding, dilation) and their ranges.

@@ -71,17 +71,33 @@ def _why_grad(e: Explanation, ex: Exercise) -> str:
     terms, expected, given = p["terms"], answer_text(p["expected"]), fmt(p["given"])
     if len(terms) == 1:
         return t("exercise.why.grad_one", r=r, c=c, i=terms[0]["i"], j=terms[0]["j"],
-                 term=_term(terms[0]), expected=expected, given=given)
+                 term=_term(terms[0]), expected=expected, given=given) + _tie_note(p)
     total = " + ".join(frac_text(term["amount"]) for term in terms).replace("+ -", "− ")
     return t("exercise.why.grad_many", r=r, c=c, n=len(terms),
              terms="; ".join(_term(term) for term in terms), sum=total,
-             expected=expected, given=given)
+             expected=expected, given=given) + _tie_note(p)
 
 
 def _why_grad_none(e: Explanation, ex: Exercise) -> str:
     r, c = e.cell
     mode = "avg" if ex.spec.mode == "avg" else "max"
-    return t(f"exercise.why.grad_none_{mode}", r=r, c=c, given=fmt(e.params["given"]))
+    return (t(f"exercise.why.grad_none_{mode}", r=r, c=c, given=fmt(e.params["given"]))
+            + _tie_note(e.params))
+
+
+def _tie_note(p: dict) -> str:
+    """The misunderstanding behind a wrong dL/dx cell that is a tied maximum
+    (pooling_core.marking.tie_reading): the rule of the policy in force, worded with the
+    first such window's dL/dy, and the other policy the typed value follows, if any."""
+    tied = p.get("tied") or []
+    if not tied:
+        return ""
+    i, j, n = tied[0]
+    text = " " + t("symbolic.tie.where", i=i, j=j, n=n) + " " + t(
+        f"symbolic.tie.rule.{p['policy']}", i=i, j=j, n=n)
+    if p.get("as_if"):
+        text += " " + t("symbolic.tie.as_if", given=fmt(p["given"]), as_if=p["as_if"])
+    return text
 
 
 # The sentence for each kind of wrong cell (pooling_core.exercise's explanation codes).

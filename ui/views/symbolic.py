@@ -1,0 +1,105 @@
+"""The notation switches (index base, show as symbols) and dL/dx shown as symbols.
+
+The symbols come from `pooling_core.symbolic_grad` (read from the same steps as the numbers)
+and are written by `ui.views.symbolic_text`; the LaTeX is typeset by the KaTeX bundled in
+Streamlit's frontend (st.latex / `$...$` in st.markdown): no request to any other host. Every
+formula is built here from indices and coefficients, never from text a visitor typed.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pooling_core import ScatterSteps, SymbolicGrad, symbolic_grad
+from ui.format import BASE_KEY, index_base
+from ui.i18n import t
+from ui.state import keep
+from ui.views.symbolic_text import (
+    SYMBOLS_MAX_TERMS,
+    expression,
+    in_latex,
+    in_symbol,
+    out_symbol,
+    symbol_terms,
+)
+
+SYMBOLS_KEY = "show_symbols"
+NOTATION_DEFAULTS = {SYMBOLS_KEY: False, BASE_KEY: 0}
+MATRIX_MAX_CELLS = 64  # the dL/dx matrix is typeset for grids up to 8 x 8 cells
+MATRIX_TERMS = 2  # terms written in a matrix entry (then ⋯; the list below has them all)
+LIST_MAX_CELLS = 36  # equations listed (the rest counted)
+LIST_TERMS = 12  # terms written in a listed equation (then ⋯)
+
+
+def symbols_on() -> bool:
+    """The session shows dL/dx as symbols."""
+    return bool(st.session_state.get(SYMBOLS_KEY))
+
+
+def notation_controls(prefix: str = "") -> None:
+    """The two switches of the notation (kept across pages, ui.state.keep): show dL/dx as
+    symbols, and the index base (0: code, 1: math), with the note that maps one to the other.
+    `prefix` keeps the widget keys of two pages apart; both write the one shared state."""
+    keep(NOTATION_DEFAULTS, {BASE_KEY: lambda v: v in (0, 1)})
+    ss = st.session_state
+    st.markdown(f"**{t('symbolic.header')}**")
+    sym_key, base_key = f"{prefix}w_{SYMBOLS_KEY}", f"{prefix}w_{BASE_KEY}"
+    ss[sym_key], ss[base_key] = bool(ss[SYMBOLS_KEY]), int(ss[BASE_KEY])
+
+    def changed() -> None:
+        ss[SYMBOLS_KEY], ss[BASE_KEY] = bool(ss[sym_key]), int(ss[base_key])
+
+    st.toggle(t("symbolic.toggle"), key=sym_key, on_change=changed, help=t("symbolic.help"))
+    st.radio(t("symbolic.base"), (0, 1), key=base_key, on_change=changed, horizontal=True,
+             format_func=lambda b: t(f"symbolic.base.{b}"))
+    st.caption(t("symbolic.base_note"))
+
+
+def _latex_matrix(sym: SymbolicGrad, base: int, average: bool) -> str:
+    """dL/dx as a LaTeX bmatrix of symbol entries (at most MATRIX_TERMS terms each)."""
+    rows = [" & ".join(expression(cell, base, average, MATRIX_TERMS, latex=True) for cell in row)
+            for row in sym.grid()]
+    return r"\partial L/\partial x = \begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+
+
+def equations(sym: SymbolicGrad, base: int, average: bool, k: int | None = None,
+              limit: int = LIST_MAX_CELLS) -> tuple[list[str], int]:
+    """LaTeX equations `∂L/∂x_rc = terms` of the cells with terms after steps 0..k, in
+    row-major order, at most `limit`; and how many cells were left out."""
+    out, cells = [], 0
+    for r, row in enumerate(sym.grid(k)):
+        for c, cell in enumerate(row):
+            if not cell:
+                continue
+            cells += 1
+            if len(out) < limit:
+                out.append(in_latex(r, c, base) + " = "
+                           + expression(cell, base, average, LIST_TERMS, latex=True))
+    return out, cells - len(out)
+
+
+def symbolic_result(steps: ScatterSteps) -> None:
+    """The final dL/dx as symbols: the matrix (small grids) and one equation per cell that
+    receives gradient (every other cell is 0)."""
+    st.markdown(f"**{t('symbolic.result')}**")
+    if symbol_terms(steps) > SYMBOLS_MAX_TERMS:
+        st.info(t("symbolic.too_many", n=symbol_terms(steps), limit=SYMBOLS_MAX_TERMS),
+                icon=":material/info:")
+        return
+    base = index_base()
+    sym = symbolic_grad(steps)
+    average = steps.divisor is not None
+    H, W = steps.input_shape
+    if H * W <= MATRIX_MAX_CELLS:
+        st.latex(_latex_matrix(sym, base, average))
+    lines, more = equations(sym, base, average)
+    if lines:
+        st.markdown("\n".join(f"- ${line}$" for line in lines))
+    if more:
+        st.caption(t("symbolic.more", n=more))
+    st.caption(t("symbolic.zero_note", example=example_text(base)))
+
+
+def example_text(base: int) -> str:
+    """'∂L/∂z₁₁ stands for dL/dy[0,0]' style: how a symbol maps to a cell, in this base."""
+    return t("symbolic.example", out=out_symbol(0, 0, base), x=in_symbol(2, 2, base))
