@@ -36,10 +36,15 @@ def symbols_on() -> bool:
     return bool(st.session_state.get(SYMBOLS_KEY))
 
 
-def notation_controls(prefix: str = "") -> None:
+def notation_controls(prefix: str = "", sidebar: bool = False) -> None:
     """The two switches of the notation (kept across pages, ui.state.keep): show dL/dx as
     symbols, and the index base (0: code, 1: math), with the note that maps one to the other.
-    `prefix` keeps the widget keys of two pages apart; both write the one shared state."""
+    `prefix` keeps the widget keys of two pages apart; both write the one shared state.
+    `sidebar`: drawn in the sidebar (else where the caller is)."""
+    if sidebar:
+        with st.sidebar:
+            notation_controls(prefix)
+        return
     keep(NOTATION_DEFAULTS, {BASE_KEY: lambda v: v in (0, 1)})
     ss = st.session_state
     st.markdown(f"**{t('symbolic.header')}**")
@@ -78,9 +83,21 @@ def equations(sym: SymbolicGrad, base: int, average: bool, k: int | None = None,
     return out, cells - len(out)
 
 
-def symbolic_result(steps: ScatterSteps) -> None:
-    """The final dL/dx as symbols: the matrix (small grids) and one equation per cell that
-    receives gradient (every other cell is 0)."""
+def result_if_on(steps: ScatterSteps, key: str = "") -> None:
+    """`symbolic_result` without the matrix (for narrow columns), when symbols are on."""
+    if symbols_on():
+        symbolic_result(steps, matrix=False, key=key)
+
+
+def symbolic_result(steps: ScatterSteps, matrix: bool = True, key: str = "") -> None:
+    """The final dL/dx as symbols: the matrix (small grids, unless `matrix` is False) and one
+    equation per cell that receives gradient (every other cell is 0). `key` names the
+    container (`sym_result_<key>`) so that a page with several can tell them apart."""
+    with st.container(key=f"sym_result_{key}" if key else "sym_result"):
+        _result(steps, matrix)
+
+
+def _result(steps: ScatterSteps, matrix: bool) -> None:
     st.markdown(f"**{t('symbolic.result')}**")
     if symbol_terms(steps) > SYMBOLS_MAX_TERMS:
         st.info(t("symbolic.too_many", n=symbol_terms(steps), limit=SYMBOLS_MAX_TERMS),
@@ -90,7 +107,7 @@ def symbolic_result(steps: ScatterSteps) -> None:
     sym = symbolic_grad(steps)
     average = steps.divisor is not None
     H, W = steps.input_shape
-    if H * W <= MATRIX_MAX_CELLS:
+    if matrix and H * W <= MATRIX_MAX_CELLS:
         st.latex(_latex_matrix(sym, base, average))
     lines, more = equations(sym, base, average)
     if lines:
