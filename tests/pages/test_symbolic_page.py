@@ -62,6 +62,7 @@ def player(at: AppTest) -> dict:
 def test_symbols_off_by_default_and_zero_based():
     at = fresh()
     assert equations(at) == [] and len(at.latex) == 0
+    assert "fig_sym" not in str([c.proto.id for c in at.get("bidi_component")])
     assert "base" not in at.query_params
     assert player(at)["ib"] == 0
 
@@ -76,10 +77,11 @@ def test_one_based_symbols_of_the_default_example():
         rf"\partial L/\partial x_{{44}} = {EIGHT_1}",
         r"\partial L/\partial x_{62} = \partial L/\partial z_{41}",
     ]
-    # The matrix: row 3 holds x₃₃ (its first two terms, then ⋯) and x₃₄.
-    matrix = at.latex[0].value
-    assert (r"0 & 0 & \partial L/\partial z_{11} + \partial L/\partial z_{12} + \cdots & "
-            r"\partial L/\partial z_{14} & 0 & 0") in matrix
+    # The grid of short symbols: row 3 holds x₃₃ (z₁₁, then ⋯) and x₃₄ (z₁₄); the colour
+    # counts the terms (9 and 1).
+    grid = figure(at, "fig_sym")["data"][0]
+    assert grid["text"][2] == ["0", "0", "z₁₁+⋯", "z₁₄", "0", "0"]
+    assert grid["z"][2] == [0, 0, 9, 1, 0, 0] and grid["z"][3][3] == 5
     assert at.query_params["base"] == "1"
 
 

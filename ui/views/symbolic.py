@@ -1,8 +1,9 @@
 """The notation switches (index base, show as symbols) and dL/dx shown as symbols.
 
 The symbols come from `pooling_core.symbolic_grad` (read from the same steps as the numbers)
-and are written by `ui.views.symbolic_text`; the LaTeX is typeset by the KaTeX bundled in
-Streamlit's frontend (st.latex / `$...$` in st.markdown): no request to any other host. Every
+and are written by `ui.views.symbolic_text`; the equations are typeset by the KaTeX bundled
+in Streamlit's frontend (`$...$` in st.markdown, inline so that a long sum wraps at its +
+signs on a phone instead of scrolling): no request to any other host. Every
 formula is built here from indices and coefficients, never from text a visitor typed.
 """
 
@@ -14,19 +15,22 @@ from pooling_core import ScatterSteps, SymbolicGrad, symbolic_grad
 from ui.format import BASE_KEY, index_base
 from ui.i18n import t
 from ui.state import keep
+from ui.views import figures
+from ui.views.charts import chart
+from ui.views.projector import projector_on
 from ui.views.symbolic_text import (
     SYMBOLS_MAX_TERMS,
     expression,
     in_latex,
     in_symbol,
     out_symbol,
+    short_text,
     symbol_terms,
 )
 
 SYMBOLS_KEY = "show_symbols"
 NOTATION_DEFAULTS = {SYMBOLS_KEY: False, BASE_KEY: 0}
-MATRIX_MAX_CELLS = 64  # the dL/dx matrix is typeset for grids up to 8 x 8 cells
-MATRIX_TERMS = 2  # terms written in a matrix entry (then ⋯; the list below has them all)
+MATRIX_MAX_CELLS = 256  # the grid of symbols is drawn for inputs up to 16 x 16 cells
 LIST_MAX_CELLS = 36  # equations listed (the rest counted)
 LIST_TERMS = 12  # terms written in a listed equation (then ⋯)
 
@@ -60,11 +64,16 @@ def notation_controls(prefix: str = "", sidebar: bool = False) -> None:
     st.caption(t("symbolic.base_note"))
 
 
-def _latex_matrix(sym: SymbolicGrad, base: int, average: bool) -> str:
-    """dL/dx as a LaTeX bmatrix of symbol entries (at most MATRIX_TERMS terms each)."""
-    rows = [" & ".join(expression(cell, base, average, MATRIX_TERMS, latex=True) for cell in row)
-            for row in sym.grid()]
-    return r"\partial L/\partial x = \begin{bmatrix}" + r" \\ ".join(rows) + r"\end{bmatrix}"
+def symbol_grid(steps: ScatterSteps, sym: SymbolicGrad, key: str) -> None:
+    """dL/dx as a grid of short symbols (z₁₁, z₁₁+⋯, ½z₁₁, z₁₁/9; 0), coloured by how many
+    terms each cell has: the heatmap every grid of the app is drawn with, so it fits a phone
+    (a typeset matrix would scroll sideways)."""
+    average = steps.divisor is not None
+    base = index_base()
+    text = [[short_text(cell, base, average) for cell in row] for row in sym.grid()]
+    chart(figures.heatmap(sym.term_counts(), t("symbolic.grid_title"), kind="count",
+                          name=t("symbolic.terms_name"), text=text, projector=projector_on()),
+          f"fig_sym_{key}" if key else "fig_sym", t("symbolic.alt"))
 
 
 def equations(sym: SymbolicGrad, base: int, average: bool, k: int | None = None,
@@ -90,14 +99,14 @@ def result_if_on(steps: ScatterSteps, key: str = "") -> None:
 
 
 def symbolic_result(steps: ScatterSteps, matrix: bool = True, key: str = "") -> None:
-    """The final dL/dx as symbols: the matrix (small grids, unless `matrix` is False) and one
-    equation per cell that receives gradient (every other cell is 0). `key` names the
-    container (`sym_result_<key>`) so that a page with several can tell them apart."""
+    """The final dL/dx as symbols: a grid of short symbols (up to 16 x 16, unless `matrix` is
+    False) and one equation per cell that receives gradient (every other cell is 0). `key`
+    names the container (`sym_result_<key>`) and the grid's chart (`fig_sym_<key>`)."""
     with st.container(key=f"sym_result_{key}" if key else "sym_result"):
-        _result(steps, matrix)
+        _result(steps, matrix, key)
 
 
-def _result(steps: ScatterSteps, matrix: bool) -> None:
+def _result(steps: ScatterSteps, matrix: bool, key: str) -> None:
     st.markdown(f"**{t('symbolic.result')}**")
     if symbol_terms(steps) > SYMBOLS_MAX_TERMS:
         st.info(t("symbolic.too_many", n=symbol_terms(steps), limit=SYMBOLS_MAX_TERMS),
@@ -108,7 +117,7 @@ def _result(steps: ScatterSteps, matrix: bool) -> None:
     average = steps.divisor is not None
     H, W = steps.input_shape
     if matrix and H * W <= MATRIX_MAX_CELLS:
-        st.latex(_latex_matrix(sym, base, average))
+        symbol_grid(steps, sym, key)
     lines, more = equations(sym, base, average)
     if lines:
         st.markdown("\n".join(f"- ${line}$" for line in lines))
