@@ -1,5 +1,6 @@
 """Feedback on an exercise's typed answers: a score per part and in all, each part's typed grid
-with its wrong cells outlined, and one sentence with the numbers for each wrong cell."""
+with its wrong cells outlined, and one sentence with the numbers for each wrong cell (indices
+in the session's index base, ui.format.index_base, as the axes)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pooling_core import ANSWER_PARTS, CheckResult, Exercise, Explanation
-from ui.format import fmt
+from ui.format import fmt, index_base, ix
 from ui.i18n import t
 from ui.views import figures
 from ui.views.charts import chart
@@ -25,14 +26,16 @@ def _term(term: dict) -> str:
     """One window's part of an input cell's gradient: dL/dy[i,j], whole or shared."""
     g = frac_text(term["upstream"])
     if term["share"] == 1:
-        return t("exercise.term.whole", i=term["i"], j=term["j"], g=g)
-    return t("exercise.term.shared", i=term["i"], j=term["j"], g=g, share=term["share"],
+        return t("exercise.term.whole", i=ix(term["i"]), j=ix(term["j"]), g=g)
+    return t("exercise.term.shared", i=ix(term["i"]), j=ix(term["j"]), g=g, share=term["share"],
              amount=frac_text(term["amount"]))
 
 
 def _why_y_max(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
-    text = t("exercise.why.y_max", i=r, j=c, rows=span(p["rows"]), cols=span(p["cols"]),
+    b = index_base()
+    text = t("exercise.why.y_max", i=r + b, j=c + b, rows=span(p["rows"], b),
+             cols=span(p["cols"], b),
              value=frac_text(p["value"]), cells=cells_text(p["cells"]), given=fmt(p["given"]))
     if p["pad_cells"]:
         text += " " + t("exercise.why.y_max_pad", n=p["pad_cells"])
@@ -41,7 +44,9 @@ def _why_y_max(e: Explanation, ex: Exercise) -> str:
 
 def _why_y_avg(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
-    text = t("exercise.why.y_avg", i=r, j=c, rows=span(p["rows"]), cols=span(p["cols"]),
+    b = index_base()
+    text = t("exercise.why.y_avg", i=r + b, j=c + b, rows=span(p["rows"], b),
+             cols=span(p["cols"], b),
              real=p["real"], count=p["real"], total=frac_text(p["total"]), divisor=p["divisor"],
              expected=answer_text(p["expected"]), given=fmt(p["given"]))
     if p["divisor"] > p["real"]:
@@ -56,10 +61,10 @@ def _why_mask(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
     windows = p["windows"]
     key = f"exercise.why.{e.code}" + ("" if windows else "_none")
-    text = t(key, r=r, c=c, n=len(windows), windows=cells_text(windows),
+    text = t(key, r=ix(r), c=ix(c), n=len(windows), windows=cells_text(windows),
              expected=answer_text(p["expected"]), given=fmt(p["given"]))
     for i, j, wr, wc in p.get("passed_over", [])[:3]:
-        text += " " + t("exercise.why.mask_passed_over", i=i, j=j, wr=wr, wc=wc,
+        text += " " + t("exercise.why.mask_passed_over", i=ix(i), j=ix(j), wr=ix(wr), wc=ix(wc),
                         policy=p["policy"])
     if e.code == "mask_max" and ex.tied_windows and not p.get("passed_over"):
         text += " " + t("exercise.why.policy_note", policy=p["policy"])
@@ -70,10 +75,11 @@ def _why_grad(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
     terms, expected, given = p["terms"], answer_text(p["expected"]), fmt(p["given"])
     if len(terms) == 1:
-        return t("exercise.why.grad_one", r=r, c=c, i=terms[0]["i"], j=terms[0]["j"],
+        return t("exercise.why.grad_one", r=ix(r), c=ix(c), i=ix(terms[0]["i"]),
+                 j=ix(terms[0]["j"]),
                  term=_term(terms[0]), expected=expected, given=given) + _tie_note(p)
     total = " + ".join(frac_text(term["amount"]) for term in terms).replace("+ -", "− ")
-    return t("exercise.why.grad_many", r=r, c=c, n=len(terms),
+    return t("exercise.why.grad_many", r=ix(r), c=ix(c), n=len(terms),
              terms="; ".join(_term(term) for term in terms), sum=total,
              expected=expected, given=given) + _tie_note(p)
 
@@ -81,7 +87,7 @@ def _why_grad(e: Explanation, ex: Exercise) -> str:
 def _why_grad_none(e: Explanation, ex: Exercise) -> str:
     r, c = e.cell
     mode = "avg" if ex.spec.mode == "avg" else "max"
-    return (t(f"exercise.why.grad_none_{mode}", r=r, c=c, given=fmt(e.params["given"]))
+    return (t(f"exercise.why.grad_none_{mode}", r=ix(r), c=ix(c), given=fmt(e.params["given"]))
             + _tie_note(e.params))
 
 
@@ -93,6 +99,7 @@ def _tie_note(p: dict) -> str:
     if not tied:
         return ""
     i, j, n = tied[0]
+    i, j = ix(i), ix(j)
     text = " " + t("symbolic.tie.where", i=i, j=j, n=n) + " " + t(
         f"symbolic.tie.rule.{p['policy']}", i=i, j=j, n=n)
     if p.get("as_if"):
