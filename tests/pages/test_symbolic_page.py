@@ -161,3 +161,12 @@ def test_ties_page_symbols_per_policy():
     assert split[0].split("\n")[0] == (
         r"- $\partial L/\partial x_{11} = \tfrac{1}{4}\,\partial L/\partial z_{11}$")
     assert at.radio(key="ties_w_index_base").value == 1
+
+
+def test_export_offers_the_symbols_as_latex():
+    at = fresh(base="1")
+    at.session_state["export_open"] = True  # the user opens the Export section
+    at = run(at)
+    buttons = [b for b in at.get("download_button") if "exp_sym_tex" in b.proto.id]
+    assert len(buttons) == 1
+    assert buttons[0].proto.label == "dL/dx as symbols (LaTeX .tex)"
