@@ -15,14 +15,24 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from loop_reference import TIE_POLICIES, loop_pool_backward, loop_spec, ref_out_hw, valid_axes
+from loop_reference import (
+    TIE_POLICIES,
+    loop_adaptive_pool,
+    loop_pool_backward,
+    loop_spec,
+    ref_out_hw,
+    valid_axes,
+)
 from pool_strategies import axes_params
 
 from pooling_core import (
     AdaptiveSpec,
+    Exercise,
     PoolSpec,
+    check,
     layer_shape,
     pool_backward,
+    pool_forward,
     scatter_steps,
     symbolic_grad,
 )
@@ -202,3 +212,51 @@ def test_substitute_random_thirds_equals_pool_backward(case):
     spec = PoolSpec(**params)
     got = symbolic_grad(scatter_steps(x, gy, spec)).substitute(gy)
     np.testing.assert_array_equal(got, pool_backward(x, gy, spec))
+
+
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_adaptive_symbols_substitute_to_the_loop_reference(data):
+    H, W = data.draw(st.integers(1, 7)), data.draw(st.integers(1, 7))
+    oh, ow = data.draw(st.integers(1, H)), data.draw(st.integers(1, W))
+    mode = data.draw(st.sampled_from(["max", "avg"]))
+    ties = data.draw(st.sampled_from(TIE_POLICIES))
+    x = data.draw(hnp.arrays(np.float64, (H, W), elements=st.integers(0, 2).map(float)))
+    gy = data.draw(hnp.arrays(np.float64, (oh, ow),
+                              elements=st.integers(-6, 6).map(float))) * LCM
+    spec = AdaptiveSpec(output_size=(oh, ow), mode=mode, ties=ties)
+    sym = symbolic_grad(scatter_steps(x, gy, spec))
+    _, _, expected = loop_adaptive_pool(x, gy, (oh, ow), mode, ties)
+    assert [[float(v) for v in row] for row in sym.substitute_exact(gy)] == expected.tolist()
+
+
+# ------------------------------------------------------------------------ tie feedback
+def _exercise(x, gy, spec) -> Exercise:
+    x, gy = np.asarray(x, dtype=np.float64), np.asarray(gy, dtype=np.float64)
+    steps = scatter_steps(x, gy, spec)
+    return Exercise("ties", 0, x, gy, spec, pool_forward(x, spec).output,
+                    steps.win_counts, pool_backward(x, gy, spec), steps)
+
+
+def test_marking_names_the_policy_a_wrong_cell_follows():
+    # [[0, 0], [-1, -2]], kernel 2, policy all, dL/dy = 3: both zeros tie and each gets 3.
+    # A student who writes PyTorch's answer (first: 3 at (0,0), 0 at (0,1)) is wrong at (0,1),
+    # where the policy *first* would give 0.
+    ex = _exercise([[0, 0], [-1, -2]], [[3]], PoolSpec(kernel_size=2, ties="all"))
+    res = check(ex, {"grad_input": np.array([[3.0, 0.0], [0.0, 0.0]])})
+    grad = [e for e in res.explanations if e.part == "grad_input"]
+    assert [e.cell for e in grad] == [(0, 1)]
+    assert grad[0].params["tied"] == [(0, 0, 2)]
+    assert grad[0].params["policy"] == "all" and grad[0].params["as_if"] == "first"
+    # 1.5 in both: what split gives.
+    res = check(ex, {"grad_input": np.array([[1.5, 1.5], [0.0, 0.0]])})
+    grad = [e for e in res.explanations if e.part == "grad_input"]
+    assert [e.params["as_if"] for e in grad] == ["split", "split"]
+    # A value no policy gives: the tie is still named, with no other policy.
+    res = check(ex, {"grad_input": np.array([[3.0, 7.0], [0.0, 0.0]])})
+    grad = [e for e in res.explanations if e.part == "grad_input"]
+    assert grad[0].params["tied"] == [(0, 0, 2)] and grad[0].params["as_if"] is None
+    # A cell that ties nowhere (-1 at (1,0)) gets no tie reading.
+    res = check(ex, {"grad_input": np.array([[3.0, 3.0], [5.0, 0.0]])})
+    grad = [e for e in res.explanations if e.part == "grad_input"]
+    assert [e.cell for e in grad] == [(1, 0)] and grad[0].params["tied"] == []
