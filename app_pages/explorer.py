@@ -9,7 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 from pooling_core import AdaptiveSpec, PoolSpec
 from ui.compute import Results, compute, player_page
 from ui.exports.view import export_section
-from ui.format import fmt, index_base, ix
+from ui.format import cell_name, fmt, index_base, ix
 from ui.i18n import current_language, t
 from ui.links.explorerlink import apply_url_state, current_query, share_controls
 from ui.views import figures
@@ -64,7 +64,7 @@ def forward_charts(x: np.ndarray, res: Results, k: int, answers_hidden: bool) ->
                               rects=window_outlines(res.steps, k),
                               thin_rects=bins, thin_insets=insets, marked=marked, pad=pad,
                               projector=projector_on()),
-              "fig_input", t("alt.input", h=H, w=W, i=i, j=j))
+              "fig_input", t("alt.input", h=H, w=W, i=ix(i), j=ix(j)))
         if (caption := bin_caption(res.steps, k)) is not None:
             st.caption(caption)
         if show_all:  # how many windows read each cell: overlap as numbers, not outlines
@@ -119,7 +119,7 @@ def sums_and_check(res: Results) -> None:
         st.success(t("result.gradcheck_ok", n=int(chk.checked.sum()),
                      diff=f"{chk.max_abs_diff:.1e}"), icon=":material/check_circle:")
     else:
-        cells = ", ".join(f"({r},{c})" for r, c in chk.mismatch_cells[:8])
+        cells = ", ".join(cell_name(rc) for rc in chk.mismatch_cells[:8])
         if len(chk.mismatch_cells) > 8:
             cells += t("grid.more", n=len(chk.mismatch_cells) - 8)
         key = "result.gradcheck_ties" if res.forward.spec.mode == "max" else "result.gradcheck_bad"
