@@ -130,3 +130,34 @@ def test_symbolic_view_at_three_sizes(browser: Browser, app_url: str, device: st
 
 
 PLAYER_SEL = ".st-key-player"
+
+
+def test_ties_page_split_shares_typeset(browser: Browser, app_url: str) -> None:
+    # The plateau (4 x 4, kernel 2, stride 2): window (0,0) holds four 5s, so under split each
+    # of x₁₁, x₁₂, x₂₁, x₂₂ gets ¼ of ∂L/∂z₁₁, written \tfrac1{4}.
+    context = browser.new_context(viewport={"width": 1366, "height": 3000}, locale="en-US")
+    context.set_default_timeout(30_000)
+    try:
+        page = context.new_page()
+        page.goto(f"{app_url}/ties?lang=en")
+        page.wait_for_selector("[data-testid=stApp]")
+        wait_idle(page, settle_ms=800)
+        page.locator(".st-key-ties_w_show_symbols label").first.click()
+        wait_idle(page)
+        page.locator(".st-key-ties_w_index_base label").filter(has_text="1 (math").first.click()
+        wait_idle(page)
+        assert_no_exception(page)
+        split = page.locator(".st-key-sym_result_split")
+        expect(split.locator(".katex").first).to_be_visible()
+        assert split.locator(".katex-error").count() == 0
+        tex = split.locator("li annotation[encoding='application/x-tex']").evaluate_all(
+            "els => els.map(e => e.textContent)")
+        assert tex[0].strip() == (
+            r"\partial L/\partial x_{11} = \tfrac1{4}\,\partial L/\partial z_{11}")
+        # KaTeX drew a fraction (a .mfrac), not the literal text "tfrac".
+        assert split.locator("li").first.locator(".mfrac").count() == 1
+        split.scroll_into_view_if_needed()
+        screenshot(page, "symbolic-ties-split-laptop")
+        assert severe(page) == []
+    finally:
+        context.close()

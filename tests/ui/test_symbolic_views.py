@@ -39,7 +39,7 @@ def test_terms_as_tutorials_write_them():
         "∂L/∂y[0,0] + ∂L/∂y[0,1] + ⋯"
     assert term_latex(term(0, 0, Fraction(1, 9)), 1, True) == r"(\partial L/\partial z_{11})/9"
     assert term_latex(term(9, 1, Fraction(1, 2)), 1, False) == \
-        r"\tfrac{1}{2}\,\partial L/\partial z_{10,2}"
+        r"\tfrac1{2}\,\partial L/\partial z_{10,2}"
     assert short_text([term(0, 0), term(0, 1)], 1, False) == "z₁₁+⋯"
     assert short_text([term(0, 0, Fraction(1, 4))], 1, True) == "z₁₁/4"
 

