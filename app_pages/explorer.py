@@ -190,6 +190,10 @@ def page() -> None:
     if answers_hidden:
         return
     mask_chart(res)
+    unpooled = None
+    if ss.get("layer") == "unpool" and unpool_applies(spec):  # max pool -> max unpool
+        unpooled = unpool_section(res.forward.output, res.forward.indices, spec,
+                                  res.forward.output.shape)
 
     st.subheader(t("steps.header"))
     st.caption(t("steps.explain"))
@@ -209,10 +213,6 @@ def page() -> None:
             symbolic_result(res.steps)
     with c2:
         sums_and_check(res)
-    unpooled = None
-    if unpool_applies(spec):
-        unpooled = unpool_section(res.forward.output, res.forward.indices, spec,
-                                  res.forward.output.shape)
     export_section(x, gy, spec, res, unpool=unpooled)
 
 

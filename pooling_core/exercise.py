@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .adaptive import AdaptiveSpec
 from .errors import PoolingError
 from .geometry import axis_size, output_size
 from .pooling import pool_backward, pool_forward, win_counts
@@ -31,7 +32,7 @@ from .steps import ScatterSteps, scatter_steps
 from .ties import TIE_POLICIES, tied_cells
 
 EXERCISE_LEVELS: tuple[str, ...] = ("nonoverlap", "overlap", "ties", "padding", "average",
-                                     "same")
+                                     "same", "adaptive")
 ANSWER_PARTS: tuple[str, ...] = ("y", "mask", "grad_input")
 SIDES = (4, 5, 6)
 UPSTREAM = np.array([-2, -1, 1, 2, 3])  # dL/dy values: small non-zero integers
@@ -50,11 +51,12 @@ class Exercise:
     seed : int
         The seed it was generated from; `generate(level, seed)` gives it again.
     x : ndarray, shape (H, W), float64
-        The input, whole numbers, 4 <= H, W <= 6.
+        The input, whole numbers, 4 <= H, W <= 6 (the adaptive level: up to 7).
     grad_output : ndarray, shape (OH, OW), float64
         The upstream gradient dL/dy, small whole numbers.
-    spec : PoolSpec
-        The pooling layer (``spec.ties`` is the tie policy to apply in max mode).
+    spec : PoolSpec or AdaptiveSpec
+        The pooling layer (``spec.ties`` is the tie policy to apply in max mode); an
+        `AdaptiveSpec` for the adaptive level (no kernel: each output cell pools its bin).
     output : ndarray, shape (OH, OW)
         Answer: y = pool_forward(x, spec).output.
     mask : ndarray, shape (H, W), int64
@@ -69,7 +71,7 @@ class Exercise:
     seed: int
     x: np.ndarray
     grad_output: np.ndarray
-    spec: PoolSpec
+    spec: PoolSpec | AdaptiveSpec
     output: np.ndarray
     mask: np.ndarray
     grad_input: np.ndarray
@@ -200,6 +202,31 @@ def _gen_same(rng: np.random.Generator) -> tuple[np.ndarray, PoolSpec]:
     return x, PoolSpec(k, s, padding="same", mode="avg", count_include_pad=False)
 
 
+# ((H, oh), (W, ow)) of the adaptive level: PyTorch's bins overlap along both axes (4 -> 3:
+# [0, 1], [1, 2], [2, 3]; 5 -> 3: [0, 1], [1, 3], [3, 4]; 7 -> 3: [0, 2], [2, 4], [4, 6];
+# 6 -> 4: [0, 1], [1, 2], [3, 4], [4, 5]; 7 -> 4: [0, 1], [1, 3], [3, 5], [5, 6]), and along
+# at least one axis (5 -> 3 or 7 -> 4) they differ in size.
+ADAPTIVE_LAYERS: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (
+    ((5, 3), (5, 3)),
+    ((5, 3), (4, 3)),
+    ((4, 3), (5, 3)),
+    ((7, 3), (5, 3)),
+    ((5, 3), (7, 3)),
+    ((6, 4), (5, 3)),
+    ((7, 4), (4, 3)),
+)
+
+
+def _gen_adaptive(rng: np.random.Generator) -> tuple[np.ndarray, AdaptiveSpec]:
+    """PyTorch's AdaptiveMaxPool2d (distinct values) or AdaptiveAvgPool2d (0..9): bins of
+    different sizes that overlap, so a cell may win (or lie in) several bins."""
+    (H, oh), (W, ow) = ADAPTIVE_LAYERS[int(rng.integers(len(ADAPTIVE_LAYERS)))]
+    if rng.random() < 0.5:
+        return _distinct(rng, (H, W), 0, 2 * H * W), AdaptiveSpec((oh, ow))
+    x = rng.integers(0, 10, size=(H, W)).astype(float)
+    return x, AdaptiveSpec((oh, ow), mode="avg")
+
+
 _GENERATORS = {
     "nonoverlap": _gen_nonoverlap,
     "overlap": _gen_overlap,
@@ -207,6 +234,7 @@ _GENERATORS = {
     "padding": _gen_padding,
     "average": _gen_average,
     "same": _gen_same,
+    "adaptive": _gen_adaptive,
 }
 
 
@@ -226,6 +254,9 @@ def generate(level: str, seed: int, ties: str | None = None) -> Exercise:
         "average": average pooling, maybe padding with count_include_pad True or False.
         "same": TensorFlow's 'same' padding (output ceil(n/s), the extra padding after), max
         or average over the real cells (count_include_pad False).
+        "adaptive": PyTorch's adaptive pooling (an `AdaptiveSpec`, output 3 x 3 to 4 x 3 from
+        4 to 7 rows and columns): bins that overlap and differ in size; max with distinct
+        values, or average (each bin divides by its own cell count).
     seed : int
         Any whole number >= 0; `numpy.random.default_rng(seed)` draws everything.
     ties : str, optional
@@ -236,8 +267,8 @@ def generate(level: str, seed: int, ties: str | None = None) -> Exercise:
     Returns
     -------
     Exercise
-        x of shape (H, W) with 4 <= H, W <= 6, grad_output of shape (OH, OW), the spec and
-        the answers.
+        x of shape (H, W) with 4 <= H, W <= 6 (adaptive: <= 7), grad_output of shape
+        (OH, OW), the spec and the answers.
     """
     if level not in _GENERATORS:
         raise PoolingError(

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .adaptive import AdaptiveSpec
 from .errors import PoolingError
 from .exercise import ANSWER_PARTS, Cell, Exercise
 from .pooling import pool_backward
@@ -69,11 +70,12 @@ class Explanation:
         y: "y_max" or "y_avg"; mask: "mask_max" or "mask_avg"; grad_input: "grad" or
         "grad_none" (no window sends gradient to the cell).
     params : dict
-        Always ``expected`` (float) and ``given`` (float, NaN when blank), plus
-        y: ``rows``, ``cols`` (input rows and columns the window covers, real ones),
-        ``pad_cells`` (taps in the padding), and ``value`` and ``cells`` (the maximum and
-        where it is) in max mode, or ``total``, ``divisor`` and ``real`` (number of real cells)
-        in average mode;
+        Always ``expected`` (float), ``given`` (float, NaN when blank) and ``bin`` (True for
+        an adaptive layer: its windows are PyTorch's bins, of different sizes), plus
+        y: ``rows``, ``cols`` (input rows and columns the window or bin covers, real ones;
+        a bin has len(rows) x len(cols) cells), ``pad_cells`` (taps in the padding; 0 for a
+        bin), and ``value`` and ``cells`` (the maximum and where it is) in max mode, or
+        ``total``, ``divisor`` and ``real`` (number of real cells) in average mode;
         mask: ``windows`` (list of (i, j) that send gradient to the cell), ``policy`` and, in
         max mode, ``passed_over`` (list of (i, j, r, c): windows where the cell ties for the
         maximum but the policy sends the gradient to (r, c) instead);
@@ -192,12 +194,11 @@ def explain(exercise: Exercise, part: str, cell: Cell) -> tuple[str, dict[str, A
     part : "y", "mask" or "grad_input"
     cell : (i, j) of the output for "y", (r, c) of the input otherwise.
     """
-    if part == "y":
-        return _explain_y(exercise, cell)
-    if part == "mask":
-        return _explain_mask(exercise, cell)
-    if part == "grad_input":
-        return _explain_grad(exercise, cell)
+    explainers = {"y": _explain_y, "mask": _explain_mask, "grad_input": _explain_grad}
+    if part in explainers:
+        code, params = explainers[part](exercise, cell)
+        params["bin"] = isinstance(exercise.spec, AdaptiveSpec)
+        return code, params
     allowed = ", ".join(ANSWER_PARTS)
     raise PoolingError("unknown_part", f"part must be one of {allowed}, got {part!r}",
                        name="part", value=repr(part), allowed=allowed)
@@ -232,18 +233,19 @@ def _explain_y(ex: Exercise, cell: Cell) -> tuple[str, dict[str, Any]]:
     step = steps[k]
     rows = sorted({r for r, _ in step.window})
     cols = sorted({c for _, c in step.window})
-    kh, kw = ex.spec.k
-    pad_cells = kh * kw - len(step.window)  # taps in the padding (or past it, with ceil_mode)
+    spec = ex.spec
+    # Taps in the padding (or past it, with ceil_mode); a bin reads only its own cells.
+    pad_cells = 0 if isinstance(spec, AdaptiveSpec) else spec.k[0] * spec.k[1] - len(step.window)
     params: dict[str, Any] = {
         "i": cell[0], "j": cell[1], "rows": rows, "cols": cols, "pad_cells": pad_cells,
         "expected": float(ex.output[cell]),
     }
-    if ex.spec.mode == "max":
+    if spec.mode == "max":
         params.update(value=float(step.value), cells=list(step.tied))
         return "y_max", params
     total = float(sum(ex.x[rc] for rc in step.window))
     params.update(total=total, divisor=int(step.divisor), real=len(step.window),
-                  count_include_pad=ex.spec.count_include_pad)
+                  count_include_pad=getattr(spec, "count_include_pad", False))
     return "y_avg", params
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import TypeVar, overload
 
 import numpy as np
 
@@ -27,6 +27,28 @@ from .ties import tie_policy, tied_cells
 from .validate import as_input, check_grad_output
 
 Cell = tuple[int, int]
+S = TypeVar("S")
+
+
+class StepSequence(Sequence[S]):
+    """A read-only sequence of steps indexed as a list is (negative indices count from the end,
+    a slice gives a list); a subclass gives `__len__` and `_step(k)` for 0 <= k < len.
+    The one index rule of `ScatterSteps` and `pooling_core.unpool.UnpoolSteps`."""
+
+    def _step(self, k: int) -> S:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, k: int) -> S: ...
+    @overload
+    def __getitem__(self, k: slice) -> list[S]: ...
+    def __getitem__(self, k: int | slice) -> S | list[S]:
+        n = len(self)
+        if isinstance(k, slice):
+            return [self._step(i) for i in range(*k.indices(n))]
+        if not -n <= k < n:
+            raise IndexError(f"step {k} out of range (0..{n - 1})")
+        return self._step(k % n)
 
 
 @dataclass(frozen=True)
@@ -64,7 +86,7 @@ class ScatterStep:
     divisor: int | None
 
 
-class ScatterSteps(Sequence[ScatterStep]):
+class ScatterSteps(StepSequence[ScatterStep]):
     """All steps of the backward pass of a 2-D input; a read-only sequence of `ScatterStep`.
 
     Array attributes (M = total number of receivers over all steps, K = kh * kw taps)
@@ -262,17 +284,8 @@ class ScatterSteps(Sequence[ScatterStep]):
     def __len__(self) -> int:
         return self.output_shape[0] * self.output_shape[1]
 
-    @overload
-    def __getitem__(self, k: int) -> ScatterStep: ...
-    @overload
-    def __getitem__(self, k: slice) -> list[ScatterStep]: ...
-    def __getitem__(self, k: int | slice) -> ScatterStep | list[ScatterStep]:
-        if isinstance(k, slice):
-            return [self[i] for i in range(*k.indices(len(self)))]
-        n = len(self)
-        if not -n <= k < n:
-            raise IndexError(f"step {k} out of range (0..{n - 1})")
-        k %= n
+    def _step(self, k: int) -> ScatterStep:
+        """Step k, 0 <= k < len (indexing: `StepSequence`)."""
         W = self.input_shape[1]
         ow = self.output_shape[1]
 

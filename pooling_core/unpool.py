@@ -18,15 +18,14 @@ Shapes: y and indices (h, w), (C, h, w) or (N, C, h, w); the output (..., H, W).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import overload
 
 import numpy as np
 
 from .adaptive import MAX_OUTPUT
 from .errors import PoolingError
 from .spec import PoolSpec
+from .steps import StepSequence
 from .validate import as_input, check_grad_output, is_int, real_array
 
 Cell = tuple[int, int]
@@ -213,7 +212,7 @@ class UnpoolStep:
     gradient: float | None
 
 
-class UnpoolSteps(Sequence[UnpoolStep]):
+class UnpoolSteps(StepSequence[UnpoolStep]):
     """Max unpooling of a 2-D y as steps in row-major order of y; a sequence of `UnpoolStep`.
 
     Arrays: `values` (h, w), `indices` (h, w) int64, `output` (H, W), `grad_output` (H, W)
@@ -252,17 +251,8 @@ class UnpoolSteps(Sequence[UnpoolStep]):
     def __len__(self) -> int:
         return int(self.targets.size)
 
-    @overload
-    def __getitem__(self, k: int) -> UnpoolStep: ...
-    @overload
-    def __getitem__(self, k: slice) -> list[UnpoolStep]: ...
-    def __getitem__(self, k: int | slice) -> UnpoolStep | list[UnpoolStep]:
-        if isinstance(k, slice):
-            return [self[i] for i in range(*k.indices(len(self)))]
-        n = len(self)
-        if not -n <= k < n:
-            raise IndexError(f"step {k} out of range (0..{n - 1})")
-        k %= n
+    def _step(self, k: int) -> UnpoolStep:
+        """Step k, 0 <= k < len (indexing: `pooling_core.steps.StepSequence`)."""
         w, W = self.values.shape[1], self.output_shape[1]
         t = int(self.targets[k])
         return UnpoolStep(

@@ -7,14 +7,17 @@ Hypothesis profiles (HYPOTHESIS_PROFILE=<name> picks one; otherwise CI=true pick
           again on a rerun and on a laptop; a failure prints its reproduction blob. It does
           not raise any test's max_examples.
 
-PyTorch: the suite compares pooling_core with PyTorch live when torch is importable. In CI
-(CI=true) a missing torch is a failure, not a skip, unless POOLING_SKIP_TORCH=1 asks for a
-run without it (the committed PyTorch fixtures still run then).
+Reference libraries: the suite compares pooling_core live with PyTorch, and (issue 16) with
+JAX and ONNX Runtime, when they are importable. In CI (CI=true) a live comparison that skips
+because one of them cannot be imported fails instead, unless its switch asks for a run without
+it: POOLING_SKIP_TORCH=1 for torch, POOLING_SKIP_FRAMEWORKS=1 for jax / onnx / onnxruntime
+(the committed fixtures still run then). One hook, one table (`REFERENCES`).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import pytest
 from hypothesis import settings
@@ -31,26 +34,51 @@ IN_CI = _env_true("CI")
 HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if IN_CI else "dev")
 settings.load_profile(HYPOTHESIS_PROFILE)
 
-# In CI, a test that skips because torch cannot be imported fails instead.
-TORCH_REQUIRED = IN_CI and os.environ.get("POOLING_SKIP_TORCH", "0") != "1"
-TORCH_SKIP_PREFIX = "could not import 'torch'"  # pytest.importorskip("torch")'s reason
+
+@dataclass(frozen=True)
+class Reference:
+    """Reference libraries of the live comparisons, required in CI unless `skip_env` is "1"."""
+
+    label: str  # as the failure names them
+    modules: tuple[str, ...]  # pytest.importorskip(name) skips with "could not import 'name'"
+    skip_env: str
+    hint: str  # how scripts/test installs them
+
+    @property
+    def required(self) -> bool:
+        return IN_CI and os.environ.get(self.skip_env, "0") != "1"
+
+    def claims(self, reason: str) -> bool:
+        """A skip for want of one of these modules, while they are required."""
+        prefixes = tuple(f"could not import '{name}'" for name in self.modules)
+        return self.required and reason.startswith(prefixes)
+
+
+REFERENCES = (
+    Reference("PyTorch", ("torch",), "POOLING_SKIP_TORCH", "scripts/test installs torch==2.13.0"),
+    Reference("jax and onnxruntime", ("jax", "onnxruntime", "onnx"), "POOLING_SKIP_FRAMEWORKS",
+              "scripts/test installs them"),
+)
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    torch = "required (CI)" if TORCH_REQUIRED else "optional"
-    return [f"hypothesis profile: {HYPOTHESIS_PROFILE}; live PyTorch comparisons: {torch}"]
+    needs = "; ".join(f"{r.label}: {'required (CI)' if r.required else 'optional'}"
+                      for r in REFERENCES)
+    return [f"hypothesis profile: {HYPOTHESIS_PROFILE}; live comparisons: {needs}"]
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
     report = outcome.get_result()
-    if not (TORCH_REQUIRED and report.skipped and call.excinfo is not None):
+    if not (report.skipped and call.excinfo is not None):
         return
     reason = str(call.excinfo.value)
-    if reason.startswith(TORCH_SKIP_PREFIX):
-        report.outcome = "failed"
-        report.longrepr = (
-            f"{item.nodeid}: {reason}\nCI=true requires PyTorch for the live comparisons "
-            "(scripts/test installs torch==2.13.0); set POOLING_SKIP_TORCH=1 to run without it."
-        )
+    for ref in REFERENCES:
+        if ref.claims(reason):
+            report.outcome = "failed"
+            report.longrepr = (
+                f"{item.nodeid}: {reason}\nCI=true requires {ref.label} for the live "
+                f"comparisons ({ref.hint}); set {ref.skip_env}=1 to run without it."
+            )
+            return

@@ -1,4 +1,5 @@
-"""What several AppTest modules read off a page, and the default example they expect.
+"""What several AppTest modules read off a page, the Explorer opened in AppTest (`fresh`,
+`run`, `load`, `edit_grid`), and the default example they expect.
 
 The default example is written out here by hand (preset overlap_6x6 of
 ui.widgets.grid, 6x6, kernel 3,
@@ -8,6 +9,8 @@ stride 1): an expectation independent of the code under test.
 from __future__ import annotations
 
 import json
+import math
+from pathlib import Path
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
@@ -26,6 +29,39 @@ X6 = np.array(
     dtype=np.float64,
 )
 SPEC6 = PoolSpec(kernel_size=3, stride=1)
+APP = Path(__file__).resolve().parents[1] / "app.py"
+SPECIAL = {"NaN": math.nan, "∞": math.inf, "-∞": -math.inf}  # how a cell prints them
+
+
+# --------------------------------------------------------------------------- the Explorer
+def run(target) -> AppTest:
+    """Rerun (`target` is the AppTest or a widget just set); no exception element allowed."""
+    at = target.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def fresh(query: dict[str, str] | None = None) -> AppTest:
+    """A new session of the app (the Explorer) in English, opened with `query`, run once."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["lang"] = "en"  # the texts the tests expect are the English catalogue's
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return run(at)
+
+
+def load(name: str) -> AppTest:
+    """A new Explorer session with the example (preset) `name` loaded."""
+    at = fresh()
+    at.selectbox(key="preset").set_value(name)
+    return run(at.button(key="load_preset").click())
+
+
+def edit_grid(at: AppTest, edited_rows: dict, key: str | None = None) -> AppTest:
+    """Seed edits into the input grid editor (or the editor `key`) and rerun."""
+    key = key or f"grid_editor_{at.session_state.grid_version}"
+    at.session_state[key] = {"edited_rows": edited_rows}
+    return run(at)
 
 
 def charts(at: AppTest) -> dict[str, dict]:
@@ -46,6 +82,12 @@ def figure(at: AppTest, key: str) -> dict:
     if key not in found:
         raise AssertionError(f"no figure {key!r} on the page (there are {list(found)})")
     return found[key]
+
+
+def shown(at: AppTest, key: str) -> np.ndarray:
+    """A heatmap's values as the page shows them on hover (the exact repr of each cell)."""
+    hover = figure(at, key)["data"][0]["customdata"]
+    return np.array([[SPECIAL[s] if s in SPECIAL else float(s) for s in row] for row in hover])
 
 
 def chart_values(at: AppTest, key: str) -> np.ndarray:

@@ -251,6 +251,13 @@ def test_unpool_duplicates_last_write_stays_and_steps():
     assert steps.accumulated(0)[1, 1] == 1 and steps.accumulated(1)[1, 1] == 2
     assert_exact(steps.accumulated(3), out)
     assert steps.accumulated(-1).sum() == 0
+    # Indexed as a list (the one rule of ScatterSteps and UnpoolSteps: steps.StepSequence).
+    assert steps[-1].index == 3 and [s.source for s in steps[1:3]] == [(0, 1), (1, 0)]
+    assert [s.index for s in steps[::-2]] == [3, 1]
+    with pytest.raises(IndexError, match=r"step 4 out of range \(0\.\.3\)"):
+        steps[4]
+    with pytest.raises(IndexError, match=r"step -5 out of range"):
+        steps[-5]
 
 
 def test_unpool_errors():

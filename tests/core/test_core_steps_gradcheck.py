@@ -267,6 +267,8 @@ def test_window_excludes_padding():
     assert steps[0].receivers == (((1, 1), 1.0),)
     assert steps[-1].index == 8  # negative indexing as a sequence
     assert [s.index for s in steps[2:5]] == [2, 3, 4]
+    with pytest.raises(IndexError, match=r"step 9 out of range \(0\.\.8\)"):
+        steps[9]
 
 
 def test_course_example_steps():

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import streamlit as st
-from page_helpers import SPEC6, X6, figure
+from page_helpers import SPEC6, X6, edit_grid, figure, fresh, run
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -55,25 +55,6 @@ OVERFLOW_IS_ERROR = pytest.mark.filterwarnings("error:overflow encountered:Runti
 
 
 # =================================================================================== helpers
-def fresh(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["lang"] = "en"
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    return run(at)
-
-
-def run(target) -> AppTest:
-    """Rerun (`target` is the AppTest or a widget just set); no exception element allowed."""
-    at = target.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def edit_grid(at: AppTest, edited_rows: dict, key: str | None = None) -> AppTest:
-    key = key or f"grid_editor_{at.session_state.grid_version}"
-    at.session_state[key] = {"edited_rows": edited_rows}
-    return run(at)
 
 
 def fill(value: str, n: int = 6) -> dict:

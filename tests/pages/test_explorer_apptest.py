@@ -11,11 +11,21 @@ from __future__ import annotations
 import json
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import SPEC6, X6, chart_values, component_data, figure
+from page_helpers import (
+    SPEC6,
+    X6,
+    chart_values,
+    charts,
+    component_data,
+    edit_grid,
+    figure,
+    fresh,
+    run,
+    shown,
+)
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import (
@@ -30,8 +40,6 @@ from ui.format import fmt
 from ui.i18n import t
 from ui.widgets.grid import DEFAULT_PRESET, PRESETS
 
-ROOT = Path(__file__).resolve().parents[2]
-
 # The default example X6, SPEC6 (tests/page_helpers.py): a 4x4 output.
 # Worked by hand with dL/dy = ones: the 9 at (2,2) is the maximum of the 9 windows whose rows
 # and columns both start at 0..2 -> 9; windows (0,3) -> 6 at (2,3); (1,3), (2,3), (3,1), (3,2),
@@ -41,7 +49,6 @@ GX6_ONES[2, 2], GX6_ONES[2, 3], GX6_ONES[3, 3], GX6_ONES[5, 1] = 9, 1, 5, 1
 
 SUMS_RE = re.compile(r"^sum\(dL/dy\) = \*\*(.+)\*\*, sum\(dL/dx\) = \*\*(.+)\*\*$")
 LAST_VALID = "Showing the last valid result until the input is fixed."
-SPECIAL = {"NaN": math.nan, "∞": math.inf, "-∞": -math.inf}
 PARAM_KEYS = {"kernel_size": ("kh", "kw"), "stride": ("sh", "sw"), "padding": ("ph", "pw"),
               "dilation": ("dh", "dw")}
 
@@ -49,36 +56,10 @@ pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:Runtim
 
 
 # --------------------------------------------------------------------------- helpers
-def fresh() -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["lang"] = "en"  # the texts below are the English catalogue's
-    at.run()
-    assert not at.exception
-    return at
-
-
-def run(target) -> AppTest:
-    """Rerun the app (`target` is the AppTest or a widget just set) and check for exceptions."""
-    at = target.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def edit_grid(at: AppTest, edited_rows: dict, key: str | None = None) -> AppTest:
-    """Seed edits into the input grid editor (or the editor `key`) and rerun."""
-    key = key or f"grid_editor_{at.session_state.grid_version}"
-    at.session_state[key] = {"edited_rows": edited_rows}
-    return run(at)
 
 
 def title(at: AppTest, key: str) -> str:
     return figure(at, key)["layout"]["title"]["text"]
-
-
-def shown(at: AppTest, key: str) -> np.ndarray:
-    """A heatmap's values as the page shows them on hover (the exact repr of each cell)."""
-    hover = figure(at, key)["data"][0]["customdata"]
-    return np.array([[SPECIAL[s] if s in SPECIAL else float(s) for s in row] for row in hover])
 
 
 def sums(at: AppTest) -> tuple[str, str]:
@@ -171,7 +152,10 @@ def test_every_preset_loads_its_grid_and_parameters(name):
     for k in ("mode", "ceil_mode", "ties"):
         if k in params:
             assert at.session_state[k] == params[k], k
-    assert at.radio(key="mode").value == params["mode"]
+    if params.get("layer") == "unpool":  # max unpool: max pooling, no mode to choose
+        assert at.radio(key="layer").value == "unpool" and "fig_unpool" in charts(at)
+    else:
+        assert at.radio(key="mode").value == params["mode"]
     assert at.checkbox(key="ceil_mode").value == params["ceil_mode"]
     x = np.array(preset.grid, dtype=np.float64)
     assert (at.session_state.rows, at.session_state.cols) == x.shape

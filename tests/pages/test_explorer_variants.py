@@ -5,11 +5,10 @@ worked out by hand in the comments (and pooling_core where a table would be long
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import component_data, figure
+from page_helpers import component_data, figure, fresh, load, run, shown
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import AdaptiveSpec, PoolSpec, pool_backward, pool_forward
@@ -18,35 +17,7 @@ from ui.links.urlstate import link_spec, spec_link
 from ui.widgets.grid import PRESETS
 from ui.widgets.params import PARAM_DEFAULTS, spec_from_state, values_of
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
-
-
-def fresh(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.query_params["lang"] = "en"
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def run(target) -> AppTest:
-    at = target.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def load(name: str) -> AppTest:
-    at = fresh()
-    at.selectbox(key="preset").set_value(name)
-    return run(at.button(key="load_preset").click())
-
-
-def shown(at: AppTest, key: str) -> np.ndarray:
-    hover = figure(at, key)["data"][0]["customdata"]
-    return np.array([[float(s) for s in row] for row in hover])
 
 
 def sidebar_text(at: AppTest) -> str:

@@ -60,13 +60,14 @@ def texts(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown] + [c.value for c in at.caption]
 
 
-def nav_app(tmp_path: Path, default: str) -> AppTest:
+def nav_app(tmp_path: Path, default: str,
+            pages: tuple[str, ...] = ("explorer", "ties", "theory")) -> AppTest:
     """The real pages behind an st.navigation frame (as app.py will register them), so that
     st.switch_page("app_pages/explorer.py") can switch. `pages` is linked, not copied."""
     (tmp_path / "app_pages").symlink_to(ROOT / "app_pages", target_is_directory=True)
     entries = ", ".join(
         f'st.Page("app_pages/{name}.py"{", default=True" if name == default else ""})'
-        for name in ("explorer", "ties", "theory")
+        for name in pages
     )
     (tmp_path / "nav.py").write_text(f"import streamlit as st\nst.navigation([{entries}]).run()\n")
     at = AppTest.from_file(str(tmp_path / "nav.py"), default_timeout=60)
@@ -252,10 +253,8 @@ THEORY_STATE = {  # what each button must leave in the Explorer's state (besides
     11: ("adaptive_7to3", {"layer": "global", "mode": "avg", "oh": 1, "ow": 1}),
     12: ("same_5x5", {"layer": "kernel", "pad_form": "same", "kh": 2, "sh": 2}),
     13: ("same_5x5", {"layer": "kernel", "pad_form": "same_lower", "kh": 2, "sh": 2}),
-    14: ("segnet_4x4", {"layer": "kernel", "mode": "max", "kh": 2, "sh": 2,
-                        "show_unpool": True}),
-    15: ("unpool_overlap_3x3", {"layer": "kernel", "mode": "max", "kh": 2, "sh": 1,
-                                "show_unpool": True}),
+    14: ("segnet_4x4", {"layer": "unpool", "mode": "max", "kh": 2, "sh": 2}),
+    15: ("unpool_overlap_3x3", {"layer": "unpool", "mode": "max", "kh": 2, "sh": 1}),
 }
 
 
@@ -265,11 +264,16 @@ def theory_page() -> AppTest:
 
 
 def test_theory_renders_with_every_button(theory_page: AppTest) -> None:
-    keys = [b.key for b in theory_page.button]
+    keys = [b.key for b in theory_page.button if b.key.startswith("theory_open_")]
     assert keys == [f"theory_open_{n}" for n in THEORY_STATE]
     assert len(set(keys)) == len(keys)
-    labels = [b.label for b in theory_page.button]
+    labels = [b.label for b in theory_page.button if b.key.startswith("theory_open_")]
     assert labels == [t("theory.open", example=t(f"theory.example.{n}")) for n in THEORY_STATE]
+    # The adaptive and 'same' sections also open their Exercise levels.
+    practise = [(b.key, b.label) for b in theory_page.button if b.key.startswith("theory_pr")]
+    assert practise == [
+        ("theory_practise_adaptive", "Practise it: Exercise “7 · Adaptive pooling (PyTorch)”"),
+        ("theory_practise_same", "Practise it: Exercise “6 · 'same' padding (TensorFlow)”")]
     body = "\n".join(texts(theory_page))
     for key in ("theory.max.body", "theory.avg.body", "theory.sums.body", "theory.size.body"):
         assert t(key) in body
@@ -327,6 +331,17 @@ def test_theory_button_opens_explorer(tmp_path: Path, n: int) -> None:
         assert ss[key] == value, key
     assert ss["grid_text"] == preset_text(preset)
     assert at.selectbox(key="preset").value == preset  # the Explorer is showing
+
+
+@pytest.mark.parametrize("level", ["adaptive", "same"])
+def test_theory_opens_the_exercise_level(tmp_path: Path, level: str) -> None:
+    at = nav_app(tmp_path, default="theory", pages=("explorer", "ties", "theory", "exercise"))
+    at.session_state["ex_level"], at.session_state["ex_seed"] = "overlap", 7
+    at.button(key=f"theory_practise_{level}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert (at.session_state["ex_level"], at.session_state["ex_seed"]) == (level, 1)
+    assert at.selectbox(key="ex_level").value == level  # the Exercise is showing
+    assert "ex_fig_x" in charts(at)
 
 
 @pytest.mark.parametrize("page", [TIES, THEORY], ids=["ties", "theory"])

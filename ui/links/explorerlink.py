@@ -28,7 +28,14 @@ from ui.links.urlstate import (
 )
 from ui.widgets.grid import to_text
 from ui.widgets.inputs import set_grid
-from ui.widgets.params import PARAM_DEFAULTS, WIDGET_KEYS, spec_from_state, spec_state, spec_values
+from ui.widgets.params import (
+    PARAM_DEFAULTS,
+    UNPOOL_PAD_FORMS,
+    WIDGET_KEYS,
+    spec_from_state,
+    spec_state,
+    spec_values,
+)
 from ui.widgets.upstream import state_upstream, upstream_link, upstream_state
 
 # Link parameter -> its two widget keys, for the pairs ("k" -> ("kh", "kw")).
@@ -50,8 +57,12 @@ def decode_state(query: Mapping[str, str]) -> tuple[dict[str, object], list[tupl
     if "gy" in link:
         fields.update(upstream_state(link["gy"]))  # type: ignore[arg-type]
     fields.update({k: link[k] for k in ("step", "hide") if k in link})
-    if link.get("up"):
-        fields["show_unpool"] = True
+    if link.get("up") and "layer" not in link:  # an older link's round trip: the unpool layer
+        fields["layer"] = "unpool"
+    if fields.get("layer") == "unpool" and fields.get("pad_form", "symmetric") not in (
+            UNPOOL_PAD_FORMS):  # MaxUnpool2d's padding is one number per axis
+        fields.pop("pad_form")
+        notes += [(name, "url_choice") for name in ("pad", "ps") if name in link]
     if link.get("base"):
         fields[BASE_KEY] = 1
     return fields, notes
@@ -63,8 +74,7 @@ def encode_state(state: Mapping[str, object]) -> dict[str, str]:
     gy = state_upstream(state)
     return encode_fields(EXPLORER_FIELDS, {
         "x": state.get("grid"), **spec_link(spec_values(state)),
-        "gy": None if gy == ONES else gy, "up": bool(state.get("show_unpool")),
-        "step": state.get("step"), "hide": state.get("hide"),
+        "gy": None if gy == ONES else gy, "step": state.get("step"), "hide": state.get("hide"),
         "base": state.get(BASE_KEY) == 1,
     })
 
@@ -102,10 +112,12 @@ def current_query(x: np.ndarray, gy: np.ndarray, spec: PoolSpec) -> dict[str, st
     spec (never the half-typed widget values), the step, hide options and the language."""
     ss = st.session_state
     g = upstream_link(gy, ss)
+    values = asdict(spec)
+    if ss.get("layer") == "unpool" and isinstance(spec, PoolSpec):
+        values["layer"] = "unpool"
     q = encode_fields(EXPLORER_FIELDS, {
-        "x": x.tolist(), **spec_link(asdict(spec)), "gy": None if g == ONES else g,
-        "up": bool(ss.get("show_unpool")), "step": ss.get("step", 0), "hide": ss.get("hide"),
-        "base": ss.get(BASE_KEY) == 1,
+        "x": x.tolist(), **spec_link(values), "gy": None if g == ONES else g,
+        "step": ss.get("step", 0), "hide": ss.get("hide"), "base": ss.get(BASE_KEY) == 1,
     })
     q[LANG_KEY] = ss.get(LANG_KEY, "en")
     return q

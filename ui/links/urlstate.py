@@ -14,7 +14,10 @@ The Explorer's parameters (EXPLORER_FIELDS, all optional):
     cip    count_include_pad     1 or 0, average mode
     div    divisor_override      0 (none) to 10000, average mode
     ceil   ceil_mode             1 or 0
+    layer  adaptive | global | unpool   (absent: a layer with a kernel); o: adaptive size
+    pad ps padding by rule (same, same_lower, valid) or per side (top,bottom,left,right)
     gy     dL/dy                 ones | random.<seed> | onehot.<i>.<j> | custom.<grid as x>
+    up     1: the max unpool round trip (older links; read as layer=unpool, never written)
     step   player step           0 ...
     hide   classroom options     comma list of: controls, answers
     base   index base            1 (math: z₁₁, x₃₃); absent: 0 (code: y[0,0], cell (2,2))
@@ -274,8 +277,9 @@ def encode_fields(fields: Sequence[Field], values: Mapping[str, object]) -> dict
 # The padding has three fields, one per form: "p" (symmetric), "pad" (a rule by name) and
 # "ps" (per side); "layer" is left out for a layer with a kernel (every older link).
 PAD_RULES = ("same", "same_lower", "valid")
+LINK_LAYERS = ("adaptive", "global", "unpool")  # the layers a link names ("kernel": none)
 SPEC_FIELDS = (
-    Field("layer", "choice", choices=("adaptive", "global"), attr="layer", optional=True),
+    Field("layer", "choice", choices=LINK_LAYERS, attr="layer", optional=True),
     Field("o", "pair", 1, MAX_SIDE, attr="output_size"),
     Field("k", "pair", 1, MAX_SIDE, attr="kernel_size"),
     Field("s", "pair", 1, MAX_SIDE, attr="stride"),
@@ -291,7 +295,7 @@ SPEC_FIELDS = (
 )
 EXPLORER_FIELDS = (
     Field("x", "grid", hi=MAX_SIDE), *SPEC_FIELDS, Field("gy", "upstream"),
-    Field("up", "flag", optional=True),  # the max unpool round trip shown
+    Field("up", "flag", optional=True),  # older links' max unpool round trip: layer=unpool
     Field("step", "int", 0, MAX_SIDE * MAX_SIDE, optional=True),
     Field("hide", "hide", choices=HIDE_OPTIONS),
     Field("base", "flag", optional=True),  # 1-based indices (ui.format.index_base)
@@ -323,7 +327,7 @@ def spec_link(values: Mapping[str, object]) -> dict[str, object]:
         layer = "global" if out in (1, (1, 1), [1, 1]) else "adaptive"
     link: dict[str, object] = {
         f.name: values.get(f.attr) if f.mode in ("", mode) else None for f in SPEC_FIELDS}
-    link["layer"] = layer if layer in ("adaptive", "global") else None
+    link["layer"] = layer if layer in LINK_LAYERS else None
     if layer != "adaptive":
         link["o"] = None
     pad_field = _padding_field(values.get("padding"))

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pooling_core import ANSWER_PARTS, Exercise, PoolSpec, last_window_end, output_size
+from pooling_core import ANSWER_PARTS, AdaptiveSpec, Exercise, PoolSpec, output_size
 from ui.i18n import shape_words, t
 from ui.views import figures
 from ui.views.charts import chart
+from ui.views.layer_view import other_bins, pad_sides
 from ui.views.narrate import step_sentences
 from ui.views.projector import projector_on
 from ui.widgets.fractions import frac_text
@@ -18,8 +19,17 @@ FIG_KIND = {"y": "value", "mask": "count", "grad_input": "grad"}
 FIG_NAME = {"y": "y", "mask": "mask", "grad_input": "dL/dx"}
 
 
-def spec_sentence(spec: PoolSpec) -> str:
+def answer_kind(ex: Exercise) -> str:
+    """Which wording the answers' hints and titles take: "max" or "avg", "bin_max" or
+    "bin_avg" for an adaptive layer (its windows are bins)."""
+    return ("bin_" if isinstance(ex.spec, AdaptiveSpec) else "") + ex.spec.mode
+
+
+def spec_sentence(spec: PoolSpec | AdaptiveSpec) -> str:
     """The layer in words, e.g. "Max pooling, kernel 2×2, stride 2×2, no padding."."""
+    if isinstance(spec, AdaptiveSpec):
+        oh, ow = spec.out
+        return t(f"exercise.spec.adaptive_{spec.mode}", oh=oh, ow=ow) + "."
     (kh, kw), (sh, sw) = spec.k, spec.s
     parts = [t(f"exercise.spec.{spec.mode}", kh=kh, kw=kw, sh=sh, sw=sw)]
     if spec.padding_kind == "same":
@@ -38,33 +48,44 @@ def spec_sentence(spec: PoolSpec) -> str:
     return ", ".join(parts) + "."
 
 
-def show_problem(ex: Exercise) -> None:
-    """The problem: the layer, its tie rule when it matters, the output size with its formula,
-    then x (H, W) drawn with the padding its windows read and dL/dy (OH, OW)."""
-    spec = ex.spec
-    st.subheader(t("exercise.problem.header"))
-    st.markdown(spec_sentence(spec))
-    if spec.mode == "max" and (ex.tied_windows or ex.level == "ties"):
-        st.markdown(t("exercise.spec.policy", policy=spec.ties,
-                      rule=t(f"exercise.rule.{spec.ties}")))
-    sizes = output_size(ex.x.shape, spec)
+def show_size(ex: Exercise) -> None:
+    """The output size with its formula per axis; for an adaptive layer the bins per axis and
+    their sizes."""
+    sizes = output_size(ex.x.shape, ex.spec)
+    if isinstance(ex.spec, AdaptiveSpec):
+        st.markdown(t("exercise.spec.bins_rule"))
+        st.markdown(t("exercise.bins", h=sizes[0].formula, w=sizes[1].formula))
+        st.caption(t("exercise.bin_sizes", rows=", ".join(map(str, sizes[0].lengths)),
+                     cols=", ".join(map(str, sizes[1].lengths))))
+        return
     dropped = [t("exercise.dropped", axis=t(f"exercise.axis.{ax}"))
                for ax, a in zip(("height", "width"), sizes, strict=True) if a.dropped_last]
     st.markdown(t("exercise.size", h=sizes[0].formula, w=sizes[1].formula))
     if dropped:
         st.caption(" ".join(dropped))
 
+
+def show_problem(ex: Exercise) -> None:
+    """The problem: the layer, its tie rule when it matters, the output size with its formula
+    (adaptive: the bins), then x (H, W) drawn with the padding its windows read (adaptive:
+    every bin outlined, overlapping ones at different depths) and dL/dy (OH, OW)."""
+    spec = ex.spec
+    st.subheader(t("exercise.problem.header"))
+    st.markdown(spec_sentence(spec))
+    if spec.mode == "max" and (ex.tied_windows or ex.level == "ties"):
+        st.markdown(t("exercise.spec.policy", policy=spec.ties,
+                      rule=t(f"exercise.rule.{spec.ties}")))
+    show_size(ex)
+
     H, W = ex.x.shape
     OH, OW = ex.output.shape
-    (ph, pb), (pw, pr) = spec.pads(ex.x.shape)
-    # After the input: the padding, or more where ceil_mode's last window reaches further.
-    after = [max(p, last_window_end(a) - a.n) for p, a in zip((pb, pr), sizes, strict=True)]
+    bins, insets = other_bins(ex.steps)
     projector = projector_on()
     c_x, c_gy = st.columns(2, gap="large")
     with c_x:
         chart(figures.heatmap(ex.x, t("exercise.fig.x", h=H, w=W), name="x",
-                              pad=(ph, pw, after[0], after[1]), projector=projector,
-                              width_px=360),
+                              pad=pad_sides(spec, ex.x.shape), thin_rects=bins,
+                              thin_insets=insets, projector=projector, width_px=360),
               key="ex_fig_x", alt=t("exercise.alt.x", **shape_words(H, W)))
     with c_gy:
         chart(figures.heatmap(ex.grad_output, t("exercise.fig.gy", oh=OH, ow=OW), kind="grad",
@@ -77,9 +98,10 @@ def show_problem(ex: Exercise) -> None:
 def show_answers(ex: Exercise) -> None:
     """The three answers as heatmaps of exact fractions, and the backward steps in words."""
     st.subheader(t("exercise.answers.header"))
+    kind = answer_kind(ex)
     titles = {
         "y": t("exercise.answers.y"),
-        "mask": t(f"exercise.answers.mask_{ex.spec.mode}", policy=ex.spec.ties),
+        "mask": t(f"exercise.answers.mask_{kind}", policy=ex.spec.ties),
         "grad_input": t("exercise.answers.grad_input"),
     }
     projector = projector_on()
@@ -91,5 +113,7 @@ def show_answers(ex: Exercise) -> None:
                                   name=FIG_NAME[part], projector=projector, width_px=340,
                                   text=[[frac_text(v) for v in row] for row in values]),
                   key=f"ex_fig_answer_{part}", alt=t("exercise.alt.answer", part=titles[part]))
-    with st.expander(t("exercise.answers.steps"), icon=":material/list:"):
+    steps_title = "exercise.answers.steps_bin" if kind.startswith("bin_") else (
+        "exercise.answers.steps")
+    with st.expander(t(steps_title), icon=":material/list:"):
         st.markdown("\n".join(f"{k + 1}. {s}" for k, s in enumerate(step_sentences(ex.steps))))

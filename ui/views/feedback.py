@@ -22,6 +22,12 @@ from ui.widgets.fractions import answer_text, frac_text
 MAX_EXPLAINED = 8  # sentences shown; the rest are counted
 
 
+def _key(e: Explanation, base: str) -> str:
+    """The sentence's key: an adaptive layer's own wording ("bin (i,j)", its size) when the
+    explanation is about a bin."""
+    return base + ("_bin" if e.params.get("bin") else "")
+
+
 def _term(term: dict) -> str:
     """One window's part of an input cell's gradient: dL/dy[i,j], whole or shared."""
     g = frac_text(term["upstream"])
@@ -33,10 +39,10 @@ def _term(term: dict) -> str:
 
 def _why_y_max(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
-    b = index_base()
-    text = t("exercise.why.y_max", i=r + b, j=c + b, rows=span(p["rows"], b),
-             cols=span(p["cols"], b),
-             value=frac_text(p["value"]), cells=cells_text(p["cells"]), given=fmt(p["given"]))
+    a, b, ib = len(p["rows"]), len(p["cols"]), index_base()
+    text = t(_key(e, "exercise.why.y_max"), i=r + ib, j=c + ib, rows=span(p["rows"], ib),
+             cols=span(p["cols"], ib), value=frac_text(p["value"]), cells=cells_text(p["cells"]),
+             given=fmt(p["given"]), a=a, b=b)
     if p["pad_cells"]:
         text += " " + t("exercise.why.y_max_pad", n=p["pad_cells"])
     return text
@@ -44,11 +50,13 @@ def _why_y_max(e: Explanation, ex: Exercise) -> str:
 
 def _why_y_avg(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
-    b = index_base()
-    text = t("exercise.why.y_avg", i=r + b, j=c + b, rows=span(p["rows"], b),
-             cols=span(p["cols"], b),
-             real=p["real"], count=p["real"], total=frac_text(p["total"]), divisor=p["divisor"],
-             expected=answer_text(p["expected"]), given=fmt(p["given"]))
+    # A bin's sentence names its size a × b (= its divisor) and is counted by nothing.
+    key = "exercise.why.y_avg_bin" if p.get("bin") else "exercise.why.y_avg"
+    ib = index_base()
+    text = t(key, i=r + ib, j=c + ib, rows=span(p["rows"], ib), cols=span(p["cols"], ib),
+             real=p["real"], count=p["real"], total=frac_text(p["total"]),
+             divisor=p["divisor"], expected=answer_text(p["expected"]), given=fmt(p["given"]),
+             a=len(p["rows"]), b=len(p["cols"]))
     if p["divisor"] > p["real"]:
         text += " " + t("exercise.why.y_avg_pad_in", divisor=p["divisor"],
                         n=p["divisor"] - p["real"])
@@ -60,11 +68,12 @@ def _why_y_avg(e: Explanation, ex: Exercise) -> str:
 def _why_mask(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
     windows = p["windows"]
-    key = f"exercise.why.{e.code}" + ("" if windows else "_none")
+    key = _key(e, f"exercise.why.{e.code}" + ("" if windows else "_none"))
     text = t(key, r=ix(r), c=ix(c), n=len(windows), windows=cells_text(windows),
              expected=answer_text(p["expected"]), given=fmt(p["given"]))
     for i, j, wr, wc in p.get("passed_over", [])[:3]:
-        text += " " + t("exercise.why.mask_passed_over", i=ix(i), j=ix(j), wr=ix(wr), wc=ix(wc),
+        text += " " + t(_key(e, "exercise.why.mask_passed_over"), i=ix(i), j=ix(j), wr=ix(wr),
+                        wc=ix(wc),
                         policy=p["policy"])
     if e.code == "mask_max" and ex.tied_windows and not p.get("passed_over"):
         text += " " + t("exercise.why.policy_note", policy=p["policy"])
@@ -75,11 +84,11 @@ def _why_grad(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
     terms, expected, given = p["terms"], answer_text(p["expected"]), fmt(p["given"])
     if len(terms) == 1:
-        return t("exercise.why.grad_one", r=ix(r), c=ix(c), i=ix(terms[0]["i"]),
+        return t(_key(e, "exercise.why.grad_one"), r=ix(r), c=ix(c), i=ix(terms[0]["i"]),
                  j=ix(terms[0]["j"]),
                  term=_term(terms[0]), expected=expected, given=given) + _tie_note(p)
     total = " + ".join(frac_text(term["amount"]) for term in terms).replace("+ -", "− ")
-    return t("exercise.why.grad_many", r=ix(r), c=ix(c), n=len(terms),
+    return t(_key(e, "exercise.why.grad_many"), r=ix(r), c=ix(c), n=len(terms),
              terms="; ".join(_term(term) for term in terms), sum=total,
              expected=expected, given=given) + _tie_note(p)
 
@@ -87,8 +96,8 @@ def _why_grad(e: Explanation, ex: Exercise) -> str:
 def _why_grad_none(e: Explanation, ex: Exercise) -> str:
     r, c = e.cell
     mode = "avg" if ex.spec.mode == "avg" else "max"
-    return (t(f"exercise.why.grad_none_{mode}", r=ix(r), c=ix(c), given=fmt(e.params["given"]))
-            + _tie_note(e.params))
+    return (t(_key(e, f"exercise.why.grad_none_{mode}"), r=ix(r), c=ix(c),
+              given=fmt(e.params["given"])) + _tie_note(e.params))
 
 
 def _tie_note(p: dict) -> str:

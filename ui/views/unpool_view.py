@@ -1,7 +1,10 @@
-"""The Explorer's max unpool round trip (SegNet's decoder): the max pooling layer's y and
-indices unpooled with `max_unpool`, where each y value lands (and which later value
-overwrites it), the output-size rule with the current numbers, and the backward pass as a
-gather (`max_unpool_backward`): dL/dy[i, j] is read from dL/dout at the cell y[i, j] landed on.
+"""The Explorer's max unpool layer, a round trip (SegNet's decoder): PyTorch's
+MaxPool2d(return_indices=True) then MaxUnpool2d with the same kernel parameters. The pooling
+layer's y and indices unpooled with `max_unpool`, the output-size rule with the current
+numbers, a step view (step k: y[i, j] lands on its cell, the plane so far) and every step's
+sentence: where each y value lands (and which later value overwrites it) and the backward pass
+as a gather (`max_unpool_backward`): dL/dy[i, j] is read from dL/dout at the cell y[i, j]
+landed on.
 
 Shown for max pooling with a kernel and symmetric (or 'valid') padding, the layers PyTorch's
 MaxUnpool2d undoes (its padding is one number per axis; the unpooled size of 'same' padding is
@@ -87,13 +90,47 @@ def step_lines(steps: UnpoolSteps) -> list[str]:
     return lines
 
 
+def _columns() -> tuple:
+    """Two charts side by side; in projector mode one per row."""
+    return (st.container(), st.container()) if projector_on() else st.columns(2, gap="large")
+
+
+def step_view(steps: UnpoolSteps, lines: list[str]) -> None:
+    """Step k of the unpooling: y with y[i, j] outlined, the unpooled plane after steps
+    0..k with the cell it landed on outlined, and the step's sentence."""
+    n = len(steps)
+    k = 0  # the slider counts from 1, as the figure's title does
+    if n > 1:
+        if not isinstance(st.session_state.get("unpool_step"), int) or not (
+                1 <= st.session_state.unpool_step <= n):
+            st.session_state.unpool_step = 1  # a step left from a larger layer
+        k = int(st.slider(t("unpool.step"), 1, n, key="unpool_step",
+                          help=t("unpool.step_help"))) - 1
+    cur = steps[k]
+    y_marked = np.zeros(steps.values.shape, dtype=bool)
+    y_marked[cur.source] = True
+    out_marked = np.zeros(steps.output_shape, dtype=bool)
+    out_marked[cur.target] = True
+    (i, j), (r, c) = cur.source, cur.target
+    c1, c2 = _columns()
+    with c1:
+        chart(figures.heatmap(steps.values, t("unpool.fig_y", i=i, j=j), name="y",
+                              marked=y_marked, projector=projector_on()),
+              "fig_unpool_y", t("unpool.alt_y", i=i, j=j))
+    with c2:
+        chart(figures.heatmap(steps.accumulated(k), t("unpool.fig_partial", k=k + 1, n=n),
+                              name="unpool", marked=out_marked, projector=projector_on()),
+              "fig_unpool_partial", t("unpool.alt_partial", k=k + 1, n=n, r=r, c=c))
+    st.info(lines[k], icon=":material/call_split:")
+
+
 def unpool_section(y: np.ndarray, indices: np.ndarray, spec: PoolSpec,
                    in_hw: tuple[int, int]) -> tuple[int, int] | None:
-    """On demand: the unpooled plane, the size rule and each value's landing and gather
-    (dL/dout = the unpooled plane itself, so each gathered gradient is visible). The
-    unpooled size shown (None: not shown, or indices outside it)."""
-    if not st.toggle(t("unpool.show"), key="show_unpool", help=t("unpool.help")):
-        return None
+    """The unpool layer: the size rule and an explicit size, the step view, the unpooled
+    plane and each value's landing and gather (dL/dout = the unpooled plane itself, so each
+    gathered gradient is visible). The unpooled size shown (None: indices outside it)."""
+    st.subheader(t("unpool.show"))
+    st.caption(t("unpool.help"))
     st.caption(size_rule(spec, in_hw))
     size = size_inputs(spec, in_hw)
     try:
@@ -102,10 +139,11 @@ def unpool_section(y: np.ndarray, indices: np.ndarray, spec: PoolSpec,
         st.warning(f"{error_text(e)} {t('unpool.index_hint')}", icon=":material/warning:")
         return None
     steps = round_trip(y, indices, spec, grad_output=base.output, size=size)
+    lines = step_lines(steps)
+    step_view(steps, lines)
     chart(figures.heatmap(steps.output, t("unpool.output"), name="unpool",
                           projector=projector_on()),
           "fig_unpool", t("unpool.output"))
-    lines = step_lines(steps)
     shown = [f"- {line}" for line in lines[:MAX_LINES]]
     if len(lines) > MAX_LINES:  # a 32 x 32 layer of kernel 1: a list no one reads whole
         shown.append(f"- {t('grid.more', n=len(lines) - MAX_LINES).strip()}")

@@ -10,6 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 from pooling_core import ANSWER_PARTS, Exercise
 from ui.format import literal
 from ui.i18n import shape_words, t
+from ui.views.exercise import answer_kind
 from ui.widgets.fractions import parse_answer, parse_answers
 from ui.widgets.inputs import grid_editor
 
@@ -38,10 +39,11 @@ def answer_editors(ex: Exercise, ex_id: str) -> tuple[dict[str, list[list[str]]]
     typed: dict[str, list[list[str]]] = {}
     given: dict[str, np.ndarray] = {}
     slots: dict[str, DeltaGenerator] = {}
+    kind = answer_kind(ex)  # the hints of a max, average or adaptive layer
     for part in ANSWER_PARTS:
         rows_n, cols_n = ex.answers[part].shape
         st.subheader(t(f"exercise.part.{part}.header"))
-        st.caption(t(f"exercise.part.{part}.hint_{ex.spec.mode}"))
+        st.caption(t(f"exercise.part.{part}.hint_{kind}"))
         # A keyed editor replays its edits onto the saved text, which already holds them.
         base = saved.get(part) or [[""] * cols_n for _ in range(rows_n)]
         typed[part] = grid_editor(

@@ -27,14 +27,14 @@ class Preset:
     """An input grid with the layer that makes it interesting.
 
     `params` holds spec keyword values (kernel_size, stride, ...; an adaptive layer "layer" and
-    AdaptiveSpec's output_size, see ui.widgets.params): loading the preset sets
+    AdaptiveSpec's output_size, the max unpool round trip "layer" "unpool", see
+    ui.widgets.params): loading the preset sets
     these and leaves the others as they are; `spec` is the PoolSpec they make.
     """
 
     key: str
     grid: tuple[tuple[float, ...], ...]
     params: dict = field(default_factory=dict)
-    unpool: bool = False  # opens the Explorer's max unpool round trip
 
     @property
     def spec(self) -> PoolSpec | AdaptiveSpec:
@@ -125,16 +125,14 @@ PRESETS: dict[str, Preset] = {
         Preset(
             "segnet_4x4",  # SegNet: pool 2x2 stride 2, then unpool at the indices
             ((1, 3, 2, 4), (5, 6, 1, 2), (7, 2, 9, 0), (1, 8, 3, 4)),
-            {"mode": "max", "kernel_size": (2, 2), "stride": (2, 2), "padding": (0, 0),
-             "dilation": (1, 1), "ceil_mode": False},
-            unpool=True,
+            {"layer": "unpool", "mode": "max", "kernel_size": (2, 2), "stride": (2, 2),
+             "padding": (0, 0), "dilation": (1, 1), "ceil_mode": False},
         ),
         Preset(
             "unpool_overlap_3x3",  # kernel 2 stride 1: the centre wins every window
             ((1, 2, 0), (3, 9, 4), (0, 5, 2)),
-            {"mode": "max", "kernel_size": (2, 2), "stride": (1, 1), "padding": (0, 0),
-             "dilation": (1, 1), "ceil_mode": False},
-            unpool=True,
+            {"layer": "unpool", "mode": "max", "kernel_size": (2, 2), "stride": (1, 1),
+             "padding": (0, 0), "dilation": (1, 1), "ceil_mode": False},
         ),
     )
 }

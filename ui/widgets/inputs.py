@@ -57,7 +57,6 @@ def load_preset() -> None:
     set_grid(preset_text(p.key))
     ss.update(layer_state(p.params))
     ss.step = 0
-    ss.show_unpool = p.unpool
 
 
 def _resize() -> None:

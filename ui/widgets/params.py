@@ -3,13 +3,17 @@
 A layer is described in one vocabulary, the spec classes' attribute names: PoolSpec's
 (`kernel_size`, `stride`, `padding`, `dilation`, `ceil_mode`, `mode`, `ties`,
 `count_include_pad`, `divisor_override`) and AdaptiveSpec's `output_size`, plus `layer`
-("kernel", "adaptive" or "global"; left out: "kernel" when a kernel is given, "adaptive" when
-an output size is); a mapping with some of them is called "spec values" here (what a preset, a
-link or another page sets). `padding` is any of PoolSpec's forms: a pair (symmetric),
-((top, bottom), (left, right)), "same", "same_lower" or "valid". The widgets keep each pair as
-two boxes (`kh`, `kw`, ...), the padding form in `pad_form` with the per-side boxes `pt`, `pb`,
-`pl`, `pr`, and "no divisor" as 0: `spec_state` and `spec_values` translate, `spec_from_state`
-builds the PoolSpec or AdaptiveSpec.
+("kernel", "adaptive", "global" or "unpool"; left out: "kernel" when a kernel is given,
+"adaptive" when an output size is); a mapping with some of them is called "spec values"
+here (what a preset, a link or another page sets). `padding` is any of PoolSpec's forms: a
+pair (symmetric), ((top, bottom), (left, right)), "same", "same_lower" or "valid". The
+widgets keep each pair as two boxes (`kh`, `kw`, ...), the padding form in `pad_form` with
+the per-side boxes `pt`, `pb`, `pl`, `pr`, and "no divisor" as 0: `spec_state` and
+`spec_values` translate, `spec_from_state` builds the PoolSpec or AdaptiveSpec.
+
+The "unpool" layer is max pooling with a kernel (its PoolSpec: mode "max", symmetric or
+'valid' padding, the layers PyTorch's MaxUnpool2d undoes) followed by max unpooling at its
+indices (ui.views.unpool_view).
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ from pooling_core import MODES, TIE_POLICIES, AdaptiveSpec, PoolSpec
 from ui.i18n import t
 from ui.widgets.grid import MAX_SIDE
 
-LAYERS = ("kernel", "adaptive", "global")
+LAYERS = ("kernel", "adaptive", "global", "unpool")
+KERNEL_LAYERS = ("kernel", "unpool")  # the layers whose spec is a PoolSpec
 PAD_FORMS = ("symmetric", "asymmetric", "same", "same_lower", "valid")
+UNPOOL_PAD_FORMS = ("symmetric", "valid")  # MaxUnpool2d's padding: one number per axis
 SIDE_KEYS = ("pt", "pb", "pl", "pr")  # ((top, bottom), (left, right))
 
 # Spec attribute -> the session-state keys of its widgets (a pair has two boxes).
@@ -90,7 +96,7 @@ def layer_state(values: Mapping[str, object]) -> dict[str, object]:
     state = spec_state(values)
     if "layer" not in values:
         state["layer"] = "adaptive" if "output_size" in values else "kernel"
-    if state["layer"] == "kernel":
+    if state["layer"] in KERNEL_LAYERS:
         state.setdefault("pad_form", "symmetric")
     return state
 
@@ -102,9 +108,11 @@ def _pair_of(state: Mapping[str, object], keys: tuple[str, ...]) -> tuple[int, i
 def spec_values(state: Mapping[str, object]) -> dict[str, object]:
     """{widget key: value} (all of PARAM_DEFAULTS' keys) -> spec values of the chosen layer,
     with "layer", not yet checked: pairs as (h, w), a divisor of 0 as None; an adaptive or
-    global layer has no kernel attributes."""
+    global layer has no kernel attributes; the unpool layer pools in max mode with symmetric
+    or 'valid' padding (another form counts as symmetric: its two boxes)."""
     layer = state.get("layer", "kernel")
-    values: dict[str, object] = {"layer": layer, "mode": state["mode"], "ties": state["ties"]}
+    mode = "max" if layer == "unpool" else state["mode"]
+    values: dict[str, object] = {"layer": layer, "mode": mode, "ties": state["ties"]}
     if layer == "global":
         values["output_size"] = (1, 1)
         return values
@@ -114,6 +122,8 @@ def spec_values(state: Mapping[str, object]) -> dict[str, object]:
     for attr in ("kernel_size", "stride", "dilation"):
         values[attr] = _pair_of(state, WIDGET_KEYS[attr])
     form = state.get("pad_form", "symmetric")
+    if layer == "unpool" and form not in UNPOOL_PAD_FORMS:
+        form = "symmetric"
     if form == "symmetric":
         values["padding"] = _pair_of(state, ("ph", "pw"))
     elif form == "asymmetric":
@@ -131,7 +141,7 @@ def spec_from_state(state: Mapping[str, object]) -> PoolSpec | AdaptiveSpec:
     """The spec of widget values; raises PoolingError when they do not make one."""
     values = spec_values(state)
     layer = values.pop("layer")
-    if layer == "kernel":
+    if layer in KERNEL_LAYERS:
         return PoolSpec(**values)  # type: ignore[arg-type]
     return AdaptiveSpec(**values)  # type: ignore[arg-type]
 
@@ -160,11 +170,14 @@ def _pair(name: str, keys: tuple[str, ...], lo: int, hi: int) -> DeltaGenerator:
     return st.container()
 
 
-def _kernel_controls(boxes: dict[str, DeltaGenerator]) -> None:
-    """A pooling layer with a kernel: kernel, stride, the padding in its form, dilation."""
+def _kernel_controls(boxes: dict[str, DeltaGenerator], forms: tuple[str, ...]) -> None:
+    """A pooling layer with a kernel: kernel, stride, the padding in one of `forms`,
+    dilation."""
     boxes["kernel_size"] = _pair("kernel", WIDGET_KEYS["kernel_size"], 0, MAX_SIDE)
     boxes["stride"] = _pair("stride", WIDGET_KEYS["stride"], 0, MAX_SIDE)
-    st.selectbox(t("param.pad_form"), PAD_FORMS, key="pad_form",
+    if st.session_state.get("pad_form", "symmetric") not in forms:
+        st.session_state.pad_form = "symmetric"  # e.g. 'same' kept from the kernel layer
+    st.selectbox(t("param.pad_form"), forms, key="pad_form",
                  format_func=lambda f: t(f"pad_form.{f}"), help=t("help.pad_form"))
     form = st.session_state.get("pad_form", "symmetric")
     if form == "symmetric":
@@ -188,15 +201,18 @@ def parameter_controls() -> dict[str, DeltaGenerator]:
     ss = st.session_state
     st.radio(t("param.layer"), LAYERS, key="layer", format_func=lambda k: t(f"layer.{k}"),
              help=t("help.layer"))
-    st.radio(t("param.mode"), MODES, key="mode", horizontal=True,
-             format_func=lambda m: t(f"mode.{m}"))
-    boxes: dict[str, DeltaGenerator] = {}
     layer = ss.get("layer", "kernel")
-    if layer == "kernel":
-        _kernel_controls(boxes)
+    if layer == "unpool":  # max pooling only: its indices are what unpooling reads
+        st.caption(t("unpool.layer_caption"))
+    else:
+        st.radio(t("param.mode"), MODES, key="mode", horizontal=True,
+                 format_func=lambda m: t(f"mode.{m}"))
+    boxes: dict[str, DeltaGenerator] = {}
+    if layer in KERNEL_LAYERS:
+        _kernel_controls(boxes, UNPOOL_PAD_FORMS if layer == "unpool" else PAD_FORMS)
     elif layer == "adaptive":
         boxes["output_size"] = _pair("output", WIDGET_KEYS["output_size"], 1, MAX_SIDE)
-    if ss.mode == "max":
+    if ss.mode == "max" or layer == "unpool":
         st.selectbox(t("param.ties"), TIE_POLICIES, key="ties",
                      format_func=lambda p: t(f"policy.{p}.short"),
                      help=t("help.ties"))
