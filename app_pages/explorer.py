@@ -9,7 +9,7 @@ from streamlit.delta_generator import DeltaGenerator
 from pooling_core import AdaptiveSpec, PoolSpec
 from ui.compute import Results, compute, content_key, player_page
 from ui.exports.view import export_section
-from ui.format import fmt
+from ui.format import cell_name, fmt, index_base, ix
 from ui.i18n import current_language, t
 from ui.links.explorerlink import apply_url_state, current_query, share_controls
 from ui.views import figures
@@ -19,6 +19,7 @@ from ui.views.player import show_player
 from ui.views.predict import all_predicted, player_predict, predict_mode, predict_switch
 from ui.views.presets import question_line, question_menu, take_question
 from ui.views.projector import projector_on
+from ui.views.symbolic import notation_controls, symbolic_result, symbols_on
 from ui.views.unpool_view import unpool_applies, unpool_section
 from ui.widgets.grid import parse_grid
 from ui.widgets.inputs import input_controls
@@ -63,11 +64,11 @@ def forward_charts(x: np.ndarray, res: Results, k: int, answers_hidden: bool,
     bins, insets = other_bins(res.steps)
     c1, c2 = columns()
     with c1:
-        chart(figures.heatmap(x, t("forward.input", i=i, j=j), name="x",
+        chart(figures.heatmap(x, t("forward.input", i=ix(i), j=ix(j)), name="x",
                               rects=window_outlines(res.steps, k),
                               thin_rects=bins, thin_insets=insets, marked=marked, pad=pad,
                               projector=projector_on()),
-              "fig_input", t("alt.input", h=H, w=W, i=i, j=j))
+              "fig_input", t("alt.input", h=H, w=W, i=ix(i), j=ix(j)))
         if (caption := bin_caption(res.steps, k)) is not None:
             st.caption(caption)
         if show_all:  # how many windows read each cell: overlap as numbers, not outlines
@@ -122,7 +123,7 @@ def sums_and_check(res: Results) -> None:
         st.success(t("result.gradcheck_ok", n=int(chk.checked.sum()),
                      diff=f"{chk.max_abs_diff:.1e}"), icon=":material/check_circle:")
     else:
-        cells = ", ".join(f"({r},{c})" for r, c in chk.mismatch_cells[:8])
+        cells = ", ".join(cell_name(rc) for rc in chk.mismatch_cells[:8])
         if len(chk.mismatch_cells) > 8:
             cells += t("grid.more", n=len(chk.mismatch_cells) - 8)
         key = "result.gradcheck_ties" if res.forward.spec.mode == "max" else "result.gradcheck_bad"
@@ -165,6 +166,7 @@ def page() -> None:
         else:
             boxes = parameter_controls()
         spec_box = st.container()
+        notation_controls()
     st.subheader(t("input.header"))
     x, _ = parse_grid(ss.grid_text) if "controls" in hidden else input_controls()
     spec, sizes = read_layer(x, boxes, spec_box)
@@ -208,7 +210,8 @@ def page() -> None:
     if n_steps > 1:
         st.slider(t("steps.jump"), 0, n_steps - 1, key="step", help=t("help.jump"))
     predict_switch()
-    show_player(player_page(x, gy, spec, int(ss.step), projector_on(), current_language()),
+    show_player(player_page(x, gy, spec, int(ss.step), projector_on(), current_language(),
+                            index_base(), symbols_on()),
                 on_step=lambda k: ss.update(step=min(k, n_steps - 1)),
                 **(player_predict(res.steps, config, int(ss.step), current_language())
                    if predicting else {}))
@@ -222,6 +225,8 @@ def page() -> None:
         chart(figures.heatmap(res.grad_input, t("result.grad_input"), kind="grad", name="dL/dx",
                               projector=projector_on()),
               "fig_grad_input", t("alt.grad_input"))
+        if symbols_on():
+            symbolic_result(res.steps)
     with c2:
         sums_and_check(res)
     export_section(x, gy, spec, res, unpool=unpooled)

@@ -24,7 +24,7 @@ from ui.i18n import t
 from ui.links import pagelink
 from ui.links.urlstate import TIES_FIELDS, encode_fields
 from ui.state import keep
-from ui.views import figures
+from ui.views import figures, symbolic
 from ui.views.charts import chart
 from ui.views.predict import predict_switch
 from ui.views.presets import question_line, take_question
@@ -133,6 +133,7 @@ def policy_column(policy: str, steps: ScatterSteps, tied: np.ndarray, width_px: 
     chk = gradient_sum_check(steps.input_values, steps.grad_output, steps.spec, steps=steps)
     st.markdown(t("ties.sum", gx=fmt(chk.sum_grad_input)))
     st.caption(t(f"ties.rule.{policy}"))
+    symbolic.result_if_on(steps, key=policy)  # as symbols, when the notation switch says so
     if chk.reason == "non_finite":
         st.caption(t("ties.sum.non_finite"))
     elif chk.sums_equal:
@@ -155,9 +156,8 @@ def compare_policies(x: np.ndarray, k: int, s: int) -> None:
         st.caption(t("ties.tied_some", n=tied_windows, total=grad_output.size))
     else:
         st.info(t("ties.tied_none"), icon=":material/info:")
-    # Four side by side; a grid wider than 4 gets two rows of two so its numbers stay readable.
-    # width_px is what the heatmap may take: it must fit a column, or the cells get squeezed.
-    # In projector mode always two per row: the cells are larger.
+    # Four side by side; a grid wider than 4 (or in projector mode) gets two rows of two so its
+    # numbers stay readable. width_px is what a heatmap may take: it must fit its column.
     per_row, width_px = (4, 140) if x.shape[1] <= 4 and not projector_on() else (2, 340)
     slots = []
     for _ in range(0, len(TIE_POLICIES), per_row):
@@ -197,6 +197,7 @@ def page() -> None:
     question = take_question("ties")
     st.markdown(t("ties.intro"))
     pagelink.show_notes("ties")
+    symbolic.notation_controls("ties_", sidebar=True)
 
     st.subheader(t("ties.input.header"))
     x, cell_errors = parse_grid(input_controls())

@@ -38,6 +38,7 @@ from .pooling import ForwardResult, layer_shape, pool_backward, pool_forward, wi
 from .spec import MODES, PoolSpec
 from .steps import ScatterStep, ScatterSteps, scatter_steps
 from .sums import SumCheck, gradient_sum_check
+from .symbolic import SymbolicGrad, Term, symbolic_grad
 from .ties import TIE_POLICIES, TiePolicy, tie_policy, tied_cells
 from .unpool import (
     UnpoolStep,
@@ -76,6 +77,8 @@ __all__ = [
     "ScatterStep",
     "ScatterSteps",
     "SumCheck",
+    "SymbolicGrad",
+    "Term",
     "TiePolicy",
     "UnpoolStep",
     "UnpoolSteps",
@@ -104,6 +107,7 @@ __all__ = [
     "pool_forward",
     "same_pads",
     "scatter_steps",
+    "symbolic_grad",
     "tie_policy",
     "tied_cells",
     "unpool_output_size",

@@ -10,7 +10,7 @@ word it in any language. Pure NumPy; no user-interface imports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -18,7 +18,8 @@ import numpy as np
 from .adaptive import AdaptiveSpec
 from .errors import PoolingError
 from .exercise import ANSWER_PARTS, Cell, Exercise
-from .ties import tie_policy
+from .pooling import pool_backward
+from .ties import TIE_POLICIES, tie_policy
 
 REL_TOL = 1e-2  # |answer - expected| <= REL_TOL * max(1, |expected|): 0.33 passes for 1/3
 
@@ -80,7 +81,10 @@ class Explanation:
         maximum but the policy sends the gradient to (r, c) instead);
         grad_input: ``terms``, a list of dicts with ``i``, ``j`` (the window), ``upstream``
         (dL/dy[i, j]), ``share`` (what it is divided by: 1, the number of tied cells, or the
-        average's divisor) and ``amount`` (what reaches the cell), in step order.
+        average's divisor) and ``amount`` (what reaches the cell), in step order; in max
+        mode, where the cell is one of two or more tied maxima of a window, ``tied`` (list of
+        (i, j, n): the window and its number of tied cells), ``policy`` and ``as_if`` (the
+        other tie policy that gives the student's value, or None): the misunderstanding.
     blank : bool
         The student left the cell blank (or typed no number).
     """
@@ -172,6 +176,8 @@ def check(exercise: Exercise, answers: dict[str, np.ndarray | None]) -> CheckRes
             cell = (int(r), int(c))
             code, params = explain(exercise, part, cell)
             params["given"] = float(g[cell])
+            if part == "grad_input" and exercise.spec.mode == "max":
+                params.update(tie_reading(exercise, cell, float(g[cell])))
             explanations.append(Explanation(part, cell, code, params, bool(blank[cell])))
     correct = sum(p.correct for p in parts.values())
     total = sum(p.total for p in parts.values())
@@ -196,6 +202,29 @@ def explain(exercise: Exercise, part: str, cell: Cell) -> tuple[str, dict[str, A
     allowed = ", ".join(ANSWER_PARTS)
     raise PoolingError("unknown_part", f"part must be one of {allowed}, got {part!r}",
                        name="part", value=repr(part), allowed=allowed)
+
+
+def tie_reading(ex: Exercise, cell: Cell, given: float) -> dict[str, Any]:
+    """Max mode, a dL/dx cell (r, c): the windows where it is one of n >= 2 tied maxima
+    ({"tied": [(i, j, n), ...]}, empty when none), the policy in force, and which other tie
+    policy would give `given` there ("as_if", None when none does or the cell ties nowhere)."""
+    steps = ex.steps
+    flat = cell[0] * steps.input_shape[1] + cell[1]
+    n_tied = steps.tied_mask.sum(axis=1)
+    hit = np.flatnonzero(((steps.window_flat == flat) & steps.tied_mask).any(axis=1)
+                         & (n_tied >= 2))
+    ow = steps.output_shape[1]
+    tied = [(int(k) // ow, int(k) % ow, int(n_tied[k])) for k in hit]
+    as_if = None
+    if tied and np.isfinite(given):
+        for name in TIE_POLICIES:
+            if name == ex.spec.ties:
+                continue
+            other = pool_backward(ex.x, ex.grad_output, replace(ex.spec, ties=name))
+            if is_close(given, other[cell]):
+                as_if = name
+                break
+    return {"tied": tied, "policy": ex.spec.ties, "as_if": as_if}
 
 
 def _explain_y(ex: Exercise, cell: Cell) -> tuple[str, dict[str, Any]]:

@@ -195,9 +195,9 @@ def compute(x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec) -> Results:
 
 
 def player_page(x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec, start: int,
-                projector: bool, lang: str) -> dict:
+                projector: bool, lang: str, base: int = 0, symbols: bool = False) -> dict:
     """The step player's data (ui.views.player.show_player) for one configuration, start step and
-    language, read from the configuration's `Results` steps.
+    language (index `base`, symbols or numbers), read from the configuration's `Results` steps.
 
     The data without its start step is cached per block of steps, configuration and language,
     so moving the jump slider within a block only changes a number (the sentences of every
@@ -206,6 +206,7 @@ def player_page(x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec, start: i
     steps = compute(x, grad_output, spec).steps
     first, _ = block_of(steps, start)
     page: PlayerPage = results_cache().get_or_compute(
-        ("player", *content_key(x, grad_output, spec), first, projector, lang),
-        lambda: player_page_parts(steps, projector=projector, start=first))
+        ("player", *content_key(x, grad_output, spec), first, projector, lang, base, symbols),
+        lambda: player_page_parts(steps, projector=projector, start=first, base=base,
+                                  symbols=symbols))
     return page.data(start)

@@ -125,3 +125,42 @@ def literal(text: object, limit: int = LITERAL_MAX) -> str:
     if len(s) > limit:
         s = s[:limit] + "…"
     return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in s)
+
+
+# ----------------------------------------------------------------- index base (0: code, 1: math)
+BASE_KEY = "index_base"  # session_state key: 0 (code, y[0,0], cell (2,2)) or 1 (math, z₁₁, x₃₃)
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def index_base() -> int:
+    """The session's index base, 0 or 1 (st.session_state[BASE_KEY]); 0 outside a running app.
+
+    The one switch every sentence, axis label, symbol and export reads (through `ix`,
+    `cell_name` and `span_text`), so no caller adds the 1 itself."""
+    try:
+        import streamlit as st
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        if get_script_run_ctx(suppress_warning=True) is not None:
+            return 1 if st.session_state.get(BASE_KEY) == 1 else 0
+    except ImportError:  # pragma: no cover - Streamlit is a dependency of the UI
+        pass
+    return 0
+
+
+def ix(index: int, base: int | None = None) -> int:
+    """A 0-based row, column or step index as shown in `base` (default: the session's)."""
+    return int(index) + (index_base() if base is None else base)
+
+
+def cell_name(rc: tuple[int, int], base: int | None = None) -> str:
+    """'(2,2)' for cell (r, c) = (2, 2) in 0-based, '(3,3)' in 1-based."""
+    b = index_base() if base is None else base
+    return f"({int(rc[0]) + b},{int(rc[1]) + b})"
+
+
+def subscript(*indices: int) -> str:
+    """Subscript digits of 1-based indices: (1, 1) -> '₁₁'; with an index over 9 they are
+    separated by commas so they stay readable: (10, 2) -> '₁₀,₂'."""
+    parts = [str(int(i)).translate(_SUBSCRIPT) for i in indices]
+    return ("," if any(i > 9 for i in indices) else "").join(parts)

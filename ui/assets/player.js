@@ -122,7 +122,7 @@ function createPlayer(host) {
   const GAP = 2, PANEL_GAP = 22, SLACK = 6;
   let longest = null, fitted = -1;
   function hdrWidth(rows) {
-    return (D && D.projector ? 10 : 8) * String(Math.max(rows - 1, 0)).length + 8;
+    return (D && D.projector ? 10 : 8) * String(Math.max(rows - 1 + ((D && D.ib) || 0), 0)).length + 8;
   }
   // Width of the widest of `texts` in bold at 1 px (the widest text of each length measured).
   function widest(texts) {
@@ -200,11 +200,11 @@ function createPlayer(host) {
     const cells = [];
     el.appendChild(document.createElement("div"));
     for (let c = -pl; c < cols + pr; c++) {
-      const h = document.createElement("div"); h.className = "hdr"; h.textContent = c;
+      const h = document.createElement("div"); h.className = "hdr"; h.textContent = c + (D.ib || 0);
       el.appendChild(h);
     }
     for (let r = -pt; r < rows + pb; r++) {
-      const h = document.createElement("div"); h.className = "hdr"; h.textContent = r;
+      const h = document.createElement("div"); h.className = "hdr"; h.textContent = r + (D.ib || 0);
       h.style.paddingRight = "4px"; el.appendChild(h);
       for (let c = -pl; c < cols + pr; c++) {
         const d = document.createElement("div"); d.className = "cell";
@@ -216,7 +216,7 @@ function createPlayer(host) {
           continue;
         }
         const txt = texts ? texts[r * cols + c] : "0";
-        d.title = prefix + "[" + r + "," + c + "] = " + txt;
+        d.title = prefix + idx(r, c) + " = " + txt;
         d.setAttribute("aria-label", d.title);
         d.textContent = txt;
         el.appendChild(d); cells.push(d);
@@ -233,11 +233,16 @@ function createPlayer(host) {
     return ["rgb(" + rgb.join(",") + ")", textColour(rgb)];
   }
 
-  function setGrad(i, text, v, count) {
+  // "[r,c]" in the payload's index base (D.ib: 0 code, 1 math; ui.format.index_base).
+  function idx(r, c) { const b = D.ib || 0; return "[" + (r + b) + "," + (c + b) + "]"; }
+
+  // `full`: the cell's whole symbolic expression when the player shows symbols (its text
+  // is then a short form), for the title and the screen reader.
+  function setGrad(i, text, v, count, full) {
     const d = cg[i];
     const [bg, fg] = colour(v);
     d.style.background = bg; d.style.color = fg;
-    d.title = "dL/dx[" + Math.floor(i / D.W) + "," + (i % D.W) + "] = " + text +
+    d.title = "dL/dx" + idx(Math.floor(i / D.W), i % D.W) + " = " + (full || text) +
       (count > 1 ? " (" + D.labels.from + " " + count + ")" : "");
     d.setAttribute("aria-label", d.title);
     d.replaceChildren();
@@ -248,7 +253,7 @@ function createPlayer(host) {
       d.appendChild(b);
     }
   }
-  function write(i, u) { shownU[i] = u; setGrad(i, u[1], u[2], u[3]); }
+  function write(i, u) { shownU[i] = u; setGrad(i, u[1], u[2], u[3], u[4]); }
 
   // The real input cells of step k's window (its taps laid out from its first one).
   function windowCells(st) {

@@ -14,10 +14,13 @@ import numpy as np
 
 from pooling_core import PoolSpec, output_size
 from ui.exports.arrays import file_stem, torch_accepts, torch_padding_missing
+from ui.exports.latex_symbolic import symbolic_latex
 from ui.exports.standalone import refusal, standalone_html
 from ui.exports.tables import arrays_csv, arrays_json, latex_all
 from ui.exports.torch_script import pytorch_snippet
+from ui.format import index_base
 from ui.i18n import current_language, t
+from ui.views.symbolic_text import SYMBOLS_MAX_TERMS, symbol_terms
 
 if TYPE_CHECKING:
     from ui.compute import Results
@@ -75,8 +78,9 @@ def export_section(
             t("export.py"), snippet, file_name=py_name, mime="text/x-python", key="exp_py",
             wrap=True, width="stretch",
             help=t("export.py_help"), on_click="ignore", icon=":material/code:")
-        c5, _ = st.columns(2)
+        c5, c6 = st.columns(2)
         standalone_button(c5, x, grad_output, spec, results, explorer_link(x, grad_output, spec))
+        symbolic_button(c6, results, stem)
         gif_section(results.steps, stem, content_key(x, grad_output, spec))
         st.markdown(f"**{t('export.latex_header')}**")
         st.caption(t("export.latex_caption"))
@@ -88,6 +92,20 @@ def export_section(
         elif not torch_accepts(spec):
             st.info(t("export.py_refused"), icon=":material/info:")
         st.code(snippet, language="python")
+
+
+def symbolic_button(box: object, results: Results, stem: str) -> None:
+    """Download of the symbolic dL/dx as LaTeX (ui.exports.latex_symbolic) in the session's
+    index base; past the work budget, why there is none. Made when the button is clicked."""
+    base = index_base()
+    if symbol_terms(results.steps) > SYMBOLS_MAX_TERMS:
+        box.caption(t("symbolic.export_too_many"))
+        return
+    box.download_button(  # type: ignore[attr-defined]
+        t("symbolic.export"), lambda: symbolic_latex(results.steps, base, standalone=True) or "",
+        file_name=f"{stem}_symbols_{base}.tex", mime="application/x-tex", key="exp_sym_tex",
+        wrap=True, width="stretch", help=t("symbolic.export_help"), on_click="ignore",
+        icon=":material/function:")
 
 
 def explorer_link(x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec) -> str | None:

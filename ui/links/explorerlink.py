@@ -15,6 +15,7 @@ import streamlit as st
 
 from pooling_core import PoolingError, PoolSpec, output_size
 from ui.errors import error_text
+from ui.format import BASE_KEY
 from ui.i18n import LANG_KEY, t
 from ui.links.pagelink import note_texts, share_box, take_link
 from ui.links.urlstate import (
@@ -64,6 +65,8 @@ def decode_state(query: Mapping[str, str]) -> tuple[dict[str, object], list[tupl
         notes += [(name, "url_choice") for name in ("pad", "ps") if name in link]
     if link.get("predict"):
         fields["predict_on"] = True
+    if link.get("base"):
+        fields[BASE_KEY] = 1
     return fields, notes
 
 
@@ -75,6 +78,7 @@ def encode_state(state: Mapping[str, object]) -> dict[str, str]:
         "x": state.get("grid"), **spec_link(spec_values(state)),
         "gy": None if gy == ONES else gy, "step": state.get("step"), "hide": state.get("hide"),
         "predict": bool(state.get("predict_on")),
+        "base": state.get(BASE_KEY) == 1,
     })
 
 
@@ -117,6 +121,7 @@ def current_query(x: np.ndarray, gy: np.ndarray, spec: PoolSpec) -> dict[str, st
     q = encode_fields(EXPLORER_FIELDS, {
         "x": x.tolist(), **spec_link(values), "gy": None if g == ONES else g,
         "step": ss.get("step", 0), "hide": ss.get("hide"), "predict": bool(ss.get("predict_on")),
+        "base": ss.get(BASE_KEY) == 1,
     })
     q[LANG_KEY] = ss.get(LANG_KEY, "en")
     return q

@@ -22,6 +22,7 @@ The Explorer's parameters (EXPLORER_FIELDS, all optional):
     hide   classroom options     comma list of: controls, answers
     predict  predict mode        1 (the player asks the student to predict each step)
     q      a question people ask (ui.widgets.grid QUESTIONS; on Ties and Next layer too)
+    base   index base            1 (math: z₁₁, x₃₃); absent: 0 (code: y[0,0], cell (2,2))
     lang   language (handled by app.py)
 The layer's fields name the PoolSpec attribute they carry (`Field.attr`): `spec_link` and
 `link_spec` are the one map between a PoolSpec's values and the link.
@@ -307,6 +308,7 @@ EXPLORER_FIELDS = (
     Field("hide", "hide", choices=HIDE_OPTIONS),
     Field("predict", "flag", optional=True),  # the player in predict mode
     question_field(""),
+    Field("base", "flag", optional=True),  # 1-based indices (ui.format.index_base)
 )
 KNOWN = (*(f.name for f in EXPLORER_FIELDS), "lang")
 # The kernel layer's pairs (kernel, stride, padding, dilation) and their ranges.

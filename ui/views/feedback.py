@@ -1,5 +1,6 @@
 """Feedback on an exercise's typed answers: a score per part and in all, each part's typed grid
-with its wrong cells outlined, and one sentence with the numbers for each wrong cell."""
+with its wrong cells outlined, and one sentence with the numbers for each wrong cell (indices
+in the session's index base, ui.format.index_base, as the axes)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from pooling_core import ANSWER_PARTS, CheckResult, Exercise, Explanation
-from ui.format import fmt
+from ui.format import fmt, index_base, ix
 from ui.i18n import t
 from ui.views import figures
 from ui.views.charts import chart
@@ -31,16 +32,16 @@ def _term(term: dict) -> str:
     """One window's part of an input cell's gradient: dL/dy[i,j], whole or shared."""
     g = frac_text(term["upstream"])
     if term["share"] == 1:
-        return t("exercise.term.whole", i=term["i"], j=term["j"], g=g)
-    return t("exercise.term.shared", i=term["i"], j=term["j"], g=g, share=term["share"],
+        return t("exercise.term.whole", i=ix(term["i"]), j=ix(term["j"]), g=g)
+    return t("exercise.term.shared", i=ix(term["i"]), j=ix(term["j"]), g=g, share=term["share"],
              amount=frac_text(term["amount"]))
 
 
 def _why_y_max(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
-    a, b = len(p["rows"]), len(p["cols"])
-    text = t(_key(e, "exercise.why.y_max"), i=r, j=c, rows=span(p["rows"]),
-             cols=span(p["cols"]), value=frac_text(p["value"]), cells=cells_text(p["cells"]),
+    a, b, ib = len(p["rows"]), len(p["cols"]), index_base()
+    text = t(_key(e, "exercise.why.y_max"), i=r + ib, j=c + ib, rows=span(p["rows"], ib),
+             cols=span(p["cols"], ib), value=frac_text(p["value"]), cells=cells_text(p["cells"]),
              given=fmt(p["given"]), a=a, b=b)
     if p["pad_cells"]:
         text += " " + t("exercise.why.y_max_pad", n=p["pad_cells"])
@@ -51,9 +52,10 @@ def _why_y_avg(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
     # A bin's sentence names its size a × b (= its divisor) and is counted by nothing.
     key = "exercise.why.y_avg_bin" if p.get("bin") else "exercise.why.y_avg"
-    text = t(key, i=r, j=c, rows=span(p["rows"]), cols=span(p["cols"]), real=p["real"],
-             count=p["real"], total=frac_text(p["total"]), divisor=p["divisor"],
-             expected=answer_text(p["expected"]), given=fmt(p["given"]),
+    ib = index_base()
+    text = t(key, i=r + ib, j=c + ib, rows=span(p["rows"], ib), cols=span(p["cols"], ib),
+             real=p["real"], count=p["real"], total=frac_text(p["total"]),
+             divisor=p["divisor"], expected=answer_text(p["expected"]), given=fmt(p["given"]),
              a=len(p["rows"]), b=len(p["cols"]))
     if p["divisor"] > p["real"]:
         text += " " + t("exercise.why.y_avg_pad_in", divisor=p["divisor"],
@@ -67,10 +69,11 @@ def _why_mask(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
     windows = p["windows"]
     key = _key(e, f"exercise.why.{e.code}" + ("" if windows else "_none"))
-    text = t(key, r=r, c=c, n=len(windows), windows=cells_text(windows),
+    text = t(key, r=ix(r), c=ix(c), n=len(windows), windows=cells_text(windows),
              expected=answer_text(p["expected"]), given=fmt(p["given"]))
     for i, j, wr, wc in p.get("passed_over", [])[:3]:
-        text += " " + t(_key(e, "exercise.why.mask_passed_over"), i=i, j=j, wr=wr, wc=wc,
+        text += " " + t(_key(e, "exercise.why.mask_passed_over"), i=ix(i), j=ix(j), wr=ix(wr),
+                        wc=ix(wc),
                         policy=p["policy"])
     if e.code == "mask_max" and ex.tied_windows and not p.get("passed_over"):
         text += " " + t("exercise.why.policy_note", policy=p["policy"])
@@ -81,18 +84,36 @@ def _why_grad(e: Explanation, ex: Exercise) -> str:
     p, (r, c) = e.params, e.cell
     terms, expected, given = p["terms"], answer_text(p["expected"]), fmt(p["given"])
     if len(terms) == 1:
-        return t(_key(e, "exercise.why.grad_one"), r=r, c=c, i=terms[0]["i"], j=terms[0]["j"],
-                 term=_term(terms[0]), expected=expected, given=given)
+        return t(_key(e, "exercise.why.grad_one"), r=ix(r), c=ix(c), i=ix(terms[0]["i"]),
+                 j=ix(terms[0]["j"]),
+                 term=_term(terms[0]), expected=expected, given=given) + _tie_note(p)
     total = " + ".join(frac_text(term["amount"]) for term in terms).replace("+ -", "− ")
-    return t(_key(e, "exercise.why.grad_many"), r=r, c=c, n=len(terms),
+    return t(_key(e, "exercise.why.grad_many"), r=ix(r), c=ix(c), n=len(terms),
              terms="; ".join(_term(term) for term in terms), sum=total,
-             expected=expected, given=given)
+             expected=expected, given=given) + _tie_note(p)
 
 
 def _why_grad_none(e: Explanation, ex: Exercise) -> str:
     r, c = e.cell
     mode = "avg" if ex.spec.mode == "avg" else "max"
-    return t(_key(e, f"exercise.why.grad_none_{mode}"), r=r, c=c, given=fmt(e.params["given"]))
+    return (t(_key(e, f"exercise.why.grad_none_{mode}"), r=ix(r), c=ix(c),
+              given=fmt(e.params["given"])) + _tie_note(e.params))
+
+
+def _tie_note(p: dict) -> str:
+    """The misunderstanding behind a wrong dL/dx cell that is a tied maximum
+    (pooling_core.marking.tie_reading): the rule of the policy in force, worded with the
+    first such window's dL/dy, and the other policy the typed value follows, if any."""
+    tied = p.get("tied") or []
+    if not tied:
+        return ""
+    i, j, n = tied[0]
+    i, j = ix(i), ix(j)
+    text = " " + t("symbolic.tie.where", i=i, j=j, n=n) + " " + t(
+        f"symbolic.tie.rule.{p['policy']}", i=i, j=j, n=n)
+    if p.get("as_if"):
+        text += " " + t("symbolic.tie.as_if", given=fmt(p["given"]), as_if=p["as_if"])
+    return text
 
 
 # The sentence for each kind of wrong cell (pooling_core.exercise's explanation codes).

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ui.format import fmt, fmt_full
+from ui.format import fmt, fmt_full, index_base
 
 # Light sequential scale for values (dark text stays readable on every cell).
 VALUE_SCALE = [[0.0, "#f7fbff"], [0.5, "#c6dbef"], [1.0, "#6baed6"]]
@@ -81,6 +81,7 @@ def heatmap(
     projector: bool = False,
     width_px: int = 520,
     text: list[list[str]] | None = None,
+    base: int | None = None,
 ) -> dict:
     """A heatmap figure (dict) of a 2-D array.
 
@@ -94,6 +95,8 @@ def heatmap(
         is drawn (default 0), so that overlapping outlines (adaptive bins) stay apart.
     marked : (R, C) bool, cells to outline with a thick border (e.g. receivers).
     pad : (top, left, bottom, right) padding cells to show around the grid, dashed.
+    base : index base of the axis labels and the hover (default: the session's,
+        ui.format.index_base); the figure's coordinates stay 0-based cell indices.
     """
     v = np.asarray(values, dtype=np.float64)
     R, C = v.shape
@@ -148,21 +151,37 @@ def heatmap(
         for rr, cc in np.argwhere(marked):
             shapes.append(_rect((rr, cc, rr, cc), width=4 if projector else 3, color="#000",
                                 inset=0.08))
-    ticks = {"tickmode": "linear", "dtick": 1 if max(R, C) <= 16 else 4, "tick0": 0, "ticks": ""}
+    b = index_base() if base is None else base
+    dtick = 1 if max(R, C) <= 16 else 4
+    if b:  # labels shifted, coordinates not (outlines and selections stay cell indices)
+        trace["hovertext"] = [[f"[{r + b},{c + b}]" for c in range(C)] for r in range(R)]
+        trace["hovertemplate"] = name + "%{hovertext} = %{customdata}<extra></extra>"
+    xticks, yticks = (_ticks(n, pb, pa, dtick, b) for n, pb, pa in
+                      ((C, pad[1], pad[3]), (R, pad[0], pad[2])))
     layout = {
         "title": {"text": title, "font": {"size": 18 if projector else 16}, "x": 0},
         "width": size * (C + pad[1] + pad[3]) + 50,
         "height": size * (R + pad[0] + pad[2]) + 80,
         "margin": {"l": 40, "r": 10, "t": 70, "b": 10},
         "xaxis": {"side": "top", "range": [-pad[1] - 0.5, C - 0.5 + pad[3]], "showgrid": False,
-                  "zeroline": False, **ticks},
-        "yaxis": {"showgrid": False, "zeroline": False, **ticks,
+                  "zeroline": False, **xticks},
+        "yaxis": {"showgrid": False, "zeroline": False, **yticks,
                   "range": [R - 0.5 + pad[2], -pad[0] - 0.5]},  # reversed: row 0 on top
         "shapes": shapes,
         "plot_bgcolor": "#ffffff",
         "font": {"size": 16 if projector else 13},
     }
     return {"data": [trace], "layout": layout}
+
+
+def _ticks(n: int, before: int, after: int, dtick: int, base: int) -> dict:
+    """An axis's tick labels: every `dtick`-th index from 0, written in index `base`
+    (padding cells, -before .. n - 1 + after, get their indices too)."""
+    if not base:
+        return {"tickmode": "linear", "dtick": dtick, "tick0": 0, "ticks": ""}
+    vals = [v for v in range(-before, n + after) if v % dtick == 0]
+    return {"tickmode": "array", "tickvals": vals, "ticktext": [str(v + base) for v in vals],
+            "ticks": ""}
 
 
 def _rect(r: Rect, *, width: float, color: str, dash: str = "solid", inset: float = 0.0) -> dict:

@@ -10,6 +10,7 @@ from streamlit.delta_generator import DeltaGenerator
 from pooling_core import AdaptiveSpec, PoolingError, PoolSpec, ScatterSteps, output_size
 from pooling_core.geometry import last_window_end, window_taps
 from ui.errors import error_text
+from ui.format import ix
 from ui.i18n import t
 from ui.widgets.params import build_spec
 
@@ -47,8 +48,8 @@ def bin_caption(steps: ScatterSteps, k: int) -> str | None:
     r0, c0, r1, c1 = (int(v) for v in steps.window_rects[k])
     i, j = divmod(k, steps.output_shape[1])
     a, b = r1 - r0 + 1, c1 - c0 + 1
-    return t("explorer.bin_size", i=i, j=j, r0=r0, r1=r1, c0=c0, c1=c1, a=a, b=b,
-             n=a * b, count=a * b)
+    return t("explorer.bin_size", i=ix(i), j=ix(j), r0=ix(r0), r1=ix(r1), c0=ix(c0),
+             c1=ix(c1), a=a, b=b, n=a * b, count=a * b)  # indices in the session's base
 
 
 def pad_sides(spec: PoolSpec | AdaptiveSpec, input_hw: tuple[int, int]) -> Rect:

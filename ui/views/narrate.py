@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from pooling_core import ScatterSteps, tie_policy
-from ui.format import fmt
+from ui.format import cell_name, fmt, index_base
 from ui.i18n import current_language, t
 
 POLICY_WHO = {
@@ -19,8 +19,9 @@ POLICY_WHO = {
 }
 
 
-def span(values: list[int]) -> str:
-    """'1–3' for consecutive indices, '0, 2, 4' otherwise."""
+def span(values: list[int], base: int = 0) -> str:
+    """'1–3' for consecutive indices, '0, 2, 4' otherwise (each shown in index `base`)."""
+    values = [v + base for v in values]
     if len(values) == 1:
         return str(values[0])
     if all(b - a == 1 for a, b in zip(values, values[1:], strict=False)):
@@ -28,19 +29,18 @@ def span(values: list[int]) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def _cell(rc: tuple[int, int]) -> str:
-    return f"({rc[0]},{rc[1]})"
-
-
-def cells_text(cells: list[tuple[int, int]]) -> str:
-    """'(0,1), (2,3)': cells as written in every sentence."""
-    return ", ".join(_cell(c) for c in cells)
+def cells_text(cells: list[tuple[int, int]], base: int | None = None) -> str:
+    """'(0,1), (2,3)': cells as written in every sentence (index `base`, default the
+    session's: ui.format.index_base)."""
+    b = index_base() if base is None else base
+    return ", ".join(cell_name(c, b) for c in cells)
 
 
 def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int = 0,
-                   lang: str | None = None) -> list[str]:
+                   lang: str | None = None, base: int | None = None) -> list[str]:
     """The sentence of each step `first`..`limit` - 1 (every step by default), in `lang`
-    (default: the session's language)."""
+    (default: the session's language), indices in `base` (default: the session's)."""
+    b = index_base() if base is None else base
     spec = steps.spec
     policy = tie_policy(spec.ties)  # which sentence: one receiver, a split share, or all
     n = len(steps) if limit is None else min(limit, len(steps))
@@ -67,14 +67,14 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
     grad_output = pad + steps.grad_output.ravel()[first:n].tolist()
     output = pad + steps.output.ravel()[first:n].tolist()
     divisor = None if steps.divisor is None else pad + steps.divisor.ravel()[first:n].tolist()
-    rec = _Receivers(steps, start, ends[n - 1] if n > first else start)
+    rec = _Receivers(steps, start, ends[n - 1] if n > first else start, b)
     for k in range(first, n):
         end = ends[k]
         i, j = divmod(k, ow)
         r0, c0, r1, c1 = rects[k]
         rows = [r for r in range(r0, r1 + 1, dh) if 0 <= r < H]
         cols = [c for c in range(c0, c1 + 1, dw) if 0 <= c < W]
-        head = t("step.window", lang, i=i, j=j, rows=span(rows), cols=span(cols))
+        head = t("step.window", lang, i=i + b, j=j + b, rows=span(rows, b), cols=span(cols, b))
         g = fmt(grad_output[k])
         recv = range(start, end)
         parts = [head]
@@ -84,20 +84,21 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
             tied = [(f // W, f % W) for f in tied_flat[lo:tied_ends[k - first]]]
             if len(tied) <= 1:
                 parts.append(t("step.max_at", lang, value=value,
-                               cell=_cell(tied[0]) if tied else "—"))
+                               cell=cell_name(tied[0], b) if tied else "—"))
             else:
-                parts.append(t("step.tie", lang, value=value, n=len(tied), cells=cells_text(tied),
+                parts.append(t("step.tie", lang, value=value, n=len(tied),
+                               cells=cells_text(tied, b),
                                policy=spec.ties, who=t(POLICY_WHO[spec.ties], lang)))
             if policy.single or len(tied) <= 1:
                 for m in recv:
                     parts.append(rec.receive_one(m, i, j, g, lang))
             elif policy.divides:
                 share = fmt(rec.amount[start]) if end > start else "0"
-                parts.append(t("step.split_share", lang, i=i, j=j, g=g, n=len(tied),
+                parts.append(t("step.split_share", lang, i=i + b, j=j + b, g=g, n=len(tied),
                                share=share))
                 parts.extend(rec.overlaps(recv, lang))
             else:
-                parts.append(t("step.all_share", lang, i=i, j=j, g=g, n=len(tied)))
+                parts.append(t("step.all_share", lang, i=i + b, j=j + b, g=g, n=len(tied)))
                 parts.extend(rec.overlaps(recv, lang))
         else:
             div = int(divisor[k])
@@ -105,7 +106,7 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
             parts.append(t("step.avg", lang, value=fmt(output[k]), real=real, divisor=div,
                            count=real))
             delta = fmt(rec.amount[start]) if end > start else "0"
-            parts.append(t("step.avg_share", lang, i=i, j=j, g=g, divisor=div, delta=delta,
+            parts.append(t("step.avg_share", lang, i=i + b, j=j + b, g=g, divisor=div, delta=delta,
                            real=real, count=real))
             if getattr(spec, "divisor_override", None) is not None:
                 parts.append(t("step.avg_override", lang, divisor=div, real=real,
@@ -121,9 +122,11 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
 class _Receivers:
     """The receiver arrays of a ScatterSteps as Python lists, and the sentences about them."""
 
-    def __init__(self, steps: ScatterSteps, lo: int = 0, hi: int | None = None) -> None:
+    def __init__(self, steps: ScatterSteps, lo: int = 0, hi: int | None = None,
+                 base: int = 0) -> None:
         """Receivers lo..hi-1 only (a block of steps); they are still indexed by their number
-        m in the whole sequence."""
+        m in the whole sequence. Indices are written in index `base`."""
+        self.b = base
         self.W = steps.input_shape[1]
         self.ow = steps.output_shape[1]
         part = slice(lo, hi)
@@ -136,7 +139,8 @@ class _Receivers:
         self.prev_step = pad + steps.receiver_prev_step[part].tolist()
 
     def receive_one(self, m: int, i: int, j: int, g: str, lang: str) -> str:
-        r, c = divmod(self.flat[m], self.W)
+        r, c = (v + self.b for v in divmod(self.flat[m], self.W))
+        i, j = i + self.b, j + self.b
         after = fmt(self.after[m])
         hits = self.hits_before[m]
         if hits == 0:
@@ -144,16 +148,16 @@ class _Receivers:
         prev = self.prev_step[m]
         key = "step.goes_acc" if hits == 1 else "step.goes_acc_many"
         return t(key, lang, i=i, j=j, g=g, r=r, c=c, before=fmt(self.before[m]),
-                 pi=prev // self.ow, pj=prev % self.ow, n=hits, after=after)
+                 pi=prev // self.ow + self.b, pj=prev % self.ow + self.b, n=hits, after=after)
 
     def overlaps(self, recv: range, lang: str) -> list[str]:
         """For multi-receiver steps: name the cells that already held gradient (overlap)."""
-        W = self.W
+        W, b = self.W, self.b
         held = [m for m in recv if self.hits_before[m] > 0]
         if not held:
             return []
         items = ", ".join(
-            f"dL/dx[{self.flat[m] // W},{self.flat[m] % W}] "
+            f"dL/dx[{self.flat[m] // W + b},{self.flat[m] % W + b}] "
             f"{fmt(self.before[m])} → {fmt(self.after[m])}"
             for m in held[:4]
         )

@@ -25,6 +25,7 @@ from ui.format import fmt
 from ui.i18n import current_language, t
 from ui.views import figures
 from ui.views.narrate import step_sentences
+from ui.views.symbolic_text import step_symbols
 
 # About this many bytes of JSON per page of steps. A configuration whose steps need more is
 # played one block of consecutive steps at a time (the jump slider picks the block), so a
@@ -66,7 +67,7 @@ def _colour_value(v: float) -> float | None:
 
 
 def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
-             stop: int | None = None) -> dict:
+             stop: int | None = None, ib: int = 0, symbols: bool = False) -> dict:
     """The JSON-able data the player needs for steps first..stop-1 of `steps`, in language
     `lang` (see module docstring); the start step is given apart (PlayerPage.data).
 
@@ -77,13 +78,15 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
     taps), "t" the tied maxima when two or more tie, "u" one [cell, dL/dx text, colour value,
     windows so far] per receiving cell, "s" the sentence. "base" is dL/dx before step `first`
     in the same form, so a block that starts later shows the gradient already accumulated.
+    "ib" is the index base `ib` of the labels; with `symbols` (see `_with_symbols`) the dL/dx cells
+    show the running symbols instead of numbers.
     """
     H, W = steps.input_shape
     oh, ow = steps.output_shape
     total = len(steps)
     n = total if stop is None else min(stop, total)
     first = max(0, min(first, n - 1))
-    sentences = step_sentences(steps, n, first=first, lang=lang)
+    sentences = step_sentences(steps, n, first=first, lang=lang, base=ib)
     ends = np.searchsorted(steps.receiver_step, np.arange(first, n), side="right").tolist()
     m0 = int(np.searchsorted(steps.receiver_step, first, side="left"))
     zmin, zmax = figures.grad_range(steps.accumulated(total - 1))  # as the dL/dx heatmap
@@ -118,6 +121,8 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
             v = float(steps.receiver_after[m])
             base.append([int(steps.receiver_flat[m]), fmt(v), _colour_value(v),
                          int(steps.receiver_hits_before[m]) + 1])
+    if symbols:
+        _with_symbols(steps, out_steps, first, ib)
     note = (t("player.part", lang, first=first + 1, last=n, total=total)
             if (first, n) != (0, total) else "")
     return {
@@ -136,6 +141,7 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
         "projector": projector,
         "note": note,
         "lang": lang,
+        "ib": ib,
         "labels": {
             "title": t("alt.player", lang), "step": t("player.step", lang),
             "play": t("player.play", lang), "pause": t("player.pause", lang),
@@ -147,6 +153,22 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
             "legend": t("player.legend", lang), "space": t("player.key_space", lang),
         },
     }
+
+
+def _with_symbols(steps: ScatterSteps, out_steps: list[dict], first: int, base: int) -> None:
+    """The symbolic view in the player (ui.views.symbolic_text.step_symbols): each receiving
+    cell's text becomes its short symbol, with the full expression as a fifth entry (the
+    cell's title), and the step's sentence ends with the running expressions. Only when the
+    whole pass is one block and small enough; otherwise the numbers stay."""
+    syms = step_symbols(steps, base) if first == 0 and len(out_steps) == len(steps) else None
+    if syms is None:
+        return
+    for st_, (cells, line) in zip(out_steps, syms, strict=True):
+        for u, (short, full) in zip(st_["u"], cells, strict=True):
+            u[1] = short
+            u.append(full)
+        if line:
+            st_["s"] += " " + line
 
 
 def steps_input_text(steps: ScatterSteps) -> list[str]:
@@ -173,11 +195,12 @@ class PlayerPage:
 
 
 def player_page_parts(steps: ScatterSteps, projector: bool = False, start: int = 0,
-                      budget: int = PAGE_BUDGET_BYTES) -> PlayerPage:
+                      budget: int = PAGE_BUDGET_BYTES, base: int = 0,
+                      symbols: bool = False) -> PlayerPage:
     """The player data of the block of `steps` that holds step `start`, in the current
-    language, start step open (see PlayerPage)."""
+    language, index `base`, with or without symbols, start step open (see PlayerPage)."""
     first, stop = block_of(steps, start, budget)
-    data = _payload(steps, projector, current_language(), first, stop)
+    data = _payload(steps, projector, current_language(), first, stop, base, symbols)
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return PlayerPage(text, first, stop)
 
