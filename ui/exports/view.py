@@ -38,6 +38,7 @@ def export_section(
     import streamlit as st
 
     from ui.compute import compute
+    from ui.views.frameworks_exports import framework_export_buttons
 
     # Drawn only while open (a lazy expander): the files and code blocks cost the server and
     # the browser work on every rerun otherwise, and are rarely looked at.
@@ -76,6 +77,7 @@ def export_section(
             help=t("export.py_help"), on_click="ignore", icon=":material/code:")
         c5, _ = st.columns(2)
         standalone_button(c5, x, grad_output, spec, results, explorer_link(x, grad_output, spec))
+        framework_export_buttons(x, grad_output, spec)  # JAX, ONNX, Keras (issue 17)
         st.markdown(f"**{t('export.latex_header')}**")
         st.caption(t("export.latex_caption"))
         st.code(latex, language="latex", wrap_lines=True)

@@ -1,0 +1,34 @@
+"""The Theory page's "Frameworks" section: the semantics table (`pooling_core.frameworks.
+SEMANTICS`: output size, padding, divisor, tie rule and NaN rule per framework, each row
+with its source). The rule is translated from its code; the formula and the source are data,
+shown as plain text (escaped: nothing in them is read as Markdown)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from pooling_core.frameworks import SEMANTICS
+from ui.format import literal
+from ui.i18n import t
+from ui.views.frameworks_text import label
+
+PLAIN_MAX = 400  # a formula or a source is shown in full up to this many characters
+
+
+def semantics_frame() -> pd.DataFrame:
+    """The table: one row per framework and aspect, plain strings only."""
+    columns = [t(f"frameworks.theory.col.{c}")
+               for c in ("framework", "aspect", "rule", "formula", "source")]
+    rows = [(label(r.framework), t(f"frameworks.aspect.{r.aspect}"),
+             t(f"frameworks.semantics.{r.aspect}.{r.code}"),
+             literal(r.formula, PLAIN_MAX), literal(r.source, PLAIN_MAX)) for r in SEMANTICS]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def frameworks_theory_section() -> None:
+    """Header, a short text and the table."""
+    st.header(t("frameworks.theory.header"), divider="gray")
+    st.markdown(t("frameworks.theory.body"))
+    st.table(semantics_frame(), hide_index=True)
+    st.caption(t("frameworks.theory.caption"))
