@@ -71,10 +71,18 @@ def summary_line(diffs: Differences) -> str:
     expression = diffs.result.expression
     verdict = t(f"frameworks.panel.{verdict_key(expression)}")
     n = len(diffs.cells)
-    if n == 0:
+    if diffs.result.output is None:
+        numbers = t("frameworks.panel.no_numbers")
+    elif n == 0:
         numbers = t("frameworks.panel.same")
     else:
-        reasons = "; ".join(reason_text(r).rstrip(".。") for r in diffs.counts())
+        reasons = "; ".join(_lower_first(reason_text(r).rstrip(".。")) for r in diffs.counts())
         numbers = t("frameworks.panel.differ", n=n, reasons=reasons)
     return t("frameworks.panel.line", name=label(diffs.framework), verdict=verdict,
              numbers=numbers)
+
+
+def _lower_first(text: str) -> str:
+    """A sentence continued inside another: its first letter in lower case (a no-op for
+    Chinese)."""
+    return text[:1].lower() + text[1:]
