@@ -101,6 +101,8 @@ class FrameworkLayer:
     pre_pad_value : float   what `pre_pad` writes (0.0, or -inf for a max)
     op : "pool" or "reduce"   "reduce": a global reduction (tf.reduce_max, jnp.max, Keras
         GlobalMaxPooling2D) whose max gradient splits ties
+    output_size : (oh, ow) or None   PyTorch's adaptive pooling (kernel, stride and padding
+        are then unused)
     """
 
     framework: str
@@ -115,6 +117,7 @@ class FrameworkLayer:
     pre_pad: Pads = ((0, 0), (0, 0))
     pre_pad_value: float = 0.0
     op: Literal["pool", "reduce"] = "pool"
+    output_size: Pair | None = None
 
 
 @dataclass(frozen=True)

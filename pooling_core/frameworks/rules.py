@@ -16,11 +16,14 @@ divisor    "window"     count_include_pad: the window clipped to the padded inpu
                         (PyTorch, ONNX Runtime, Caffe); Flax divides by the whole window
            "real"       the real cells of the window (TF/Keras always; count_include_pad=False)
 max_start  "-inf"       the max starts at -inf: a window of -inf gives -inf
+           "first"      the max starts at the window's first real cell (ONNX Runtime)
            "lowest"     starts at the dtype's lowest finite number (TF, ONNX Runtime)
            "flt_lowest" starts at -FLT_MAX, whatever the dtype (Caffe)
 forward    "nan_wins"   a NaN in the window is the output (PyTorch: `val > max || isnan`)
            "nan_propagates"  max(a, NaN) = NaN (XLA)
-           "nan_ignored"     `max < val` comparisons: a NaN is never taken (TF, ORT, Caffe)
+           "nan_ignored"     cwiseMax from the lowest number: a NaN is never taken (TF)
+           "first_taken"     the scan below gives y too (ONNX Runtime's MaxPool with Indices)
+           "greater"         the scan below gives y too (Caffe)
 gradient   "pytorch"    the forward's winner: first maximum, the last NaN
            "first_taken"  first real cell taken, then strictly greater (`out < in`): a NaN
                         is taken only as the window's first cell, then kept (TF's argmax)
@@ -69,9 +72,9 @@ RULES: Mapping[str, FrameworkRules] = MappingProxyType({
                           ("window", "real"), "-inf", "nan_propagates", "jax_ge", True, False),
     "onnx": FrameworkRules("onnx", "ONNX (ONNX Runtime)", "ceil_mode",
                            ("asymmetric", "same", "same_lower", "valid"), ("window", "real"),
-                           "lowest", "nan_ignored", "greater", True, False),
+                           "first", "first_taken", "first_taken", True, False),
     "caffe": FrameworkRules("caffe", "Caffe", "caffe", ("symmetric",), ("window",),
-                            "flt_lowest", "nan_ignored", "greater", False, False),
+                            "flt_lowest", "greater", "greater", False, False),
 })
 
 
