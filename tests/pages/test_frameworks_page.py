@@ -115,13 +115,16 @@ def test_tf_same_puts_the_extra_column_on_the_right() -> None:
     assert t("frameworks.issue.no_same_padding", padding="same") in page_text(at)
 
 
-def test_same_lower_differs_from_tf_same_everywhere_but_one_cell() -> None:
+def test_same_lower_is_written_exactly_with_explicit_padding_where_there_is_none() -> None:
+    # TF/Keras has no 'same' with the extra cell before: it pads by hand (one row on top, one
+    # column on the left), then pools 'valid' -- the same numbers as ONNX SAME_LOWER.
     at = open_page({"x": encode_grid(X5), "k": "2", "s": "2", "pad": "same_lower"})
-    assert chart_values(at, "fw_y_onnx").tolist() == SAME_LOWER_Y
-    assert chart_values(at, "fw_y_pytorch").tolist() == SAME_LOWER_Y
-    assert chart_values(at, "fw_y_tensorflow").tolist() == SAME_UPPER_Y
-    every = {(i, j) for i in range(3) for j in range(3)}
-    assert marked_cells(at, "fw_y_tensorflow") == every - {(2, 0)}
+    for fw in ("pytorch", "tensorflow", "jax", "onnx", "caffe"):
+        assert chart_values(at, f"fw_y_{fw}").tolist() == SAME_LOWER_Y, fw
+        assert marked_cells(at, f"fw_y_{fw}") == set(), fw
+    text = page_text(at)
+    assert t("frameworks.issue.no_same_lower") in text
+    assert t("frameworks.verdict.exact") in text
 
 
 def test_caffe_counts_the_padding_in_the_average() -> None:
@@ -134,6 +137,12 @@ def test_caffe_counts_the_padding_in_the_average() -> None:
     all4 = {(0, 0), (0, 1), (1, 0), (1, 1)}
     assert marked_cells(at, "fw_y_caffe") == all4
     assert marked_cells(at, "fw_dx_caffe") == all4
+    # TensorFlow's pooling has no explicit padding: padded by hand with zeros, they count.
+    assert chart_values(at, "fw_y_tensorflow").tolist() == [[1, 2], [3, 4]]
+    assert marked_cells(at, "fw_y_tensorflow") == all4
+    for fw in ("jax", "onnx"):  # count_include_pad=False exists there
+        assert chart_values(at, f"fw_y_{fw}").tolist() == X2
+        assert marked_cells(at, f"fw_y_{fw}") == set()
     assert t("frameworks.issue.no_count_exclude_pad") in page_text(at)
 
 
@@ -223,3 +232,39 @@ def test_theory_shows_the_semantics_table_with_sources() -> None:
                    "pool_functors.h", "pooling_layer.cpp"):
         assert needle in sources.replace("\\", ""), needle
     assert len(table) == 25  # 5 frameworks x 5 aspects
+
+
+# ----------------------------------------------------------------- projector, hostile links
+def test_projector_mode_on_the_frameworks_page() -> None:
+    """Through app.py: the projector switch, then the Frameworks page: bold numbers, bigger
+    type, the dashed frames thicker, and one framework per row (no columns for the charts)."""
+    from ui.views.projector import PROJECTOR_KEY
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    at.query_params["lang"] = "en"
+    at.run()
+    at.toggle(key=PROJECTOR_KEY).set_value(True).run()
+    at.switch_page("app_pages/frameworks.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    figs = charts(at)
+    assert {"fw_y_pytorch", "fw_y_caffe"} <= set(figs)
+    for fig in figs.values():
+        assert fig["data"][0]["textfont"]["weight"] == "bold"
+        assert fig["layout"]["font"]["size"] == 16
+
+
+@pytest.mark.parametrize("query", [
+    {"x": "t1x1~<script>alert(1)</script>"},
+    {"k": "3x", "s": "0", "p": "-1", "d": "9"},
+    {"pad": "[link](http://example.com)", "mode": "**bold**"},
+    {"from": "", "to": "caffe", "x": "t2x2~1,2,3,4", "k": "2"},
+    {"layer": "adaptive", "o": "3", "x": "t7x7~" + ",".join(["1"] * 49)},
+    {"layer": "global", "mode": "avg"},
+    {"x": "t1x1~nan", "k": "1"},
+    {"ps": "0,1,0,1", "k": "2", "s": "2", "x": encode_grid(X5), "mode": "avg"},
+])
+def test_hostile_or_odd_links_never_break_the_page(query: dict[str, str]) -> None:
+    at = open_page(query)
+    assert "fw_y_pytorch" in charts(at)
+    for w in at.warning:
+        assert "<script>" not in w.value and "](http" not in w.value
