@@ -26,9 +26,11 @@ CAFFE_DX = [["0", "0", "0", "0"], ["0", "1", "0", "0"], ["0", "0", "3", "0"],
             ["0", "0", "0", "0"]]
 CHARTS_DRAWN = """() => [...document.querySelectorAll('.pbe-chart')].every(
     c => c.classList.contains('js-plotly-plot') && c.getAttribute('aria-busy') !== 'true')"""
-# The dashed magenta frames of the differing cells, as Plotly draws them (ui.views.frameworks_view).
+# The dashed black frames of the differing cells, as Plotly draws them
+# (ui.views.frameworks_view.DIFF_LINE): a path with a black stroke and a dash array.
 FRAMES_JS = """key => [...document.querySelectorAll(`.st-key-${key} .shapelayer path`)].filter(
-    p => /194, ?24, ?91|173, ?20, ?87/.test(p.style.stroke || p.getAttribute('stroke') || '')
+    p => /\\b0, ?0, ?0\\b|#000000/.test(p.style.stroke || p.getAttribute('stroke') || '')
+         && (p.style.strokeDasharray || '') !== '' && p.style.strokeDasharray !== 'none'
 ).length"""
 
 

@@ -65,7 +65,7 @@ def marked_cells(at: AppTest, key: str) -> set[tuple[int, int]]:
     out = set()
     for s in figure(at, key)["layout"].get("shapes", []):
         line = s.get("line", {})
-        if line.get("dash") == DIFF_LINE["dash"] and line.get("color") in ("#c2185b", "#ad1457"):
+        if line.get("dash") == DIFF_LINE["dash"] and line.get("color") == DIFF_LINE["color"]:
             out.add((round((s["y0"] + s["y1"]) / 2), round((s["x0"] + s["x1"]) / 2)))
     return out
 

@@ -14,7 +14,7 @@ from ui.i18n import t
 from ui.views import figures
 from ui.views.charts import chart
 from ui.views.frameworks_text import issue_text, label, reason_text
-from ui.views.frameworks_view import outlined
+from ui.views.frameworks_view import outlined, show_code
 from ui.views.projector import projector_on
 from ui.widgets.frameworks_port import port_controls, seed_params
 
@@ -83,7 +83,7 @@ def port_section(x: np.ndarray, grad_output: np.ndarray, spec: object) -> None:
     if ex.issues:
         st.markdown("\n".join(f"- {issue_text(i)}" for i in ex.issues))
     for call in ex.calls:
-        st.code(call.code, language="python" if call.language == "python" else "protobuf")
+        show_code(call)
     if port.source_result is None:
         return
     if not port.cells:

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from pooling_core import AdaptiveSpec, PoolSpec
-from pooling_core.frameworks import FRAMEWORKS, Differences, Expression, differences
+from pooling_core.frameworks import FRAMEWORKS, Call, Differences, Expression, differences
 from ui.compute import content_key, results_cache
 from ui.i18n import t
 from ui.views import figures
@@ -29,11 +29,12 @@ from ui.views.projector import projector_on
 
 Spec = PoolSpec | AdaptiveSpec
 REFERENCE = FRAMEWORKS[0]  # PyTorch: what the others are compared with
-# Where the differing cells are outlined: a dashed magenta frame inside the cell (the legend
-# names it; the number in the cell and the sentences below carry the information too).
-DIFF_LINE = {"width": 3, "color": "#c2185b", "dash": "dash"}
-DIFF_LINE_PROJECTOR = {"width": 5, "color": "#ad1457", "dash": "dash"}
-
+# Where the differing cells are framed: a dashed black line over a white one, inside the cell,
+# visible on every colour of the scales (the legend names it; the number in the cell and the
+# sentences below carry the information too).
+DIFF_LINE = {"width": 2.5, "color": "#000000", "dash": "dash"}
+DIFF_UNDER = {"width": 5, "color": "#ffffff", "dash": "solid"}
+PROJECTOR_WIDTH = 1.6  # thicker lines in projector mode
 
 def lens(x: np.ndarray, grad_output: np.ndarray, spec: Spec) -> dict[str, Differences]:
     """Every framework's `differences` from PyTorch for x (H, W), dL/dy (OH, OW) and spec, in
@@ -50,12 +51,14 @@ def differing(reasons: np.ndarray) -> np.ndarray:
 
 def outlined(fig: dict, marked: np.ndarray) -> dict:
     """`fig` (a heatmap from ui.views.figures) with each marked cell framed by a dashed line."""
-    line = DIFF_LINE_PROJECTOR if projector_on() else DIFF_LINE
+    scale = PROJECTOR_WIDTH if projector_on() else 1.0
     shapes = list(fig["layout"].get("shapes", []))
     for r, c in np.argwhere(marked):
-        shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": c - 0.42, "x1": c + 0.42,
-                       "y0": r - 0.42, "y1": r + 0.42, "line": line,
-                       "fillcolor": "rgba(0,0,0,0)"})
+        for line in (DIFF_UNDER, DIFF_LINE):
+            shapes.append({"type": "rect", "xref": "x", "yref": "y", "x0": c - 0.44,
+                           "x1": c + 0.44, "y0": r - 0.44, "y1": r + 0.44,
+                           "line": {**line, "width": line["width"] * scale},
+                           "fillcolor": "rgba(0,0,0,0)"})
     return {**fig, "layout": {**fig["layout"], "shapes": shapes}}
 
 
@@ -84,7 +87,7 @@ def framework_charts(fw: str, diffs: Differences, width_px: int) -> None:
     y_marked, dx_marked = differing(diffs.y_reason), differing(diffs.dx_reason)
     pr = projector_on()
     oh, ow = res.output.shape
-    chart(outlined(figures.heatmap(res.output, t("frameworks.fig.y", name=name), name="y",
+    chart(outlined(figures.heatmap(res.output, t("frameworks.fig.y"), name="y",
                                    projector=pr, width_px=width_px), y_marked),
           f"fw_y_{fw}", t("frameworks.alt.y", name=name, oh=oh, ow=ow,
                           n=int(y_marked.sum())))
@@ -92,7 +95,7 @@ def framework_charts(fw: str, diffs: Differences, width_px: int) -> None:
         st.caption(t("frameworks.no_gradient", name=name))
     else:
         h, w = res.grad_input.shape
-        chart(outlined(figures.heatmap(res.grad_input, t("frameworks.fig.dx", name=name),
+        chart(outlined(figures.heatmap(res.grad_input, t("frameworks.fig.dx"),
                                        kind="grad", name="dL/dx", projector=pr,
                                        width_px=width_px), dx_marked),
               f"fw_dx_{fw}", t("frameworks.alt.dx", name=name, h=h, w=w,
@@ -118,6 +121,12 @@ def compare_section(all_diffs: dict[str, Differences], cols: int) -> None:
             framework_charts(fw, diffs, width_for(n))
 
 
+def show_code(call: Call) -> None:
+    """One call's code (data, never translated), wrapped so that it fits a phone."""
+    st.code(call.code, language="python" if call.language == "python" else "protobuf",
+            wrap_lines=True)
+
+
 def code_block(fw: str, expression: Expression) -> None:
     """How one framework writes the layer: the verdict, its reasons and the code."""
     key = verdict_key(expression)
@@ -129,11 +138,11 @@ def code_block(fw: str, expression: Expression) -> None:
     if expression.issues:
         st.markdown("\n".join(f"- {issue_text(i)}" for i in expression.issues))
     for call in expression.calls:
-        st.code(call.code, language="python" if call.language == "python" else "protobuf")
+        show_code(call)
     if expression.alternatives:
         st.caption(t("frameworks.code.also"))
         for call in expression.alternatives:
-            st.code(call.code, language="python" if call.language == "python" else "protobuf")
+            show_code(call)
 
 
 def code_section(all_diffs: dict[str, Differences]) -> None:
