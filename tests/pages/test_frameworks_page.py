@@ -268,3 +268,28 @@ def test_hostile_or_odd_links_never_break_the_page(query: dict[str, str]) -> Non
     assert "fw_y_pytorch" in charts(at)
     for w in at.warning:
         assert "<script>" not in w.value and "](http" not in w.value
+
+
+def test_explorer_panel_one_line_per_framework() -> None:
+    at = AppTest.from_file(str(ROOT / "app_pages" / "explorer.py"), default_timeout=90)
+    at.query_params["lang"] = "en"
+    at.query_params["x"] = encode_grid(X4)
+    at.query_params["k"] = "3"
+    at.query_params["s"] = "2"
+    at.run()
+    assert not at.exception
+    closed = "\n".join(m.value for m in at.markdown)
+    assert "**Caffe**" not in closed  # drawn only while open
+    at.session_state["fw_panel_open"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    lines = next(m.value for m in at.markdown if "**Caffe**" in m.value).split("\n")
+    assert len(lines) == 5
+    by_name = {line.split("**")[1]: line for line in lines}
+    assert "the reference" in by_name["PyTorch"]
+    for name in ("TensorFlow / Keras", "JAX / Flax", "ONNX (ONNX Runtime)"):
+        assert by_name[name].endswith(t("frameworks.panel.same")), by_name[name]
+    # Caffe: 3 extra outputs and the cell they feed (hand-worked above), output-size rounding.
+    assert "4 cells differ: the output size is rounded differently" in by_name["Caffe"]
+    assert t("frameworks.panel.nearest") in by_name["Caffe"]
+    assert t("frameworks.panel.open") in [b.label for b in at.button]

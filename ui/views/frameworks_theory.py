@@ -5,6 +5,8 @@ shown as plain text (escaped: nothing in them is read as Markdown)."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -14,6 +16,13 @@ from ui.i18n import t
 from ui.views.frameworks_text import label
 
 PLAIN_MAX = 400  # a formula or a source is shown in full up to this many characters
+_GITHUB_FILE = re.compile(r"https://github\.com/([^/\s]+/[^/\s]+)/blob/[^/\s]+/")
+
+
+def source_text(source: str) -> str:
+    """A source as short plain text: a GitHub file URL becomes "owner/repo: path" (no
+    address for a Markdown renderer to turn into a link, and short enough to wrap)."""
+    return _GITHUB_FILE.sub(r"\1: ", source).replace("https://", "")
 
 
 def semantics_frame() -> pd.DataFrame:
@@ -22,7 +31,8 @@ def semantics_frame() -> pd.DataFrame:
                for c in ("framework", "aspect", "rule", "formula", "source")]
     rows = [(label(r.framework), t(f"frameworks.aspect.{r.aspect}"),
              t(f"frameworks.semantics.{r.aspect}.{r.code}"),
-             literal(r.formula, PLAIN_MAX), literal(r.source, PLAIN_MAX)) for r in SEMANTICS]
+             literal(r.formula, PLAIN_MAX), literal(source_text(r.source), PLAIN_MAX))
+            for r in SEMANTICS]
     return pd.DataFrame(rows, columns=columns)
 
 
