@@ -14,10 +14,11 @@ from pooling_core import PoolingError, PoolSpec, output_size
 def _padding(rng: np.random.Generator, k: tuple[int, int], d: tuple[int, int]):
     form = rng.choice(["symmetric", "symmetric", "asymmetric", "same", "same_lower", "valid"])
     if form == "symmetric":
-        return tuple(int(rng.integers(0, ((kk - 1) * dd + 1) // 2 + 1)) for kk, dd in zip(k, d))
+        return tuple(int(rng.integers(0, ((kk - 1) * dd + 1) // 2 + 1))
+                     for kk, dd in zip(k, d, strict=True))
     if form == "asymmetric":
         return tuple(tuple(int(rng.integers(0, (kk - 1) * dd + 1)) for _ in range(2))
-                     for kk, dd in zip(k, d))
+                     for kk, dd in zip(k, d, strict=True))
     return str(form)
 
 

@@ -25,7 +25,7 @@ def _pre(layer):
 
 def run_torch(layer, x, gy):
     import torch
-    import torch.nn.functional as F
+    import torch.nn.functional as F  # noqa: N812
 
     xt = torch.tensor(x, dtype=torch.float64).reshape(1, 1, *x.shape).requires_grad_(True)
     (t, b), (left, r) = _pre(layer)

@@ -212,6 +212,7 @@ class LayerRun:
     values: np.ndarray | None = None
     real: np.ndarray | None = None
     receiver: np.ndarray | None = None
+    flat: np.ndarray | None = None
 
 
 def _adaptive_run(layer: FrameworkLayer, xs: np.ndarray, gy: np.ndarray | None) -> LayerRun:
@@ -270,13 +271,13 @@ def run_layer(layer: FrameworkLayer, x: object, grad_output: object | None = Non
         y = _FORWARD[rules.forward](v, real)
         if rules.gradient == "jax_ge" and layer.dilation != (1, 1):
             notes.append(Issue("no_max_gradient_dilation", {"dilation": layer.dilation}))
-            return LayerRun(y.reshape(g.out_hw), None, tuple(notes), v, real, None)
+            return LayerRun(y.reshape(g.out_hw), None, tuple(notes), v, real, None, flat)
         _, idx = _MAX_RULES[rules.gradient](v, real)
         ok = idx >= 0
         if not ok.all():
             notes.append(Issue("empty_window", {"count": int((~ok).sum())}))
         np.add.at(dx_eff, flat[np.arange(S)[ok], idx[ok]], gflat[ok])
-    return LayerRun(y.reshape(g.out_hw), crop(dx_eff), tuple(notes), v, real, idx)
+    return LayerRun(y.reshape(g.out_hw), crop(dx_eff), tuple(notes), v, real, idx, flat)
 
 
 def framework_compute(layer: FrameworkLayer, x: object, grad_output: object | None = None

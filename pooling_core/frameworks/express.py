@@ -72,6 +72,15 @@ def same_windows(a: FrameworkLayer, b: FrameworkLayer, input_hw: tuple[int, int]
     return True
 
 
+def _runs(layer: FrameworkLayer, hw: tuple[int, int]) -> bool:
+    """The layer has windows on this input (its framework would not refuse the size)."""
+    try:
+        layer_geometry(layer, hw)
+    except PoolingError:
+        return False
+    return True
+
+
 def _extra_after(c: _Ctx) -> Pads:
     """Pads after the input that a floor-rounding layer needs to reach the app's last
     window: ((top, bottom'), (left, right')), bottom' = max(0, reach - H)."""
@@ -280,6 +289,8 @@ def express(framework: str, spec: PoolSpec | AdaptiveSpec, input_hw: tuple[int, 
     issues, cands, nearest = _FRAMEWORK_CANDS[fw](c)
     exact = next((lay for lay in cands if same_windows(c.app, lay, hw)), None)
     chosen = exact if exact is not None else nearest
+    if chosen is not None and not _runs(chosen, hw):
+        chosen = next((lay for lay in cands if _runs(lay, hw)), None)
     if chosen is None:
         return Expression(fw, False, False, tuple(issues), (), (), None)
     native = not issues and exact is not None and _zero(chosen.pre_pad)
