@@ -13,7 +13,7 @@ from ui.links import pagelink
 from ui.views import figures
 from ui.views.charts import chart
 from ui.views.frameworks_exports import framework_export_buttons
-from ui.views.frameworks_port import port_section
+from ui.views.frameworks_port import port_available, port_section
 from ui.views.frameworks_view import code_section, compare_section, lens
 from ui.views.layer_view import read_layer
 from ui.views.projector import projector_on
@@ -70,8 +70,9 @@ def page() -> None:
     st.subheader(t("frameworks.code.header"))
     code_section(all_diffs)
 
-    st.subheader(t("frameworks.port.header"))
-    port_section(x, gy, spec)
+    if port_available():  # pooling_core.frameworks.port_layer
+        st.subheader(t("frameworks.port.header"))
+        port_section(x, gy, spec)
 
     st.subheader(t("frameworks.export.header"))
     st.caption(t("frameworks.export.intro"))

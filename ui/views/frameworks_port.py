@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from pooling_core import PoolingError
-from pooling_core.frameworks import FRAMEWORKS, Port, express, port_layer
+from pooling_core.frameworks import FRAMEWORKS, PORT_PARAMS, Port, express, port_layer
 from ui.i18n import t
 from ui.views import figures
 from ui.views.charts import chart
@@ -50,6 +50,11 @@ def _side(fw: str, result: object, port: Port, role: str, compare: bool) -> None
                    dx_marks),
           f"fw_port_{role}_dx", t("frameworks.alt.dx", name=label(fw), h=dx.shape[0],
                                   w=dx.shape[1], n=int(dx_marks.sum())))
+
+
+def port_available() -> bool:
+    """Whether pooling_core.frameworks can port a layer (its parameters are declared)."""
+    return bool(PORT_PARAMS)
 
 
 def port_section(x: np.ndarray, grad_output: np.ndarray, spec: object) -> None:
