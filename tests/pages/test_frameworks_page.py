@@ -295,3 +295,11 @@ def test_explorer_panel_one_line_per_framework() -> None:
     assert "4 cells differ: the output size is rounded differently" in by_name["Caffe"]
     assert t("frameworks.panel.nearest") in by_name["Caffe"]
     assert t("frameworks.panel.open") in [b.label for b in at.button]
+
+
+def test_script_buttons_for_every_framework() -> None:
+    at = open_page({"x": encode_grid(X4), "k": "3", "s": "2"})
+    labels = [d.proto.label for d in at.get("download_button")]
+    for key in ("export.py", "frameworks.export.jax", "frameworks.export.onnx",
+                "frameworks.export.keras"):
+        assert t(key) in labels, (key, labels)

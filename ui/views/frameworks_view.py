@@ -78,7 +78,7 @@ def width_for(n: int) -> int:
 def framework_charts(fw: str, diffs: Differences, width_px: int) -> None:
     """One framework's y and dL/dx, the cells that differ from PyTorch's outlined, and the
     reasons (or that its numbers are PyTorch's)."""
-    st.markdown(f"**{label(fw)}**")
+    st.markdown(f"#### {label(fw)}")
     res = diffs.result
     name = label(fw)
     if res.output is None:
