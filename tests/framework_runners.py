@@ -151,6 +151,28 @@ def run_onnx(layer, x, gy):
     return y.astype(np.float64), dx.reshape(H, W)
 
 
+def run_tf(layer, x, gy):
+    """tf.pad (the layer's pre-padding) + tf.nn.max_pool2d / avg_pool2d, NHWC float64;
+    dL/dx by tf.GradientTape with output_gradients = dL/dy."""
+    import tensorflow as tf
+
+    H, W = x.shape
+    xt = tf.constant(x.reshape(1, H, W, 1))
+    (t, b), (left, r) = _pre(layer)
+    pool = tf.nn.max_pool2d if layer.mode == "max" else tf.nn.avg_pool2d
+    with tf.GradientTape() as tape:
+        tape.watch(xt)
+        a = xt
+        if t + b + left + r:
+            a = tf.pad(a, [[0, 0], [t, b], [left, r], [0, 0]],
+                       constant_values=layer.pre_pad_value)
+        y = pool(a, ksize=list(layer.kernel), strides=list(layer.stride),
+                 padding=layer.padding.upper())
+    dx = tape.gradient(y, xt, output_gradients=tf.constant(
+        np.asarray(gy, np.float64).reshape(y.shape)))
+    return y.numpy().reshape(y.shape[1:3]), dx.numpy().reshape(H, W)
+
+
 RUNNERS = {"pytorch": run_torch, "jax": run_jax, "onnx": run_onnx}
 MODULES = {"pytorch": "torch", "jax": "jax", "onnx": "onnxruntime"}
 
@@ -175,3 +197,41 @@ def close(a, b, avg: bool) -> bool:
     scale = max(1.0, float(np.abs(a[fin]).max(initial=0)))
     return same_nonfinite and bool(np.allclose(a[fin], b[fin], rtol=0, atol=1e-5 * scale)) \
         and np.array_equal(a[~fin], b[~fin], equal_nan=True) and not math.isnan(scale)
+
+
+def printed_blocks(stdout: str) -> dict[str, np.ndarray]:
+    """The ``name =`` blocks a script printed (rows indented by two spaces) as arrays."""
+    blocks: dict[str, np.ndarray] = {}
+    lines = stdout.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        if line.endswith(" =") and not line.startswith(" "):
+            rows = []
+            while i < len(lines) and lines[i].startswith("  "):
+                rows.append([float(v) for v in lines[i].split()])
+                i += 1
+            blocks[line[:-2]] = np.array(rows)
+    return blocks
+
+
+SCRIPT_DRIVER = """\
+import runpy, sys
+for path in sys.argv[1:]:
+    print("@@@@ " + path, flush=True)
+    runpy.run_path(path, run_name="__main__")
+"""
+
+
+def differing_cells(a: np.ndarray | None, b: np.ndarray | None, shape: tuple[int, int],
+            avg: bool) -> set[tuple[int, int]]:
+    """Cells of `shape` where two results differ (absent on one side counts)."""
+    out = set()
+    for i in range(shape[0]):
+        for j in range(shape[1]):
+            ina = a is not None and i < a.shape[0] and j < a.shape[1]
+            inb = b is not None and i < b.shape[0] and j < b.shape[1]
+            if ina != inb or (ina and not close(a[i:i + 1, j:j + 1], b[i:i + 1, j:j + 1], avg)):
+                out.add((i, j))
+    return out

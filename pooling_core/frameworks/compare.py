@@ -125,17 +125,26 @@ def _all(reason: str, mask: np.ndarray) -> np.ndarray:
 
 
 def differences(x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec,
-                framework: str, fill: float = 1.0) -> Differences:
-    """Cells of y and dL/dx where `framework` differs from PyTorch on this input.
+                framework: str, fill: float = 1.0, base: str = "pytorch") -> Differences:
+    """Cells of y and dL/dx where `framework` differs from PyTorch (or `base`) on this input.
 
     A cell differs when the numbers are not equal (NaN equals NaN; a cell present on one side
-    only differs). Its reason (`DIFF_REASONS`) is found step by step (module docstring).
+    only differs; averages equal within `AVG_RTOL`). Its reason (`DIFF_REASONS`) is found
+    step by step (module docstring). `Differences.pytorch` holds the `base` side.
     """
     fw = check_framework(framework)
     xs = np.asarray(x, dtype=np.float64)
-    hw = (xs.shape[0], xs.shape[1])
-    pt = framework_result("pytorch", xs, grad_output, spec, fill)
+    pt = framework_result(check_framework(base), xs, grad_output, spec, fill)
     fr = framework_result(fw, xs, grad_output, spec, fill)
+    return compare_results(xs, grad_output, spec, fr, pt, fill)
+
+
+def compare_results(xs: np.ndarray, grad_output: object, spec: PoolSpec | AdaptiveSpec,
+                    fr: FrameworkResult, pt: FrameworkResult, fill: float = 1.0
+                    ) -> Differences:
+    """`differences` of two results already computed (`pt`: the base side)."""
+    fw = fr.framework
+    hw = (xs.shape[0], xs.shape[1])
     y_shape = tuple(max(a.shape[i] for a in (pt.output, fr.output) if a is not None)
                     for i in range(2))
     tol = AVG_RTOL if spec.mode == "avg" else 0.0
@@ -174,7 +183,7 @@ def _reasons(xs: np.ndarray, grad_output: object, spec: PoolSpec | AdaptiveSpec,
     if pl is None or fl is None or pl.output_size is not None:
         return (np.full(y_shape, "not_expressible", dtype=object),
                 np.full(hw, "not_expressible", dtype=object))
-    P, F = RULES["pytorch"], RULES[fw]
+    P, F = RULES[pt.framework], RULES[fw]
     mixed = replace(P, rounding=F.rounding)
 
     def run(layer: FrameworkLayer, rules) -> LayerRun:  # noqa: ANN001

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from framework_cases import random_case, spec_from_json
-from framework_runners import MODULES, RUNNERS, close
+from framework_runners import MODULES, RUNNERS, close, differing_cells
 
 from pooling_core import PoolSpec
 from pooling_core.frameworks import FRAMEWORKS, differences, framework_result
@@ -36,19 +36,6 @@ def _load() -> tuple[list[dict], dict[str, np.ndarray]]:
 
 
 CASES, ARRAYS = _load()
-
-
-def _differ(a: np.ndarray | None, b: np.ndarray | None, shape: tuple[int, int],
-            avg: bool) -> set[tuple[int, int]]:
-    """Cells of `shape` where two results differ (absent on one side counts)."""
-    out = set()
-    for i in range(shape[0]):
-        for j in range(shape[1]):
-            ina = a is not None and i < a.shape[0] and j < a.shape[1]
-            inb = b is not None and i < b.shape[0] and j < b.shape[1]
-            if ina != inb or (ina and not close(a[i:i + 1, j:j + 1], b[i:i + 1, j:j + 1], avg)):
-                out.add((i, j))
-    return out
 
 
 def _check_case(spec: PoolSpec, x: np.ndarray, gy: np.ndarray,
@@ -66,9 +53,9 @@ def _check_case(spec: PoolSpec, x: np.ndarray, gy: np.ndarray,
             continue
         d = differences(x, gy, spec, fw)
         shape = tuple(max(a.shape[i] for a in (y, torch_y)) for i in range(2))
-        want_y = _differ(y, torch_y, shape, avg)
+        want_y = differing_cells(y, torch_y, shape, avg)
         want_dx = (set(np.ndindex(x.shape)) if dx is None
-                   else _differ(dx, torch_dx, x.shape, avg))
+                   else differing_cells(dx, torch_dx, x.shape, avg))
         got_y = {c.cell for c in d.cells if c.array == "y"}
         got_dx = {c.cell for c in d.cells if c.array == "dx"}
         if dx is None:  # no gradient: every cell is marked, whatever PyTorch's value
@@ -103,15 +90,12 @@ def test_fixture_covers_the_rules() -> None:
     assert sum(c["spec"]["dilation"] != [1, 1] for c in CASES) >= 20
 
 
-@pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("fw", ["jax", "onnx"])
-def test_live_against_pytorch(fw: str) -> None:
-    """200 fresh random cases (another seed) run live in PyTorch and `fw`."""
+def _live(fw: str, cases: int) -> None:
     pytest.importorskip("torch")
     pytest.importorskip(MODULES[fw])
     warnings.simplefilter("ignore")
     rng = np.random.default_rng(1717 + FRAMEWORKS.index(fw))
-    for n in range(200):
+    for n in range(cases):
         kw, x, gy = random_case(rng)
         spec = PoolSpec(**kw)
         theirs = {}
@@ -119,3 +103,19 @@ def test_live_against_pytorch(fw: str) -> None:
             res = framework_result(name, x, gy, spec)
             theirs[name] = RUNNERS[name](res.expression.layer, x, res.grad_output)
         _check_case(spec, x, gy, theirs, f"live {n} {kw}")
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("fw", ["jax", "onnx"])
+def test_live_sample(fw: str) -> None:
+    """8 fresh random cases (another seed) run live in PyTorch and `fw` (JAX compiles each
+    new shape: a few seconds per case on a busy machine)."""
+    _live(fw, 8)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("fw", ["jax", "onnx"])
+def test_live_200(fw: str) -> None:
+    """The same, 200 cases (slow: minutes)."""
+    _live(fw, 200)

@@ -1,0 +1,132 @@
+"""What the JAX, ONNX and Keras scripts share: the header, x and dL/dy as NumPy arrays, the
+number printing of the PyTorch script, and the layer that `pooling_core.frameworks.express`
+chose for the framework (native, exact composite or nearest; its `FrameworkLayer`).
+
+Each framework module (`jax_script`, `onnx_script`, `keras_script`) only writes the lines
+that run its layer and leave ``y`` and ``dx`` as NumPy arrays (`Body`). Pure functions; no
+Streamlit import; comments and notes through `t` in ``lang``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pooling_core import AdaptiveSpec, PoolSpec
+from pooling_core.frameworks import FrameworkLayer, FrameworkResult, framework_result
+from ui.exports.arrays import as_2d
+from ui.exports.torch_script import _comment, _literal, _print_source
+from ui.i18n import t
+
+HELPERS = '''\
+nan, inf = math.nan, math.inf
+
+
+def fmt(v):
+    """Integers without decimals, nan/inf/-inf by name, other numbers exactly."""
+    v = float(v)
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return repr(v)
+
+
+def show(name, array):
+    array = np.asarray(array, dtype=np.float64)
+    rows = [[fmt(v) for v in row] for row in array.reshape(array.shape[-2:] if array.ndim > 1
+                                                            else (1, -1)).tolist()]
+    width = max(len(cell) for row in rows for cell in row)
+    print(name + " =")
+    for row in rows:
+        print("  " + " ".join(cell.rjust(width) for cell in row))
+    print()
+'''
+
+
+@dataclass(frozen=True)
+class Body:
+    """A framework's part of the script: its imports and the lines that set ``y`` and ``dx``
+    (``dx`` None: the framework has no gradient; the lines then print why)."""
+
+    imports: tuple[str, ...]
+    lines: tuple[str, ...]
+    has_dx: bool = True
+
+
+def array_source(name: str, arr: np.ndarray) -> list[str]:
+    """``name = np.array([...], dtype=np.float64)`` of a 2-D array, one row a line."""
+    rows = [[_literal(v) for v in row] for row in arr]
+    width = max(len(c) for row in rows for c in row)
+    return ([f"{name} = np.array(["]
+            + ["    [" + ", ".join(c.rjust(width) for c in row) + "]," for row in rows]
+            + ["], dtype=np.float64)"])
+
+
+def pads_of(layer: FrameworkLayer) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The layer's pre-padding as ((top, bottom), (left, right)) ints."""
+    (t_, b), (left, r) = layer.pre_pad
+    return ((int(t_), int(b)), (int(left), int(r)))
+
+
+def has_pre_pad(layer: FrameworkLayer) -> bool:
+    return any(v for side in layer.pre_pad for v in side)
+
+
+def pad_value_source(layer: FrameworkLayer) -> str:
+    return "-inf" if layer.pre_pad_value == float("-inf") else "0.0"
+
+
+def framework_script(
+    framework: str, package: str,
+    body: Callable[[FrameworkLayer, tuple[int, int], Callable[..., str]], Body],
+    x: np.ndarray, grad_output: np.ndarray, spec: PoolSpec | AdaptiveSpec, *,
+    lang: str | None, file_name: str,
+) -> str:
+    """The script of `framework` (see the framework modules): header, helpers, x, dL/dy on
+    the framework's output, then `body`'s lines, then ``show("y", y)`` and ``show("dL/dx",
+    dx)``. A framework that cannot write the layer gets a script that only says so."""
+    xs = as_2d(x, "x")
+    gy = as_2d(grad_output, "grad_output")
+    res: FrameworkResult = framework_result(framework, xs, gy, spec)
+    ex = res.expression
+
+    def tr(key: str, **kw: Any) -> str:
+        return t(f"lens_export.{key}", lang=lang, **kw)
+
+    label = {"pytorch": "PyTorch", "tensorflow": "TensorFlow / Keras", "jax": "JAX",
+             "onnx": "ONNX Runtime"}.get(framework, framework)
+    L: list[str] = []
+    L += _comment(tr("title", framework=label))
+    L += _comment(tr("run", file=file_name, package=package))
+    L += _comment(t("export.py.format", lang=lang))
+    L.append("#")
+    for call in ex.calls:
+        L += [f"#     {line}" for line in call.code.splitlines()]
+    if ex.layer is None or res.output is None:
+        note = tr("none", framework=label)
+        return "\n".join(L + _comment(note) + _print_source(note)) + "\n"
+    if not ex.exact:
+        L += _comment(tr("nearest", framework=label))
+    layer = ex.layer
+    part = body(layer, xs.shape, tr)
+    L += ["import math", "", "import numpy as np", *part.imports, ""]
+    L += HELPERS.splitlines()
+    L += ["", ""]
+    L += _comment(tr("x", h=xs.shape[0], w=xs.shape[1]))
+    L += array_source("x", xs)
+    g = res.grad_output
+    L += _comment(tr("grad_output", framework=label, oh=g.shape[0], ow=g.shape[1]))
+    L += array_source("grad_output", g)
+    L += ["", *part.lines, "", 'show("y", y)']
+    if part.has_dx:
+        L.append('show("dL/dx", dx)')
+    else:
+        note = tr("no_gradient", framework=label)
+        L += _comment(note) + _print_source(note)
+    return "\n".join(L) + "\n"
