@@ -303,3 +303,48 @@ def test_script_buttons_for_every_framework() -> None:
     for key in ("export.py", "frameworks.export.jax", "frameworks.export.onnx",
                 "frameworks.export.keras"):
         assert t(key) in labels, (key, labels)
+
+
+# ----------------------------------------------------------------- port a layer
+def test_port_tf_same_to_pytorch_is_exact_with_explicit_padding() -> None:
+    # The source layer starts as TF writes the current layer: pool_size 2, strides 2, 'same'.
+    at = open_page({"x": encode_grid(X5), "k": "2", "s": "2", "pad": "same",
+                    "from": "tensorflow", "to": "pytorch"})
+    assert at.selectbox(key="fw_p_tensorflow_padding").value == "same"
+    assert at.number_input(key="fw_p_tensorflow_pool_size_h").value == 2
+    assert t("frameworks.port.exact", name="PyTorch") in [s.value for s in at.success]
+    assert chart_values(at, "fw_port_source_y").tolist() == SAME_UPPER_Y
+    assert chart_values(at, "fw_port_target_y").tolist() == SAME_UPPER_Y
+    assert marked_cells(at, "fw_port_target_y") == set()
+    assert any("F.pad" in c.value for c in at.code)
+
+
+def test_port_onnx_average_without_padding_count_to_caffe_has_no_equivalent() -> None:
+    # ONNX AveragePool, pads 1 on every side, count_include_pad=0 (the X2 case above): the
+    # real cell alone, y = x; Caffe always counts the padding: y = x / 4, dL/dx = 1/4.
+    at = open_page({"x": encode_grid(X2), "k": "2", "s": "2", "p": "1", "mode": "avg",
+                    "cip": "0", "from": "onnx", "to": "caffe"})
+    assert at.checkbox(key="fw_p_onnx_count_include_pad").value is False
+    assert [at.number_input(key=f"fw_p_onnx_pads_{s}").value
+            for s in ("top", "left", "bottom", "right")] == [1, 1, 1, 1]
+    assert t("frameworks.port.none", name="Caffe") in [w.value for w in at.warning]
+    assert chart_values(at, "fw_port_source_y").tolist() == X2
+    assert chart_values(at, "fw_port_target_y").tolist() == [[1, 2], [3, 4]]
+    assert chart_values(at, "fw_port_target_dx").tolist() == [[0.25, 0.25], [0.25, 0.25]]
+    all4 = {(0, 0), (0, 1), (1, 0), (1, 1)}
+    assert marked_cells(at, "fw_port_target_y") == all4
+    assert marked_cells(at, "fw_port_target_dx") == all4
+    assert t("frameworks.port.cells", n=8) in [m.value for m in at.markdown]
+    # Switching the source layer's count_include_pad on makes Caffe's equivalent exact.
+    at.checkbox(key="fw_p_onnx_count_include_pad").check().run()
+    assert t("frameworks.port.exact", name="Caffe") in [s.value for s in at.success]
+    assert chart_values(at, "fw_port_source_y").tolist() == [[1, 2], [3, 4]]
+    assert marked_cells(at, "fw_port_target_y") == set()
+
+
+def test_port_bad_parameters_give_a_message() -> None:
+    at = open_page({"x": encode_grid(X4), "from": "caffe", "to": "onnx"})
+    at.number_input(key="fw_p_caffe_kernel_size_h").set_value(2).run()
+    at.number_input(key="fw_p_caffe_pad_h").set_value(3).run()  # pad > kernel / 2
+    assert not at.exception
+    assert any(e.value.startswith(t("frameworks.port.invalid", name="")[:20]) for e in at.error)

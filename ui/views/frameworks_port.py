@@ -69,7 +69,7 @@ def port_section(x: np.ndarray, grad_output: np.ndarray, spec: object) -> None:
         current = express(source, spec, x.shape)  # type: ignore[arg-type]
     except (PoolingError, NotImplementedError):
         current = None
-    seed_params(source, current)
+    seed_params(source, current, spec)
     st.markdown(t("frameworks.port.params", name=label(source)))
     params = port_controls(source)
     try:

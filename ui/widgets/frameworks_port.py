@@ -19,6 +19,8 @@ from ui.i18n import t
 from ui.widgets.grid import MAX_SIDE
 
 SIDES = ("top", "bottom", "left", "right")
+PADS4 = ("top", "left", "bottom", "right")  # ONNX's order
+EXPLICIT = "pads"  # a padding choice that means "these per-side pads" (JAX)
 Allowed = object  # a tuple of choices, or "pair", "pair0", "pads", "bool", "int"
 
 
@@ -47,6 +49,11 @@ def valid_value(allowed: Allowed, value: object) -> object | None:
             a, b = (_pair_value(v, 0) for v in value)
             return (a, b) if a is not None and b is not None else None
         return None
+    if allowed == "pads4":  # ONNX: [top, left, bottom, right]
+        if (isinstance(value, (tuple, list)) and len(value) == 4
+                and all(_is_int(v) and 0 <= v <= MAX_SIDE for v in value)):
+            return tuple(int(v) for v in value)
+        return None
     if allowed == "bool":
         return bool(value) if isinstance(value, (bool, int)) and value in (0, 1) else None
     if allowed == "int":
@@ -58,8 +65,8 @@ def default_value(allowed: Allowed) -> object:
     """A parameter's value when the current layer says nothing about it."""
     if isinstance(allowed, tuple):
         return allowed[0]
-    return {"pair": (2, 2), "pair0": (0, 0), "pads": ((0, 0), (0, 0)), "bool": False,
-            "int": 0}.get(allowed, 0)  # type: ignore[call-overload]
+    return {"pair": (1, 1), "pair0": (0, 0), "pads": ((0, 0), (0, 0)), "pads4": (0, 0, 0, 0),
+            "bool": False, "int": 0}.get(allowed, 0)  # type: ignore[call-overload]
 
 
 def _keys(source: str, name: str, allowed: Allowed) -> tuple[str, ...]:
@@ -68,6 +75,8 @@ def _keys(source: str, name: str, allowed: Allowed) -> tuple[str, ...]:
         return (f"{base}_h", f"{base}_w")
     if allowed == "pads":
         return tuple(f"{base}_{side}" for side in SIDES)
+    if allowed == "pads4":
+        return tuple(f"{base}_{side}" for side in PADS4)
     return (base,)
 
 
@@ -77,23 +86,50 @@ def _state_values(allowed: Allowed, value: object) -> tuple[object, ...]:
     if allowed == "pads":
         (top, bottom), (left, right) = value  # type: ignore[misc]
         return (top, bottom, left, right)
+    if allowed == "pads4":
+        return tuple(value)  # type: ignore[arg-type]
     return (value,)
 
 
-def seed_params(source: str, expression: Expression | None) -> None:
-    """First visit of a source framework: its parameters from the current layer's definition
-    in that framework (where valid), the others at their defaults."""
+# A parameter the framework's definition does not name starts at the current layer's value
+# of the same meaning (by the framework's word for it).
+SPEC_ATTR = {
+    **dict.fromkeys(("kernel_size", "pool_size", "window_shape", "kernel_shape"), "k"),
+    **dict.fromkeys(("stride", "strides"), "s"),
+    **dict.fromkeys(("dilation", "window_dilation", "dilations"), "d"),
+    "ceil_mode": "ceil_mode", "count_include_pad": "count_include_pad",
+}
+
+
+def seed_params(source: str, expression: Expression | None, spec: object) -> None:
+    """First visit of a source framework: its parameters as that framework writes the current
+    layer `spec` (its calls, then their other API; where valid), else the value of the same
+    meaning in `spec`, else a plain default."""
     ss = st.session_state
     given: dict[str, object] = {}
-    if expression is not None and expression.calls:
-        given = dict(expression.calls[0].params)
+    if expression is not None:
+        for call in (*expression.alternatives, *expression.calls):
+            given.update(dict(call.params))
+    mode = str(getattr(spec, "mode", "max"))
     for name, allowed in PORT_PARAMS.get(source, {}).items():
         keys = _keys(source, name, allowed)
         if all(k in ss for k in keys):
             continue
-        value = valid_value(allowed, given.get(name))
-        value = default_value(allowed) if value is None else value
-        for key, v in zip(keys, _state_values(allowed, value), strict=True):
+        value = given.get(name)
+        if value is None and name in SPEC_ATTR:
+            value = getattr(spec, SPEC_ATTR[name], None)
+        if name in ("mode", "pool") and value is None:  # the mode: max / MAX, avg / AVE
+            value = next((c for c in allowed if str(c).lower()[:2] == mode[:2]), None)
+        if isinstance(allowed, tuple) and EXPLICIT in allowed:
+            pads = valid_value("pads", value)
+            if pads is not None:  # explicit pads given: the choice and its four boxes
+                value = EXPLICIT
+                for key, v in zip(_keys(source, name, "pads"), _state_values("pads", pads),
+                                  strict=True):
+                    ss.setdefault(key, v)
+        checked = valid_value(allowed, value)
+        checked = default_value(allowed) if checked is None else checked
+        for key, v in zip(keys, _state_values(allowed, checked), strict=True):
             ss.setdefault(key, v)
 
 
@@ -114,25 +150,41 @@ def port_controls(source: str) -> dict[str, object]:
             if isinstance(allowed, tuple):
                 st.selectbox(_label(name), allowed, key=keys[0], format_func=str)
                 params[name] = ss[keys[0]]
+                if ss[keys[0]] == EXPLICIT:  # JAX: padding given per side
+                    params[name] = _sides(_keys(source, name, "pads"), name, SIDES)
             elif allowed == "bool":
                 st.checkbox(_label(name), key=keys[0])
                 params[name] = bool(ss[keys[0]])
-            elif allowed == "int":
+            elif allowed == "int":  # 0: none
                 st.number_input(_label(name), 0, 10_000, step=1, key=keys[0])
-                params[name] = int(ss[keys[0]])
+                params[name] = int(ss[keys[0]]) or None
             elif allowed in ("pair", "pair0"):
                 lo = 1 if allowed == "pair" else 0
                 a, b = st.columns(2)
                 a.number_input(_label(name, "h"), lo, MAX_SIDE, step=1, key=keys[0])
                 b.number_input(_label(name, "w"), lo, MAX_SIDE, step=1, key=keys[1])
                 params[name] = (int(ss[keys[0]]), int(ss[keys[1]]))
-            else:  # pads: four boxes
-                boxes = st.columns(2)
-                for i, (key, side) in enumerate(zip(keys, SIDES, strict=True)):
-                    boxes[i % 2].number_input(_label(name, side), 0, MAX_SIDE, step=1, key=key)
-                top, bottom, left, right = (int(ss[k]) for k in keys)
-                params[name] = ((top, bottom), (left, right))
+            elif allowed == "pads4":  # ONNX: [top, left, bottom, right]
+                top, bottom, left, right = _sides(keys, name, PADS4)
+                params[name] = [top, left, bottom, right]  # type: ignore[has-type]
+            else:  # pads: ((top, bottom), (left, right))
+                params[name] = _sides(keys, name, SIDES)
     return params
+
+
+def _sides(keys: tuple[str, ...], name: str, order: tuple[str, ...]) -> object:
+    """Four boxes, one per side (keys in `order`); returns ((top, bottom), (left, right)) for
+    SIDES' order, else the four values by side name as (top, bottom, left, right)."""
+    ss = st.session_state
+    for key in keys:  # a choice switched to explicit pads: its boxes start at 0
+        ss.setdefault(key, 0)
+    boxes = st.columns(2)
+    for i, (key, side) in enumerate(zip(keys, order, strict=True)):
+        boxes[i % 2].number_input(_label(name, side), 0, MAX_SIDE, step=1, key=key)
+    v = {side: int(ss[key]) for key, side in zip(keys, order, strict=True)}
+    if order == SIDES:
+        return ((v["top"], v["bottom"]), (v["left"], v["right"]))
+    return (v["top"], v["bottom"], v["left"], v["right"])
 
 
 def param_names(source: str) -> Mapping[str, Allowed]:
