@@ -50,7 +50,7 @@ def severe(page: Page) -> list[str]:
 def open_frameworks(page: Page, url: str) -> None:
     page.goto(url)
     page.wait_for_selector("h1", timeout=60_000)
-    wait_idle(page, settle_ms=800)
+    wait_idle(page, timeout_ms=90_000, settle_ms=800)  # a loaded 2-core machine is slow
     page.wait_for_selector(".st-key-fw_y_caffe .pbe-chart", timeout=60_000)
     page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
 
@@ -59,7 +59,7 @@ def open_frameworks(page: Page, url: str) -> None:
 def test_frameworks_page_in_every_language(browser: Browser, app_url: str, lang: str) -> None:
     rec = Recorder(app_url)
     context = browser.new_context(viewport={"width": 1366, "height": 3000}, locale="en-US")
-    context.set_default_timeout(30_000)
+    context.set_default_timeout(60_000)
     context.on("request", rec.request)
     context.on("requestfailed", rec.request_failed)
     try:
@@ -94,16 +94,16 @@ def test_frameworks_page_in_every_language(browser: Browser, app_url: str, lang:
 def test_frameworks_page_screenshots(browser: Browser, app_url: str, width: int, height: int,
                                      projector: bool) -> None:
     context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
-    context.set_default_timeout(30_000)
+    context.set_default_timeout(60_000)
     name = f"frameworks-{width}x{height}" + ("-projector" if projector else "")
     try:
         page = context.new_page()
         open_frameworks(page, link(app_url, "en"))
         if projector:
             page.locator(".st-key-projector label").first.click()
-            wait_idle(page)
+            wait_idle(page, timeout_ms=90_000)
             expect(page.locator(".st-key-projector input[type=checkbox]")).to_be_checked()
-            page.wait_for_function(CHARTS_DRAWN)
+            page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
         assert_no_exception(page)
         assert heatmap_text(page, "fw_y_caffe") == CAFFE_Y
         screenshot(page, name)

@@ -31,13 +31,14 @@ def _marks(port: Port, array: str, shape: tuple[int, int]) -> np.ndarray:
 
 def _side(fw: str, result: object, port: Port, role: str, compare: bool) -> None:
     """One side of the port (source or target): its y and dL/dx, differing cells outlined."""
+    st.markdown(f"#### {t(f'frameworks.port.side_{role}', name=label(fw))}")
     if result is None or result.output is None:  # type: ignore[attr-defined]
         st.info(t("frameworks.no_numbers", name=label(fw)), icon=":material/block:")
         return
     pr = projector_on()
     y, dx = result.output, result.grad_input  # type: ignore[attr-defined]
     y_marks = _marks(port, "y", y.shape) if compare else np.zeros(y.shape, dtype=bool)
-    chart(outlined(figures.heatmap(y, t(f"frameworks.port.fig_{role}_y", name=label(fw)),
+    chart(outlined(figures.heatmap(y, t("frameworks.fig.y"),
                                    name="y", projector=pr, width_px=320), y_marks),
           f"fw_port_{role}_y", t("frameworks.alt.y", name=label(fw), oh=y.shape[0],
                                  ow=y.shape[1], n=int(y_marks.sum())))
@@ -45,7 +46,7 @@ def _side(fw: str, result: object, port: Port, role: str, compare: bool) -> None
         st.caption(t("frameworks.no_gradient", name=label(fw)))
         return
     dx_marks = _marks(port, "dx", dx.shape) if compare else np.zeros(dx.shape, dtype=bool)
-    chart(outlined(figures.heatmap(dx, t(f"frameworks.port.fig_{role}_dx", name=label(fw)),
+    chart(outlined(figures.heatmap(dx, t("frameworks.fig.dx"),
                                    kind="grad", name="dL/dx", projector=pr, width_px=320),
                    dx_marks),
           f"fw_port_{role}_dx", t("frameworks.alt.dx", name=label(fw), h=dx.shape[0],
