@@ -264,6 +264,9 @@ def test_projector_mode_on_the_frameworks_page() -> None:
     {"layer": "global", "mode": "avg"},
     {"x": "t1x1~nan", "k": "1"},
     {"ps": "0,1,0,1", "k": "2", "s": "2", "x": encode_grid(X5), "mode": "avg"},
+    # the heaviest layer a link allows: 1089 windows of up to 1024 cells, in five frameworks
+    {"x": encode_grid([[float((r * 7 + c * 3) % 5) for c in range(32)] for r in range(32)]),
+     "k": "32", "s": "1", "p": "16", "ceil": "1"},
 ])
 def test_hostile_or_odd_links_never_break_the_page(query: dict[str, str]) -> None:
     at = open_page(query)

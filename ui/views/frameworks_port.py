@@ -10,6 +10,7 @@ import streamlit as st
 
 from pooling_core import PoolingError
 from pooling_core.frameworks import FRAMEWORKS, PORT_PARAMS, Port, express, port_layer
+from ui.compute import content_key, results_cache
 from ui.i18n import t
 from ui.views import figures
 from ui.views.charts import chart
@@ -73,8 +74,11 @@ def port_section(x: np.ndarray, grad_output: np.ndarray, spec: object) -> None:
     seed_params(source, current, spec)
     st.markdown(t("frameworks.port.params", name=label(source)))
     params = port_controls(source)
-    try:
-        port = port_layer(source, params, target, x, None)
+    key = ("port", *content_key(x, grad_output, None), source, repr(sorted(params.items())),
+           target)
+    try:  # once per source layer, target and input (the Explorer's content cache)
+        port = results_cache().get_or_compute(
+            key, lambda: port_layer(source, params, target, x, None))
     except PoolingError as e:
         name = e.params.get("name", "")
         st.error(t("frameworks.port.invalid", name=str(name)), icon=":material/error:")
