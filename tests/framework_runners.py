@@ -61,6 +61,8 @@ def run_jax(layer, x, gy):
     pad = _jax_padding(layer.padding)
 
     def f(a):
+        if layer.op == "reduce":  # global pooling as jnp.max / jnp.mean
+            return (jnp.max if layer.mode == "max" else jnp.mean)(a).reshape(1, 1)
         a = jnp.pad(a, _pre(layer), constant_values=layer.pre_pad_value)
         if layer.mode == "max":
             return jax.lax.reduce_window(a, -jnp.inf, jax.lax.max, layer.kernel, layer.stride,
@@ -166,8 +168,12 @@ def run_tf(layer, x, gy):
         if t + b + left + r:
             a = tf.pad(a, [[0, 0], [t, b], [left, r], [0, 0]],
                        constant_values=layer.pre_pad_value)
-        y = pool(a, ksize=list(layer.kernel), strides=list(layer.stride),
-                 padding=layer.padding.upper())
+        if layer.op == "reduce":  # Keras GlobalMaxPooling2D / GlobalAveragePooling2D
+            name = "GlobalMaxPooling2D" if layer.mode == "max" else "GlobalAveragePooling2D"
+            y = tf.reshape(getattr(tf.keras.layers, name)(dtype="float64")(a), (1, 1, 1, 1))
+        else:
+            y = pool(a, ksize=list(layer.kernel), strides=list(layer.stride),
+                     padding=layer.padding.upper())
     dx = tape.gradient(y, xt, output_gradients=tf.constant(
         np.asarray(gy, np.float64).reshape(y.shape)))
     return y.numpy().reshape(y.shape[1:3]), dx.numpy().reshape(H, W)

@@ -18,6 +18,7 @@ gave it the framework's number).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -32,6 +33,7 @@ from .engine import (
     layer_geometry,
     run_layer,
 )
+from .express import app_layer, equal_bins
 from .layer import FRAMEWORKS, CellDiff, Differences, FrameworkLayer, FrameworkResult
 from .rules import RULES
 
@@ -73,11 +75,12 @@ def _differ(a: np.ndarray | None, b: np.ndarray | None, shape: tuple[int, int],
     return (pa != pb) | (pa & pb & ~same)
 
 
-def _window_reason(run: LayerRun) -> np.ndarray:
-    """Per window (S,): the rule that decides it: nan_rule, lowest_start or tie_rule."""
+def _window_reason(run: LayerRun, reduce: bool = False) -> np.ndarray:
+    """Per window (S,): the rule that decides it: nan_rule, lowest_start or tie_rule (a
+    reduction's window of -inf is a tie it splits)."""
     v, real = run.values, run.real
     nan = (np.isnan(v) & real).any(axis=1)  # type: ignore[operator]
-    only_inf = ((v == -np.inf) | ~real).all(axis=1)  # type: ignore[operator]
+    only_inf = ((v == -np.inf) | ~real).all(axis=1) & (not reduce)  # type: ignore[operator]
     return np.where(nan, "nan_rule", np.where(only_inf, "lowest_start", "tie_rule"))
 
 
@@ -87,6 +90,9 @@ def _rule_dx_reason(r2: LayerRun, r3: LayerRun, layer: FrameworkLayer,
     (row-major) whose receiver changed and that sends to the cell in either run."""
     H, W = hw
     out = np.full(hw, "tie_rule", dtype=object)
+    if layer.op == "reduce" and r3.values is not None:  # one window: its reason everywhere
+        out[:] = _window_reason(r3, reduce=True)[0]
+        return out
     if r2.receiver is None or r3.receiver is None:
         return out
     (t, _), (left, r) = layer.pre_pad
@@ -125,17 +131,21 @@ def _all(reason: str, mask: np.ndarray) -> np.ndarray:
 
 
 def differences(x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec,
-                framework: str, fill: float = 1.0, base: str = "pytorch") -> Differences:
+                framework: str, fill: float = 1.0, base: str = "pytorch",
+                results: Mapping[str, FrameworkResult] | None = None) -> Differences:
     """Cells of y and dL/dx where `framework` differs from PyTorch (or `base`) on this input.
 
     A cell differs when the numbers are not equal (NaN equals NaN; a cell present on one side
     only differs; averages equal within `AVG_RTOL`). Its reason (`DIFF_REASONS`) is found
     step by step (module docstring). `Differences.pytorch` holds the `base` side.
+    `results` (e.g. `framework_results(...)` of the same x, dL/dy, spec and fill) saves
+    computing the two sides again.
     """
     fw = check_framework(framework)
     xs = np.asarray(x, dtype=np.float64)
-    pt = framework_result(check_framework(base), xs, grad_output, spec, fill)
-    fr = framework_result(fw, xs, grad_output, spec, fill)
+    have = results or {}
+    pt = have.get(base) or framework_result(check_framework(base), xs, grad_output, spec, fill)
+    fr = have.get(fw) or framework_result(fw, xs, grad_output, spec, fill)
     return compare_results(xs, grad_output, spec, fr, pt, fill)
 
 
@@ -155,7 +165,7 @@ def compare_results(xs: np.ndarray, grad_output: object, spec: PoolSpec | Adapti
     else:
         y_why, dx_why = _reasons(xs, grad_output, spec, fw, pt, fr, y_shape, fill)
         y_why, dx_why = np.where(y_diff, y_why, _NO), np.where(dx_diff, dx_why, _NO)
-        if fr.grad_input is None:
+        if fr.grad_input is None or pt.grad_input is None:
             dx_why = _all("no_gradient", dx_diff)
     cells: list[CellDiff] = []
     for name, why, mine, theirs in (("y", y_why, fr.output, pt.output),
@@ -180,6 +190,9 @@ def _reasons(xs: np.ndarray, grad_output: object, spec: PoolSpec | AdaptiveSpec,
     """(y reasons on `y_shape`, dL/dx reasons (H, W)) for every cell, by the steps R0..R3."""
     hw = (xs.shape[0], xs.shape[1])
     pl, fl = pt.expression.layer, fr.expression.layer
+    if pl is not None and pl.output_size is not None and isinstance(spec, AdaptiveSpec):
+        equal = equal_bins(spec, hw)  # PyTorch's adaptive layer as the pool it equals
+        pl = None if equal is None else replace(app_layer(equal, hw), framework=pt.framework)
     if pl is None or fl is None or pl.output_size is not None:
         return (np.full(y_shape, "not_expressible", dtype=object),
                 np.full(hw, "not_expressible", dtype=object))
@@ -191,9 +204,9 @@ def _reasons(xs: np.ndarray, grad_output: object, spec: PoolSpec | AdaptiveSpec,
         return run_layer(layer, xs, fit_grad_output(grad_output, out_hw, fill), rules)
 
     r0 = LayerRun(pt.output, pt.grad_input, ())  # type: ignore[arg-type]
-    r1, r2 = run(pl, mixed), run(fl, mixed)
+    r1, r2 = run(pl, mixed), run(replace(fl, op="pool"), mixed)
     r3 = LayerRun(fr.output, fr.grad_input, fr.notes)  # type: ignore[arg-type]
-    if fr.output is not None and fl.mode == "max" and fl.op == "pool":
+    if fr.output is not None and fl.mode == "max":
         r3 = run(fl, F)
     final_shape = y_shape
     y_shape = tuple(max(r.y.shape[i] for r in (r0, r1, r2, r3) if r.y is not None)
@@ -204,7 +217,7 @@ def _reasons(xs: np.ndarray, grad_output: object, spec: PoolSpec | AdaptiveSpec,
     dx_why = _rule_dx_reason(r2, r3, fl, hw) if fl.mode == "max" else np.full(
         hw, "tie_rule", dtype=object)
     if fl.mode == "max" and r3.values is not None:
-        win = _window_reason(r3).reshape(r3.y.shape)
+        win = _window_reason(r3, fl.op == "reduce").reshape(r3.y.shape)
         y_why[:win.shape[0], :win.shape[1]] = win
     tol = AVG_RTOL if fl.mode == "avg" else 0.0
     rules_y = _differ(r2.y, r3.y, y_shape, tol)

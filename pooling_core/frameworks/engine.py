@@ -19,11 +19,13 @@ from ..geometry import axis_size
 from ..padding import resolve
 from ..pooling import pool_backward, pool_forward
 from ..spec import PoolSpec
-from ..ties import tied_cells
 from .layer import FRAMEWORKS, FrameworkLayer, FrameworkResult, Issue, Pads
 from .rules import RULES, FrameworkRules
 
 FLT_LOWEST = -float(np.finfo(np.float32).max)  # Caffe's -FLT_MAX, whatever its Dtype
+MAX_WINDOW_TAPS = 1 << 22
+"""Work budget: windows × taps gathered at once (the app's worst case, 32 × 32 with kernel
+32 and padding 16, is 1089 × 1024 ≈ 1.1 M); more raises PoolingError ``work_budget``."""
 
 
 def check_framework(name: object) -> str:
@@ -123,14 +125,14 @@ def _first_real(real: np.ndarray) -> np.ndarray:
 
 def _max_pytorch(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`val > maxval || isnan(val)` from -inf, index = first real cell: the first maximum,
-    or the last NaN."""
-    y = np.full(v.shape[0], -np.inf)
-    idx = _first_real(real)
-    for k in range(v.shape[1]):
-        take = real[:, k] & ((v[:, k] > y) | np.isnan(v[:, k]))
-        y = np.where(take, v[:, k], y)
-        idx = np.where(take, k, idx)
-    return y, idx
+    or the last NaN (the scan's result, computed without the scan)."""
+    nan = np.isnan(v) & real
+    vals = np.where(real & ~nan, v, -np.inf)
+    y = vals.max(axis=1)
+    first_max = np.argmax(real & (vals == y[:, None]), axis=1)
+    last_nan = v.shape[1] - 1 - np.argmax(nan[:, ::-1], axis=1)
+    has_nan = nan.any(axis=1)
+    return np.where(has_nan, np.nan, y), np.where(has_nan, last_nan, first_max)
 
 
 def _max_first_taken(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -138,9 +140,10 @@ def _max_first_taken(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.nd
     a NaN is kept only when it is the window's first cell."""
     idx = _first_real(real)
     y = v[np.arange(v.shape[0]), idx]
+    vt, rt = np.ascontiguousarray(v.T), np.ascontiguousarray(real.T)
     for k in range(v.shape[1]):
-        take = real[:, k] & (y < v[:, k])
-        y = np.where(take, v[:, k], y)
+        take = rt[k] & (y < vt[k])
+        y = np.where(take, vt[k], y)
         idx = np.where(take, k, idx)
     return y, idx
 
@@ -149,9 +152,10 @@ def _max_greater(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarra
     """Caffe: `bottom > top` from -FLT_MAX, mask -1: NaN and -inf never taken."""
     y = np.full(v.shape[0], FLT_LOWEST)
     idx = np.full(v.shape[0], -1)
+    vt, rt = np.ascontiguousarray(v.T), np.ascontiguousarray(real.T)
     for k in range(v.shape[1]):
-        take = real[:, k] & (v[:, k] > y)
-        y = np.where(take, v[:, k], y)
+        take = rt[k] & (vt[k] > y)
+        y = np.where(take, vt[k], y)
         idx = np.where(take, k, idx)
     return y, idx
 
@@ -161,12 +165,12 @@ def _max_jax(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with `ge` over every tap, padding included: keep the selected tap while it is >= the
     next; a padding tap selected sends the gradient nowhere."""
     y = np.where(np.isnan(v).any(axis=1), np.nan, np.max(np.where(real, v, -np.inf), axis=1))
-    vv = np.where(real, v, -np.inf)
+    vv = np.ascontiguousarray(np.where(real, v, -np.inf).T)
     sel = np.zeros(v.shape[0], dtype=np.int64)
-    cur = vv[:, 0]
+    cur = vv[0]
     for k in range(1, v.shape[1]):
-        switch = ~(cur >= vv[:, k])
-        cur = np.where(switch, vv[:, k], cur)
+        switch = ~(cur >= vv[k])
+        cur = np.where(switch, vv[k], cur)
         sel = np.where(switch, k, sel)
     sel = np.where(real[np.arange(v.shape[0]), sel], sel, -1)
     return y, sel
@@ -185,9 +189,12 @@ _MAX_RULES: Mapping[str, Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np
 
 
 def _split_receivers(v: np.ndarray, real: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Global reductions (tf.reduce_max, jnp.max): (S, K) share of each tap, 1/ties each."""
-    tied = tied_cells(v, y[:, None], real)
-    return tied / np.maximum(tied.sum(axis=1, keepdims=True), 1)
+    """Global reductions (tf.reduce_max / GlobalMaxPooling2D, jnp.max): (S, K) share of each
+    tap, indicators (x == y) / their count: a tie is split, a window whose y is NaN has no
+    equal cell and every cell gets 0 / 0 = NaN (checked with TensorFlow 2.21 and JAX 0.10)."""
+    equal = (v == y[:, None]) & real
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return equal / equal.sum(axis=1, keepdims=True)
 
 
 _FORWARD: Mapping[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = MappingProxyType({
@@ -238,6 +245,10 @@ def run_layer(layer: FrameworkLayer, x: object, grad_output: object | None = Non
     pre = layer.pre_pad
     x_eff = np.pad(xs, pre, constant_values=layer.pre_pad_value)
     g = layer_geometry(layer, (H, W), rules.rounding)
+    taps = g.out_hw[0] * g.out_hw[1] * layer.kernel[0] * layer.kernel[1]
+    if taps > MAX_WINDOW_TAPS:
+        raise PoolingError("work_budget", f"{taps} window taps; at most {MAX_WINDOW_TAPS}",
+                           name="x", value=str(xs.shape), maximum=MAX_WINDOW_TAPS)
     gy = np.ones(g.out_hw) if gin is None else gin
     if gy.shape != g.out_hw:
         raise PoolingError("grad_output_shape", f"grad_output must be {g.out_hw}, got {gy.shape}",
@@ -256,12 +267,13 @@ def run_layer(layer: FrameworkLayer, x: object, grad_output: object | None = Non
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         if layer.mode == "avg":
             total = np.zeros(S)
+            vt = np.ascontiguousarray(np.where(real, v, 0.0).T)
             for k in range(v.shape[1]):  # row-major, from 0, as the kernels sum
-                total = total + np.where(real[:, k], v[:, k], 0.0)
+                total = total + vt[k]
             div = g.divisor.reshape(-1).astype(np.float64)  # type: ignore[union-attr]
             y = total / div
             share = np.broadcast_to((gflat / div)[:, None], real.shape)
-            np.add.at(dx_eff, flat[real], share[real])
+            dx_eff = np.bincount(flat[real], weights=share[real], minlength=x_eff.size)
             return LayerRun(y.reshape(g.out_hw), crop(dx_eff), ())
         if layer.op == "reduce":
             y = _FORWARD["nan_propagates"](v, real)
@@ -276,7 +288,8 @@ def run_layer(layer: FrameworkLayer, x: object, grad_output: object | None = Non
         ok = idx >= 0
         if not ok.all():
             notes.append(Issue("empty_window", {"count": int((~ok).sum())}))
-        np.add.at(dx_eff, flat[np.arange(S)[ok], idx[ok]], gflat[ok])
+        dx_eff = np.bincount(flat[np.arange(S)[ok], idx[ok]], weights=gflat[ok],
+                             minlength=x_eff.size)
     return LayerRun(y.reshape(g.out_hw), crop(dx_eff), tuple(notes), v, real, idx, flat)
 
 

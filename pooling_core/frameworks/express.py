@@ -27,6 +27,9 @@ from .layer import Expression, FrameworkLayer, Issue, Pads
 from .writers import WRITERS
 
 NEG_INF = float("-inf")
+GLOBAL_REDUCE = ("tensorflow", "jax")
+"""Frameworks whose global pooling is a reduction (Keras GlobalMaxPooling2D = tf.reduce_max,
+jnp.max / jnp.mean): its max gradient splits a tie."""
 
 
 @dataclass(frozen=True)
@@ -240,7 +243,9 @@ _FRAMEWORK_CANDS: Mapping[str, Callable[[_Ctx], Cands]] = MappingProxyType({
     "caffe": _caffe})
 
 
-def _divisible(spec: AdaptiveSpec, hw: tuple[int, int]) -> PoolSpec | None:
+def equal_bins(spec: AdaptiveSpec, hw: tuple[int, int]) -> PoolSpec | None:
+    """The pool (kernel = stride = (H / oh, W / ow)) an adaptive layer with equal bins is;
+    None when some axis does not divide."""
     o = spec.output_size if isinstance(spec.output_size, tuple) else (spec.output_size,) * 2
     if all(n % oo == 0 for n, oo in zip(hw, o, strict=True)):
         k = (hw[0] // o[0], hw[1] // o[1])
@@ -275,7 +280,7 @@ def express(framework: str, spec: PoolSpec | AdaptiveSpec, input_hw: tuple[int, 
     hw = (int(input_hw[0]), int(input_hw[1]))
     write = WRITERS[fw]
     if isinstance(spec, AdaptiveSpec):
-        equal = _divisible(spec, hw)
+        equal = equal_bins(spec, hw)
         if fw == "pytorch":
             o = spec.output_size if isinstance(spec.output_size, tuple) else (spec.output_size,) * 2
             lay = FrameworkLayer("pytorch", spec.mode, (1, 1), (1, 1), output_size=o)
@@ -284,6 +289,10 @@ def express(framework: str, spec: PoolSpec | AdaptiveSpec, input_hw: tuple[int, 
         if equal is None:
             issue = Issue("no_adaptive", {"output_size": str(spec.output_size)})
             return Expression(fw, False, False, (issue,), (), (), None)
+        if fw in GLOBAL_REDUCE and equal.k == hw:
+            lay = FrameworkLayer(fw, spec.mode, hw, hw, op="reduce")
+            calls, alts = write(lay)
+            return Expression(fw, True, True, (), calls, alts, lay)
         spec = equal
     c = _Ctx(spec, hw, spec.pads(hw), app_layer(spec, hw))
     issues, cands, nearest = _FRAMEWORK_CANDS[fw](c)

@@ -111,7 +111,7 @@ SEMANTICS: tuple[SemanticsRow, ...] = (
          TORCH + "Pool.h (pool2d_shape_check)"),
     _row("pytorch", "divisor", "window", "count_include_pad ? min(end, n + p) − start : real",
          "the window clipped to the padded input, or the real cells (count_include_pad=False), "
-         "or divisor_override", TORCH + "AvgPoolKernel.cpp"),
+         "or divisor_override", TORCH + "cpu/AvgPoolKernel.cpp"),
     _row("pytorch", "ties", "first", "val > maxval || isnan(val)",
          "the first maximum in row-major window order gets the gradient",
          TORCH + "cpu/MaxPoolKernel.cpp"),
@@ -167,12 +167,15 @@ SEMANTICS: tuple[SemanticsRow, ...] = (
     _row("onnx", "divisor", "window", "count_include_pad ? window : real (default 0)",
          "count_include_pad=0 (default): the real cells; 1: the window clipped to the padded "
          "input", "onnx/docs/Operators.md (AveragePool); " + ORT + "pool_functors.h"),
-    _row("onnx", "ties", "greater", "x > Yh from lowest(); Indices",
-         "no backward in ONNX Runtime; its Indices output (the training gradient's target) is "
-         "the first maximum", ORT + "pool_functors.h (MaxPool2DTask)"),
-    _row("onnx", "nan", "nan_ignored", "x > Yh",
-         "a NaN is never taken; a window of NaN or −∞ only gives the lowest float and Indices −1",
-         ORT + "pool_functors.h"),
+    _row("onnx", "ties", "first_taken", "first real cell, then x > Yh; Indices",
+         "no backward in ONNX Runtime; MaxPool's Indices output (what a training graph "
+         "scatters dL/dy to) names the first maximum",
+         ORT + "pool_functors.h (MaxPool2DTask, with Indices)"),
+    _row("onnx", "nan", "first_taken", "first real cell, then x > Yh",
+         "with Indices, a NaN is kept only when it is the window's first real cell (then y is "
+         "NaN); without Indices ONNX Runtime runs MLAS, whose NaN result depends on the cell's "
+         "place (not modelled: the app's ONNX layer outputs Indices)",
+         ORT + "pool_functors.h; checked with ONNX Runtime 1.32"),
     # --- Caffe
     _row("caffe", "output_size", "caffe", "⌈(n + 2p − k)/s⌉ + 1, then −1 if p > 0 and "
          "(o−1)s ≥ n + p", "always ceil; the last window must start inside input + pad (only "

@@ -75,6 +75,12 @@ def pytorch_calls(layer: FrameworkLayer) -> tuple[tuple[Call, ...], tuple[Call, 
 # --------------------------------------------------------------------------- TensorFlow
 def tensorflow_calls(layer: FrameworkLayer) -> tuple[tuple[Call, ...], tuple[Call, ...]]:
     """(Keras layers, tf.nn calls)."""
+    if layer.op == "reduce":
+        name = "Max" if layer.mode == "max" else "Average"
+        fn = "reduce_max" if layer.mode == "max" else "reduce_mean"
+        return ((Call(f"tf.keras.layers.Global{name}Pooling2D",
+                      f"tf.keras.layers.Global{name}Pooling2D()"),),
+                (Call(f"tf.{fn}", f"tf.{fn}(x, axis=[1, 2])"),))
     pad = layer.padding if isinstance(layer.padding, str) else "valid"
     keras = _call(_op("keras", layer), [("pool_size", layer.kernel), ("strides", layer.stride),
                                         ("padding", pad)])
@@ -102,6 +108,9 @@ def _jax_padding(padding: str | Pads) -> object:
 
 def jax_calls(layer: FrameworkLayer) -> tuple[tuple[Call, ...], tuple[Call, ...]]:
     """(jax.lax calls, Flax calls)."""
+    if layer.op == "reduce":
+        fn = "jnp.max" if layer.mode == "max" else "jnp.mean"
+        return (Call(fn, f"{fn}(x)"),), ()
     padding = _jax_padding(layer.padding)
     tail = f", window_dilation={layer.dilation!r}" if layer.dilation != (1, 1) else ""
     common = (f"{layer.kernel!r}, {layer.stride!r}, {padding!r}{tail})")

@@ -18,6 +18,7 @@ from pooling_core.frameworks import (
     differences,
     express,
     framework_result,
+    framework_results,
     port_layer,
 )
 
@@ -180,3 +181,45 @@ def test_semantics_table_has_every_framework_and_aspect_with_a_source() -> None:
     assert all(r.source and r.text and r.code for r in SEMANTICS)
     assert set(DIFF_REASONS) >= {"output_size", "same_padding", "divisor", "tie_rule",
                                  "nan_rule", "not_expressible"}
+
+
+def test_work_budget() -> None:
+    x = np.zeros((300, 300))
+    spec = PoolSpec(kernel_size=64, stride=1)  # 237² windows × 4096 taps: 230 M
+    with pytest.raises(PoolingError) as err:
+        framework_result("jax", x, np.ones((237, 237)), spec)
+    assert err.value.code == "work_budget"
+
+
+@pytest.mark.parametrize("fw", ["tensorflow", "jax"])
+def test_global_max_is_a_reduction_that_splits_ties(fw) -> None:
+    # Keras GlobalMaxPooling2D (tf.reduce_max) and jnp.max: (x == y) / count, checked with
+    # TensorFlow 2.21 and JAX 0.10: [[1, 3], [3, 3]] -> 0, 1/3, 1/3, 1/3; a NaN -> all NaN;
+    # only -inf -> 1/4 each (PyTorch's AdaptiveMaxPool2d(1): the first maximum gets all)
+    spec = AdaptiveSpec(output_size=1, mode="max")
+    one = np.ones((1, 1))
+    ex = express(fw, spec, (2, 2))
+    assert ex.exact and ex.calls[0].code == {"tensorflow": "tf.keras.layers.GlobalMaxPooling2D()",
+                                             "jax": "jnp.max(x)"}[fw]
+    cases = [([[1, 3], [3, 3]], 3.0, [[0, 1 / 3], [1 / 3, 1 / 3]], "tie_rule"),
+             ([[1, NAN], [3, 0]], NAN, [[NAN, NAN], [NAN, NAN]], "nan_rule"),
+             ([[-INF, -INF], [-INF, -INF]], -INF, [[0.25, 0.25], [0.25, 0.25]], "tie_rule")]
+    for x, y, dx, reason in cases:
+        x = np.array(x)
+        res = framework_result(fw, x, one, spec)
+        np.testing.assert_array_equal(res.output, [[y]])
+        np.testing.assert_allclose(res.grad_input, dx, rtol=0, atol=1e-15)
+        d = differences(x, one, spec, fw)
+        assert {c.reason for c in d.cells} == {reason}
+        assert all(c.array == "dx" for c in d.cells)
+
+
+def test_results_and_reason_arrays_line_up() -> None:
+    # 5x5, kernel 2, stride 2: Caffe has a third row/column (ceil), PyTorch 2 x 2
+    spec = PoolSpec(kernel_size=2, stride=2)
+    results = framework_results(X5, np.ones((2, 2)), spec)
+    assert list(results) == list(FRAMEWORKS)
+    d = differences(X5, np.ones((2, 2)), spec, "caffe", results=results)
+    assert d.y_reason.shape == (3, 3) and d.dx_reason.shape == (5, 5)
+    assert (d.y_reason[2] == "output_size").all() and d.y_reason[0, 0] == ""
+    assert d.counts() == {"output_size": len(d.cells)}

@@ -78,6 +78,28 @@ def test_fixture_case(n: int) -> None:
     _check_case(spec, x, gy, theirs, f"case {n} {case['spec']}")
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+@pytest.mark.parametrize("n", range(len(CASES)))
+def test_fixture_pair_without_pytorch(n: int) -> None:
+    """The pair (JAX, ONNX Runtime): `differences(..., base="jax")` marks exactly the cells
+    where ONNX Runtime's own numbers differ from JAX's own."""
+    case = CASES[n]
+    spec = PoolSpec(**spec_from_json(case["spec"]))
+    x, gy = ARRAYS[f"c{n}_x"], ARRAYS[f"c{n}_gy"]
+    (jy, jdx), (oy, odx) = ((ARRAYS[f"c{n}_{fw}_y"], ARRAYS.get(f"c{n}_{fw}_dx"))
+                            for fw in ("jax", "onnx"))
+    avg = spec.mode == "avg"
+    d = differences(x, gy, spec, "onnx", base="jax")
+    shape = tuple(max(a.shape[i] for a in (jy, oy)) for i in range(2))
+    assert {c.cell for c in d.cells if c.array == "y"} == differing_cells(oy, jy, shape, avg)
+    want_dx = (set(np.ndindex(x.shape)) if jdx is None or odx is None
+               else differing_cells(odx, jdx, x.shape, avg))
+    marked_dx = {c.cell: c.reason for c in d.cells if c.array == "dx"}
+    assert set(marked_dx) == want_dx
+    if jdx is None:  # JAX has no gradient here (a dilated max): every cell, one reason
+        assert set(marked_dx.values()) == {"no_gradient"}
+
+
 def test_fixture_covers_the_rules() -> None:
     """The 200 cases hold what the rules are about: NaN, -inf, every padding form, ceil_mode,
     both modes, dilation; and differences of several reasons are marked."""

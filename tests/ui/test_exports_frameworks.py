@@ -45,6 +45,8 @@ CASES = {
     "avg_override": (PLAIN, PoolSpec(kernel_size=2, stride=1, padding=1, mode="avg",
                                      divisor_override=3)),
     "global_max": (GRID, AdaptiveSpec(output_size=1, mode="max")),
+    "global_max_tie": (np.array([[1, 5, 5], [5, 0, 2.0]]), AdaptiveSpec(output_size=1)),
+    "global_avg": (PLAIN, AdaptiveSpec(output_size=1, mode="avg")),
     "adaptive_5_to_3": (PLAIN, AdaptiveSpec(output_size=3, mode="avg")),
 }
 SCRIPTS = {"jax": (jax_script, "jax"), "onnx": (onnx_script, "onnxruntime"),

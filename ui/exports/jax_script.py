@@ -36,10 +36,15 @@ def _body(layer: FrameworkLayer, hw: tuple[int, int], tr: Callable[..., str]) ->
     dil = f", window_dilation={layer.dilation!r}" if layer.dilation != (1, 1) else ""
     args = f"{layer.kernel!r}, {layer.stride!r}, {_padding(layer)}{dil}"
     L = ["jax.config.update(\"jax_enable_x64\", True)", "", "", "def layer(a):"]
-    if has_pre_pad(layer):
+    if layer.op == "reduce":  # global pooling: jnp.max / jnp.mean (a tie's gradient is split)
+        fn = "jnp.max" if layer.mode == "max" else "jnp.mean"
+        L.append(f"    return {fn}(a).reshape(1, 1)")
+    elif has_pre_pad(layer):
         value = pad_value_source(layer)
         L.append(f"    a = jnp.pad(a, {pads_of(layer)!r}, constant_values={value})")
-    if layer.mode == "max":
+    if layer.op == "reduce":
+        pass
+    elif layer.mode == "max":
         L.append(f"    return jax.lax.reduce_window(a, -jnp.inf, jax.lax.max, {args})")
     else:
         L.append(f"    total = jax.lax.reduce_window(a, 0.0, jax.lax.add, {args})")

@@ -33,9 +33,13 @@ def _body(layer: FrameworkLayer, hw: tuple[int, int], tr: Callable[..., str]) ->
     elif has_pre_pad(layer):
         L.append(f"    a = tf.pad(a, [[0, 0], [{t}, {b}], [{left}, {r}], [0, 0]], "
                  "constant_values=-inf)")
-    L += [f"    yt = tf.keras.layers.{pool}(pool_size={layer.kernel!r}, strides={layer.stride!r}, "
-          f"padding={padding!r}, dtype=\"float64\")(a)",
-          "dx = tape.gradient(yt, xt, output_gradients=tf.constant("
+    if layer.op == "reduce":  # GlobalMaxPooling2D = tf.reduce_max: a tie's gradient is split
+        name = "GlobalMaxPooling2D" if layer.mode == "max" else "GlobalAveragePooling2D"
+        L.append(f"    yt = tf.reshape(tf.keras.layers.{name}(dtype=\"float64\")(a), (1, 1, 1, 1))")
+    else:
+        L.append(f"    yt = tf.keras.layers.{pool}(pool_size={layer.kernel!r}, "
+                 f"strides={layer.stride!r}, padding={padding!r}, dtype=\"float64\")(a)")
+    L += ["dx = tape.gradient(yt, xt, output_gradients=tf.constant("
           "grad_output.reshape(yt.shape))).numpy()[0, :, :, 0]",
           "y = yt.numpy()[0, :, :, 0]"]
     return Body(("import tensorflow as tf",), tuple(L))
