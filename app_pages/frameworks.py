@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from pooling_core import PoolingError
 from ui.exports.arrays import file_stem
 from ui.exports.torch_script import pytorch_snippet
 from ui.i18n import t
@@ -64,7 +65,12 @@ def page() -> None:
                      icon=":material/open_in_new:"):
             st.switch_page(EXPLORER)
 
-    all_diffs = lens(x, gy, spec)
+    try:
+        all_diffs = lens(x, gy, spec)
+    except PoolingError as e:  # pooling_core.frameworks' work budget
+        st.error(t("frameworks.too_big", maximum=e.params.get("maximum", "")),
+                 icon=":material/error:")
+        return
     st.subheader(t("frameworks.compare.header"))
     compare_section(all_diffs, x.shape[1])
     st.subheader(t("frameworks.code.header"))

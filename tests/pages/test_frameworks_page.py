@@ -351,3 +351,4 @@ def test_port_bad_parameters_give_a_message() -> None:
     at.number_input(key="fw_p_caffe_pad_h").set_value(3).run()  # pad > kernel / 2
     assert not at.exception
     assert any(e.value.startswith(t("frameworks.port.invalid", name="")[:20]) for e in at.error)
+

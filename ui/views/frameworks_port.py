@@ -81,7 +81,9 @@ def port_section(x: np.ndarray, grad_output: np.ndarray, spec: object) -> None:
             key, lambda: port_layer(source, params, target, x, None))
     except PoolingError as e:
         name = e.params.get("name", "")
-        st.error(t("frameworks.port.invalid", name=str(name)), icon=":material/error:")
+        text = (t("frameworks.too_big", maximum=e.params.get("maximum", ""))
+                if e.code == "work_budget" else t("frameworks.port.invalid", name=str(name)))
+        st.error(text, icon=":material/error:")
         return
     ex = port.target_expression
     if port.exists:
