@@ -74,7 +74,7 @@ def page() -> None:
     st.subheader(t("frameworks.compare.header"))
     compare_section(all_diffs, x.shape[1])
     st.subheader(t("frameworks.code.header"))
-    code_section(all_diffs)
+    code_section(all_diffs, spec, x.shape)
 
     if port_available():  # pooling_core.frameworks.port_layer
         st.subheader(t("frameworks.port.header"))

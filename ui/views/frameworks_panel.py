@@ -25,7 +25,9 @@ def frameworks_panel(x: np.ndarray, grad_output: np.ndarray,
     with box:
         all_diffs = lens(x, grad_output, spec)
         lines = [t("frameworks.panel.reference_line", name=label(REFERENCE))]
-        lines += [summary_line(d) for fw, d in all_diffs.items() if fw != REFERENCE]
+        lines += [summary_line(d) if d is not None
+                  else t("frameworks.panel.not_compared", name=label(fw))
+                  for fw, d in all_diffs.items() if fw != REFERENCE]
         st.markdown("\n".join(f"- {line}" for line in lines))
         if st.button(t("frameworks.panel.open"), key="fw_panel_go",
                      icon=":material/open_in_new:"):

@@ -11,8 +11,15 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from pooling_core import AdaptiveSpec, PoolSpec
-from pooling_core.frameworks import FRAMEWORKS, Call, Differences, Expression, differences
+from pooling_core import AdaptiveSpec, PoolingError, PoolSpec
+from pooling_core.frameworks import (
+    FRAMEWORKS,
+    Call,
+    Differences,
+    Expression,
+    differences,
+    express,
+)
 from ui.compute import content_key, results_cache
 from ui.i18n import t
 from ui.views import figures
@@ -36,12 +43,33 @@ DIFF_LINE = {"width": 2.5, "color": "#000000", "dash": "dash"}
 DIFF_UNDER = {"width": 5, "color": "#ffffff", "dash": "solid"}
 PROJECTOR_WIDTH = 1.6  # thicker lines in projector mode
 
-def lens(x: np.ndarray, grad_output: np.ndarray, spec: Spec) -> dict[str, Differences]:
+def lens(x: np.ndarray, grad_output: np.ndarray, spec: Spec) -> dict[str, Differences | None]:
     """Every framework's `differences` from PyTorch for x (H, W), dL/dy (OH, OW) and spec, in
-    `FRAMEWORKS` order; computed once per configuration (the Explorer's content cache)."""
+    `FRAMEWORKS` order (None: the engine could not compare that framework on this layer);
+    computed once per configuration (the Explorer's content cache). Raises PoolingError
+    ``work_budget`` for a layer past the engine's budget."""
     key = ("frameworks", *content_key(x, grad_output, spec))
-    return results_cache().get_or_compute(
-        key, lambda: {fw: differences(x, grad_output, spec, fw) for fw in FRAMEWORKS})
+    return results_cache().get_or_compute(key, lambda: _lens(x, grad_output, spec))
+
+
+def _lens(x: np.ndarray, grad_output: np.ndarray, spec: Spec) -> dict[str, Differences | None]:
+    out: dict[str, Differences | None] = {}
+    for fw in FRAMEWORKS:
+        try:
+            out[fw] = differences(x, grad_output, spec, fw)
+        except PoolingError as e:
+            if e.code == "work_budget":
+                raise
+            out[fw] = None
+    if out[REFERENCE] is None:  # PyTorch against itself: its side of any other comparison
+        other = next((d for d in out.values() if d is not None), None)
+        if other is not None:
+            ref = other.pytorch
+            out[REFERENCE] = Differences(
+                REFERENCE, ref, ref, (),
+                np.full(np.shape(ref.output) if ref.output is not None else (0, 0), "",
+                        dtype=object), np.full(x.shape, "", dtype=object))
+    return out
 
 
 def differing(reasons: np.ndarray) -> np.ndarray:
@@ -75,12 +103,15 @@ def width_for(n: int) -> int:
     return {5: 190, 3: 320, 1: 520}.get(n, 520)
 
 
-def framework_charts(fw: str, diffs: Differences, width_px: int) -> None:
+def framework_charts(fw: str, diffs: Differences | None, width_px: int) -> None:
     """One framework's y and dL/dx, the cells that differ from PyTorch's outlined, and the
     reasons (or that its numbers are PyTorch's)."""
     st.markdown(f"#### {label(fw)}")
-    res = diffs.result
     name = label(fw)
+    if diffs is None:
+        st.info(t("frameworks.not_compared", name=name), icon=":material/info:")
+        return
+    res = diffs.result
     if res.output is None:
         st.info(t("frameworks.no_numbers", name=name), icon=":material/block:")
         return
@@ -109,7 +140,7 @@ def framework_charts(fw: str, diffs: Differences, width_px: int) -> None:
         st.markdown("\n".join(f"- {line}" for line in reasons_lines(diffs)))
 
 
-def compare_section(all_diffs: dict[str, Differences], cols: int) -> None:
+def compare_section(all_diffs: dict[str, Differences | None], cols: int) -> None:
     """Every framework's y and dL/dx side by side (as many per row as stay readable)."""
     st.caption(t("frameworks.compare.legend"))
     n = per_row(cols)
@@ -145,7 +176,8 @@ def code_block(fw: str, expression: Expression) -> None:
             show_code(call)
 
 
-def code_section(all_diffs: dict[str, Differences]) -> None:
+def code_section(all_diffs: dict[str, Differences | None], spec: Spec,
+                 input_hw: tuple[int, int]) -> None:
     """Each framework's definition of the layer with this layer's numbers, two per row (one
     in projector mode)."""
     items = list(all_diffs.items())
@@ -154,16 +186,19 @@ def code_section(all_diffs: dict[str, Differences]) -> None:
         cols = st.columns(n, gap="large") if n > 1 else [st.container()]
         for col, (fw, diffs) in zip(cols, items[start:start + n], strict=False):
             with col:
+                if diffs is None:
+                    code_block(fw, express(fw, spec, input_hw))
+                    continue
                 code_block(fw, diffs.result.expression)
                 for note in diffs.result.notes:
                     st.caption(issue_text(note))
 
 
-def reasons_legend(all_diffs: dict[str, Differences]) -> None:
+def reasons_legend(all_diffs: dict[str, Differences | None]) -> None:
     """Each reason that occurs on this input, once, in one sentence (the legend of the
     outlines)."""
     seen: list[str] = []
-    for diffs in all_diffs.values():
+    for diffs in filter(None, all_diffs.values()):
         seen.extend(r for r in diffs.counts() if r not in seen)
     if seen:
         st.markdown("\n".join(f"- {reason_text(r)}" for r in seen))
