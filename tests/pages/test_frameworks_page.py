@@ -352,3 +352,18 @@ def test_port_bad_parameters_give_a_message() -> None:
     assert not at.exception
     assert any(e.value.startswith(t("frameworks.port.invalid", name="")[:20]) for e in at.error)
 
+
+
+def test_every_code_of_the_core_has_a_sentence_in_every_language() -> None:
+    """The semantics table's rules, the issues and the reasons are translated from the core's
+    codes: a code the core adds without a sentence would show as its key."""
+    from pooling_core.frameworks import DIFF_REASONS, ISSUE_CODES, SEMANTICS
+    from ui.i18n import LANGUAGES, catalogue
+
+    keys = ({f"frameworks.semantics.{r.aspect}.{r.code}" for r in SEMANTICS}
+            | {f"frameworks.aspect.{r.aspect}" for r in SEMANTICS}
+            | {f"frameworks.issue.{c}" for c in ISSUE_CODES}
+            | {f"frameworks.reason.{c}" for c in DIFF_REASONS})
+    for lang in LANGUAGES:
+        missing = sorted(k for k in keys if k not in catalogue(lang))
+        assert missing == [], (lang, missing)

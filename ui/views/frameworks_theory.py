@@ -15,6 +15,14 @@ from ui.format import literal
 from ui.i18n import t
 from ui.views.frameworks_text import label
 
+# Long paths and formulas wrap inside their cells, so the table never needs a horizontal
+# scroll bar (a scrollable region is one more keyboard stop: axe's scrollable-region-focusable).
+# Fixed text: nothing in it comes from data or a visitor.
+WRAP_CSS = """<style>
+.st-key-fw_semantics :is(td, th), .st-key-fw_semantics :is(td, th) * {
+  white-space: normal !important; overflow-wrap: anywhere !important; word-break: break-word; }
+.st-key-fw_semantics table { width: 100% !important; min-width: 0 !important; table-layout: fixed; }
+</style>"""
 PLAIN_MAX = 400  # a formula or a source is shown in full up to this many characters
 _GITHUB_FILE = re.compile(r"https://github\.com/([^/\s]+/[^/\s]+)/blob/[^/\s]+/")
 
@@ -40,5 +48,7 @@ def frameworks_theory_section() -> None:
     """Header, a short text and the table."""
     st.header(t("frameworks.theory.header"), divider="gray")
     st.markdown(t("frameworks.theory.body"))
-    st.table(semantics_frame(), hide_index=True)
+    with st.container(key="fw_semantics"):
+        st.html(WRAP_CSS)
+        st.table(semantics_frame(), hide_index=True)
     st.caption(t("frameworks.theory.caption"))
