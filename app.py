@@ -72,6 +72,7 @@ pages = [
     st.Page("app_pages/exercise.py", title=t("nav.exercise"), icon=":material/quiz:"),
     st.Page("app_pages/next_layer.py", title=t("nav.next_layer"), icon=":material/account_tree:"),
     st.Page("app_pages/theory.py", title=t("nav.theory"), icon=":material/school:"),
+    st.Page("app_pages/frameworks.py", title=t("nav.frameworks"), icon=":material/compare:"),
 ]
 current = st.navigation(pages)
 remember_opening_link(current.url_path)  # the link this session was opened with

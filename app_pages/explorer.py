@@ -14,6 +14,7 @@ from ui.i18n import current_language, t
 from ui.links.explorerlink import apply_url_state, current_query, share_controls
 from ui.views import figures
 from ui.views.charts import chart
+from ui.views.frameworks_panel import frameworks_panel
 from ui.views.layer_view import bin_caption, other_bins, pad_sides, read_layer, window_outlines
 from ui.views.player import show_player
 from ui.views.predict import all_predicted, player_predict, predict_mode, predict_switch
@@ -229,6 +230,7 @@ def page() -> None:
             symbolic_result(res.steps)
     with c2:
         sums_and_check(res)
+    frameworks_panel(x, gy, spec)
     export_section(x, gy, spec, res, unpool=unpooled)
 
 

@@ -12,6 +12,7 @@ from pooling_core import PoolSpec, gradient_sum_check, output_size
 from ui.format import fmt
 from ui.i18n import t
 from ui.links import pagelink
+from ui.views.frameworks_theory import frameworks_theory_section
 from ui.views.presets import question_menu
 from ui.views.theory_variants import variant_sections
 from ui.widgets.grid import PRESETS
@@ -124,6 +125,7 @@ def page() -> None:
     st.caption(t("theory.size.caption"))
     open_buttons(7, 8)
     variant_sections(open_buttons)
+    frameworks_theory_section()
 
 
 page()

@@ -28,7 +28,7 @@ from ui.links.urlstate import KNOWN
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = tuple(f"app_pages/{name}.py"
-              for name in ("explorer", "ties", "exercise", "next_layer", "theory"))
+              for name in ("explorer", "ties", "exercise", "next_layer", "theory", "frameworks"))
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning"),

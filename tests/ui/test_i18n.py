@@ -70,6 +70,8 @@ SAME_AS_ENGLISH: dict[str, set[str] | str] = {
     "exercise.fig.gy": "*",  # "dL/dy ({oh}×{ow})"
     "exercise.term.whole": "*",  # "dL/dy[{i},{j}] = {g}"
     "exercise.term.shared": "*",  # "dL/dy[{i},{j}] ÷ {share} = {g} ÷ {share} = {amount}"
+    # Frameworks page: a framework's name, its verdict and its numbers joined by punctuation
+    "frameworks.panel.line": {"es", "pl"},  # "**{name}**: {verdict}; {numbers}"
     # Words spelled the same in that language
     "forward.divisor_name": {"es"},  # Spanish for "divisor" is "divisor"
 }

@@ -98,6 +98,9 @@ COUNTED_BY: dict[str, str] = {
     # ties page
     "ties.upstream": "n", "ties.tied_some": "n", "ties.sum.grows": "n", "ties.alt.grad": "n",
     "ties.fd.example": "n",
+    # frameworks page
+    "frameworks.alt.y": "n", "frameworks.alt.dx": "n", "frameworks.differs": "n",
+    "frameworks.reason_line": "n", "frameworks.port.cells": "n", "frameworks.panel.differ": "n",
     # counted words for a grid's shape (ui.i18n.shape_words)
     "count.rows": "n", "count.columns": "n",
     # slides: the animation's and the worksheet's budgets and sizes

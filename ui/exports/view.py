@@ -42,6 +42,7 @@ def export_section(
 
     from ui.compute import compute, content_key
     from ui.exports.gif_view import gif_section
+    from ui.views.frameworks_exports import framework_export_buttons
 
     # Drawn only while open (a lazy expander): the files and code blocks cost the server and
     # the browser work on every rerun otherwise, and are rarely looked at.
@@ -82,6 +83,7 @@ def export_section(
         standalone_button(c5, x, grad_output, spec, results, explorer_link(x, grad_output, spec))
         symbolic_button(c6, results, stem)
         gif_section(results.steps, stem, content_key(x, grad_output, spec))
+        framework_export_buttons(x, grad_output, spec)  # JAX, ONNX, Keras (issue 17)
         st.markdown(f"**{t('export.latex_header')}**")
         st.caption(t("export.latex_caption"))
         st.code(latex, language="latex", wrap_lines=True)

@@ -38,6 +38,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pooling_core import ACTIVATIONS, EXERCISE_LEVELS, MODES, TIE_POLICIES
+from pooling_core.frameworks import FRAMEWORKS
 from ui.errors import InputError
 from ui.format import MAX_CELL_CHARS, cell_text, parse_number
 from ui.widgets.grid import PRESETS, QUESTIONS
@@ -396,4 +397,11 @@ NEXT_FIELDS = (
     Field("K", "grid", hi=3), Field("dy", "choice", choices=("ones", "random")),
     Field("dys", "int", 0, 9999), Field("from", "choice", choices=("dense", "conv")),
     question_field("next_layer"),
+)
+# Frameworks page: the Explorer's layer, x and dL/dy, and the port section's source and target
+# framework (issue 17).
+FRAMEWORK_IDS = FRAMEWORKS
+FRAMEWORKS_FIELDS = (
+    Field("x", "grid", hi=MAX_SIDE), *SPEC_FIELDS, Field("gy", "upstream"),
+    Field("from", "choice", choices=FRAMEWORK_IDS), Field("to", "choice", choices=FRAMEWORK_IDS),
 )
