@@ -47,8 +47,7 @@ PLATEAU, PLATEAU_X = PRESETS[PRESET].spec, np.array(PRESETS[PRESET].grid, dtype=
 DEFAULTS = {"ties_k": PLATEAU.k[0], "ties_s": PLATEAU.s[0], "ties_open_policy": PLATEAU.ties,
             "ties_predict": False}
 FD_EPS = 1e-6
-# Hand examples for the finite-difference section: one window holding a two- and a three-way tie.
-FD_EXAMPLES = (np.array([[5.0, 5.0]]), np.array([[5.0, 5.0, 5.0]]))
+FD_EXAMPLES = (np.array([[5.0, 5.0]]), np.array([[5.0, 5.0, 5.0]]))  # a 2- and a 3-way tie
 
 
 def apply_link() -> None:
