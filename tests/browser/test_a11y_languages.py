@@ -20,6 +20,7 @@ PAGES = [
     ("exercise", "exercise.title"),
     ("next_layer", "next.title"),
     ("theory", "theory.title"),
+    ("frameworks", "frameworks.title"),
 ]
 SEVERE = {"critical", "serious"}
 
