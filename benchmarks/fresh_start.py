@@ -75,12 +75,12 @@ def start_run(work: Path) -> dict[str, float]:
     clone(d)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = open(work / "start.log", "wb")
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        ["bash", "scripts/start", "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--server.fileWatcherType", "none"],
-        cwd=d, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(work / "start.log", "wb") as log:
+        proc = subprocess.Popen(
+            ["bash", "scripts/start", "--server.port", str(port), "--server.address",
+             "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none"],
+            cwd=d, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         out: dict[str, float] = {}
         while not healthy(url):
@@ -95,7 +95,6 @@ def start_run(work: Path) -> dict[str, float]:
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=20)
-        log.close()
 
 
 def main(argv: list[str] | None = None) -> int:
