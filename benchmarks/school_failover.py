@@ -54,10 +54,14 @@ from benchmarks.paths import RESULTS, ROOT  # noqa: E402  (also tests/browser on
 # isort: split
 from appserver import free_port, healthy, start_server, stop_server  # noqa: E402
 
-from benchmarks.classroom_records import KINDS, PRESET_NAMES, InteractionError  # noqa: E402
+from benchmarks.classroom_records import (  # noqa: E402
+    KERNEL_PRESETS,
+    KINDS,
+    PRESET_NAMES,
+    InteractionError,
+)
 from benchmarks.classroom_ws import WS_KINDS, WsStudent  # noqa: E402
 from benchmarks.percentiles import nearest_rank  # noqa: E402
-from ui.widgets.grid import PRESETS  # noqa: E402
 
 COOKIE = "EXPLORER"
 DOCS = ROOT / "docs" / "serving.md"
@@ -175,7 +179,7 @@ def action(me: WsStudent, sid: int, i: int, rng: random.Random, preset: list[str
         w = me.widget(editor)
         w.json_value = json.dumps({"edited_rows": rows})
     elif kind == "preset":
-        preset[0] = rng.choice([p for p in PRESETS if p != preset[0]])
+        preset[0] = rng.choice([p for p in KERNEL_PRESETS if p != preset[0]])
         w = me.widget("preset")
         w.string_value = PRESET_NAMES[preset[0]]
     else:
