@@ -7,6 +7,10 @@ Hypothesis profiles (HYPOTHESIS_PROFILE=<name> picks one; otherwise CI=true pick
           again on a rerun and on a laptop; a failure prints its reproduction blob. It does
           not raise any test's max_examples.
 
+Parallel workers: scripts/test runs pytest-xdist with `-n auto`, which this file turns into one
+worker per CPU, at most `MAX_WORKERS` (each worker starts its own app server and Chromium for
+the browser tests it runs). Nothing here lists test files: new tests are spread as they come.
+
 PyTorch: the suite compares pooling_core with PyTorch live when torch is importable. In CI
 (CI=true) a missing torch is a failure, not a skip, unless POOLING_SKIP_TORCH=1 asks for a
 run without it (the committed PyTorch fixtures still run then).
@@ -34,6 +38,19 @@ settings.load_profile(HYPOTHESIS_PROFILE)
 # In CI, a test that skips because torch cannot be imported fails instead.
 TORCH_REQUIRED = IN_CI and os.environ.get("POOLING_SKIP_TORCH", "0") != "1"
 TORCH_SKIP_PREFIX = "could not import 'torch'"  # pytest.importorskip("torch")'s reason
+
+
+MAX_WORKERS = 4
+
+
+@pytest.hookimpl(optionalhook=True)  # the hook is pytest-xdist's: fine without it installed
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker per CPU this process may run on, at most MAX_WORKERS."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_WORKERS))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
