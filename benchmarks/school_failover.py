@@ -138,8 +138,8 @@ def http_get(url: str, cookie: str | None, timeout: float) -> tuple[int, str | N
 
 async def open_view(proxy: str, cookie: str | None, query: str, timeout: float):
     """Load the page as a browser does: GET / until it answers 200, then the websocket with
-    the cookie, then a run with `query`. Returns (websocket, WsStudent, replica, seconds of
-    the run, exceptions shown)."""
+    the cookie, then a run with `query`. Returns (websocket, WsStudent, replica, monotonic
+    time the proxy first answered 200, exceptions shown)."""
     import websockets
 
     while True:
@@ -150,14 +150,15 @@ async def open_view(proxy: str, cookie: str | None, query: str, timeout: float):
         if status == 200:
             break
         await asyncio.sleep(0.25)
+    routed = time.monotonic()
     cookie = new or cookie
     ws = await websockets.connect(
         proxy.replace("http://", "ws://") + "/_stcore/stream", subprotocols=["streamlit"],
         max_size=None, additional_headers={"Cookie": f"{COOKIE}={cookie}"}, open_timeout=30)
     me = WsStudent(ws)
     me.query = query
-    latency, shown = await me.rerun([], timeout)
-    return ws, me, cookie, latency, shown
+    _, shown = await me.rerun([], timeout)
+    return ws, me, cookie, routed, shown
 
 
 def action(me: WsStudent, sid: int, i: int, rng: random.Random, preset: list[str]) -> list:
@@ -226,7 +227,7 @@ async def student(st: Student, proxy: str, args, start: asyncio.Event, killed: d
         st.drops.append(dropped - t0)
         view, old = me.query, st.replica
         try:
-            ws, me, st.replica, _, shown = await open_view(proxy, old, view, args.timeout)
+            ws, me, st.replica, routed, shown = await open_view(proxy, old, view, args.timeout)
         except (TimeoutError, websockets.WebSocketException, OSError) as e:
             st.errors.append(f"reconnect: {type(e).__name__}: {e}")
             return
@@ -235,6 +236,7 @@ async def student(st: Student, proxy: str, args, start: asyncio.Event, killed: d
             "from": old, "to": st.replica, "same_view": me.query == view and not shown,
             "back_s_after_kill": back - killed["at"] if killed.get("at") else None,
             "back_s_after_drop": back - dropped, "view": view[:200], "shown": shown,
+            "routed_s_after_kill": routed - killed["at"] if killed.get("at") else None,
         })
     await ws.close()
 
@@ -281,6 +283,8 @@ def summary(out: dict) -> dict:
         return nearest_rank(v, q)
 
     backs = [m["back_s_after_kill"] for m in back.values() if m["back_s_after_kill"] is not None]
+    routed = [m["routed_s_after_kill"] for m in back.values()
+              if m["routed_s_after_kill"] is not None]
     return {
         "replica_students": out["counts"], "killed": victim, "killed_at_s": round(kill_t, 2),
         "actions": len(lat), "errors": sum(len(s.errors) for s in students) + len(out["crashed"]),
@@ -293,7 +297,10 @@ def summary(out: dict) -> dict:
         "back_with_the_same_view": sum(1 for m in back.values() if m["same_view"]),
         "back_s_after_kill": {"min": min(backs, default=None), "p50": p(backs, 50),
                               "max": max(backs, default=None)},
-        "back_per_student": {sid: {k: m[k] for k in ("to", "same_view", "back_s_after_kill")}
+        "routed_s_after_kill": {"min": min(routed, default=None), "p50": p(routed, 50),
+                                "max": max(routed, default=None)},
+        "back_per_student": {sid: {k: m[k] for k in ("to", "same_view", "routed_s_after_kill",
+                                                     "back_s_after_kill")}
                              for sid, m in sorted(back.items())},
         "other_students": len(others), "other_students_who_noticed": noticed,
     }
@@ -368,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"dead replica's students: {r['dead_replica_students']}, back on a live replica "
           f"{r['back_on_a_live_replica']}, with the same view {r['back_with_the_same_view']}; "
           f"seconds from the kill: min {b['min']}, p50 {b['p50']}, max {b['max']}")
+    ro = r["routed_s_after_kill"]
+    print(f"  of which the proxy answering from a live replica: min {ro['min']}, "
+          f"p50 {ro['p50']}, max {ro['max']} (the rest: the view's first run)")
     print(f"other students: {r['other_students']}, of whom noticed anything: "
           f"{r['other_students_who_noticed'] or 'none'}")
     print(f"load average before {load_before}, after {r['load_average_after']} "
