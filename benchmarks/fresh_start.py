@@ -8,7 +8,8 @@ Each run clones the repository's HEAD into a new temporary directory (no .venv),
 
 * setup     `bash scripts/setup requirements.txt` in clone A (venv, uv, the app's lock),
   split into its steps by timing them one by one in clone B: `python3 -m venv --without-pip`,
-  putting uv into the venv, `uv pip install --require-hashes -r requirements.txt`;
+  putting uv into the venv (scripts/setup's fetch_uv), `uv pip install --require-hashes -r
+  requirements.txt`;
 * start     the whole `bash scripts/start` in clone C, from the command to Streamlit's
   `/_stcore/health` answering "ok", and to the app's page being served.
 
@@ -51,9 +52,10 @@ def setup_steps(work: Path) -> dict[str, float]:
     clone(d)
     py = shutil.which("python3") or sys.executable
     steps = {"venv --without-pip": timed([py, "-m", "venv", "--without-pip", ".venv"], d)}
-    steps["uv into .venv (pip --python)"] = timed(
-        [py, "-m", "pip", "--python", ".venv/bin/python", "install", "--quiet",
-         "--disable-pip-version-check", "--require-hashes", "-r", "requirements-uv.txt"], d)
+    # scripts/setup's own fetch_uv (uv's wheel from PyPI, checked against the lock's hashes)
+    steps["uv into .venv (fetch_uv)"] = timed(
+        ["bash", "-c", 'source <(sed -n "/^fetch_uv() {/,/^}/p" scripts/setup); '
+         f'py="{py}"; fetch_uv'], d)
     steps["uv pip install requirements.txt"] = timed(
         [".venv/bin/uv", "pip", "install", "--quiet", "--python", ".venv/bin/python",
          "--require-hashes", "-r", "requirements.txt"], d)
