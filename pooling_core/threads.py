@@ -19,6 +19,7 @@ computation never waits on state another student changed.
 
 from __future__ import annotations
 
+import contextvars
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -58,14 +59,17 @@ def _executor(threads: int) -> ThreadPoolExecutor:
 
 def run_blocks(work: Callable[[T], object], blocks: Iterable[T], threads: int) -> None:
     """Call `work(block)` for every block: in order on this thread when `threads` is 1, else
-    on `threads` worker threads. Each call must write only its own block's results. An
-    exception in any call is raised here (after every call has finished)."""
+    on `threads` worker threads. Each call must write only its own block's results. Each
+    runs in a copy of the caller's context, so `np.errstate` (a context variable, e.g.
+    `ieee.quiet_overflow`) holds in the workers as well. An exception in any call is raised
+    here (after every call has finished)."""
     blocks = list(blocks)
     if threads <= 1 or len(blocks) <= 1:
         for block in blocks:
             work(block)
         return
-    futures = [_executor(threads).submit(work, block) for block in blocks]
+    pool = _executor(threads)
+    futures = [pool.submit(contextvars.copy_context().run, work, block) for block in blocks]
     wait(futures)
     for future in futures:
         future.result()

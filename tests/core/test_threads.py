@@ -9,6 +9,8 @@ size threshold and block size lowered so that small inputs really go through the
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from exact_compare import assert_exact
@@ -121,6 +123,27 @@ def test_thread_count_argument_env_and_default(monkeypatch: pytest.MonkeyPatch):
     assert thread_count() == 2
     assert threads_for(threads_mod.PARALLEL_MIN_BYTES - 1, 4) == 1
     assert threads_for(threads_mod.PARALLEL_MIN_BYTES, 4) == 4
+
+
+def test_workers_keep_the_callers_errstate(force_threads):
+    """pool_backward's sums overflow without a RuntimeWarning on any thread (its errstate,
+    a context variable, reaches the worker threads, which do not inherit it by themselves;
+    without it a worker would warn, and the warning filter below would fail the call)."""
+    x = np.array([[[1.0, 2.0], [3.0, 4.0]]] * 4)  # 4 planes of 2 x 2: 4 blocks
+    spec = PoolSpec(kernel_size=1, stride=1, mode="max")
+    gout = np.where(np.arange(16).reshape(4, 2, 2) % 2 == 0, np.inf, -np.inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a RuntimeWarning on any thread raises there
+        grad = pool_backward(x, gout, spec, threads=2)
+        assert_exact(grad, gout, "kernel 1: dL/dx is dL/dy")
+    # overflow in the workers' adds: two windows put 3e38 each into one float32 cell
+    x32 = np.array([[[1.0, 5.0, 0.0]]] * 4, dtype=np.float32)
+    spec3 = PoolSpec(kernel_size=(1, 2), stride=1, mode="max")
+    g32 = np.full((4, 1, 2), 3e38, dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grad32 = pool_backward(x32, g32, spec3, threads=2)
+    assert np.all(np.isinf(grad32[:, 0, 1]))
 
 
 def test_run_blocks_runs_every_block_and_reports_a_failure():
