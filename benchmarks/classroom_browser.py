@@ -20,6 +20,7 @@ from playwright.async_api import Error as PlaywrightError
 from pw_helpers import GRID, PLAYER
 
 from benchmarks.classroom_records import (
+    KERNEL_PRESETS,
     KINDS,
     PRESET_NAMES,
     Barrier,
@@ -29,7 +30,6 @@ from benchmarks.classroom_records import (
     Timed,
 )
 from benchmarks.pagejs import IDLE_JS, RUN_DONE_JS, RUN_PARTS_JS, WS_PROBE_JS
-from ui.widgets.grid import PRESETS
 
 VIEWPORT = {"width": 1366, "height": 768}  # a school laptop's screen
 COUNTER = f"{PLAYER} #counter"  # the step player's step counter (in its shadow root)
@@ -121,7 +121,7 @@ async def student(sid: int, browser: Browser, url: str, args: argparse.Namespace
             barrier.arrive()
         run.opens.append(time.perf_counter() - start)
         await barrier.event.wait()
-        presets = list(PRESETS)
+        presets = list(KERNEL_PRESETS)
         preset = "overlap_6x6"  # the one a new session shows
         for i in range(args.interactions):
             await asyncio.sleep(rng.uniform(*args.think))

@@ -14,6 +14,9 @@ from ui.widgets.grid import PRESETS
 
 KINDS = ("kernel", "player", "stride", "cell", "preset", "load")
 PRESET_NAMES = {key: t(f"preset.{key}", lang="en") for key in PRESETS}
+# The examples a student loads: those with a kernel and a stride (an adaptive layer has
+# neither, so the rotation's next kernel or stride edit would find no field to type into).
+KERNEL_PRESETS = tuple(key for key, p in PRESETS.items() if p.params.get("layer") != "adaptive")
 
 
 @dataclass

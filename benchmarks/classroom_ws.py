@@ -16,6 +16,7 @@ import random
 import time
 
 from benchmarks.classroom_records import (
+    KERNEL_PRESETS,
     KINDS,
     PRESET_NAMES,
     Barrier,
@@ -23,7 +24,6 @@ from benchmarks.classroom_records import (
     Run,
     Sample,
 )
-from ui.widgets.grid import PRESETS
 
 WS_KINDS = {"player": "step"}
 
@@ -124,7 +124,7 @@ async def ws_student(sid: int, url: str, args: argparse.Namespace, run: Run,
             barrier.arrive()
         run.opens.append(latency)
         await barrier.event.wait()
-        presets = list(PRESETS)
+        presets = list(KERNEL_PRESETS)
         preset = "overlap_6x6"
         for i in range(args.interactions):
             await asyncio.sleep(rng.uniform(*args.think))

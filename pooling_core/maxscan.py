@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .geometry import PlaneGeometry, window_start
+from .threads import run_blocks
 
 # Max pooling runs over blocks of planes of about this many bytes of input at a time, so that
 # the scan's passes over its arrays (several per tap) stay in the CPU cache instead of
@@ -25,10 +26,13 @@ from .geometry import PlaneGeometry, window_start
 _BLOCK_BYTES = 1 << 20
 
 
-def _plane_blocks(planes: np.ndarray) -> Iterator[slice]:
-    """Consecutive slices of the P planes, each about `_BLOCK_BYTES` of input (>= 1 plane)."""
+def _plane_blocks(planes: np.ndarray, threads: int = 1) -> Iterator[slice]:
+    """Consecutive slices of the P planes, each about `_BLOCK_BYTES` of input (>= 1 plane);
+    twice that when several threads share them (fewer hand-offs of the GIL between NumPy
+    calls; measured faster with 2 threads in benchmarks/core_speed.py)."""
     P = planes.shape[0]
-    n = max(1, _BLOCK_BYTES // max(1, planes[0].nbytes))
+    block_bytes = _BLOCK_BYTES * (2 if threads > 1 else 1)
+    n = max(1, block_bytes // max(1, planes[0].nbytes))
     return (slice(lo, min(lo + n, P)) for lo in range(0, P, n))
 
 
@@ -160,23 +164,28 @@ class MaxScan(NamedTuple):
     tap: np.ndarray  # the winner's row-major tap number t_h * kw + t_w (small unsigned int)
 
 
-def _max_pool(planes: np.ndarray, g: PlaneGeometry, last: bool) -> MaxScan:
+def _max_pool(planes: np.ndarray, g: PlaneGeometry, last: bool, threads: int = 1) -> MaxScan:
     """Maximum, winner's flat index and winner's tap of every window (see `MaxScan`).
 
     The maximum is bit for bit the winning element, as PyTorch reports it: the running max
     of the scan can differ from it only in a zero's sign or a NaN's payload, so those cells
-    are read back from the input at the winner.
+    are read back from the input at the winner. The plane blocks run on `threads` threads
+    (`pooling_core.threads`); each writes only its own planes, so the result is the same.
     """
     plan = _TapPlan(g)
     shape = (planes.shape[0],) + g.out_hw
     out = np.empty(shape, dtype=planes.dtype)
     idx = np.empty(shape, dtype=np.int64)
     taps = np.empty(shape, dtype=plan.tap_dtype)
-    for blk in _plane_blocks(planes):
+
+    def scan(blk: slice) -> None:
         taps[blk], out[blk] = _winning_taps(planes[blk], plan, last)
         idx[blk] = _winner_index(taps[blk], plan, np.int64, global_=False)
-    unsure = (out == 0) | np.isnan(out)
-    if unsure.any():
-        p, i, j = np.nonzero(unsure)
-        out[p, i, j] = planes.reshape(planes.shape[0], -1)[p, idx[p, i, j]]
+        o, i = out[blk], idx[blk]
+        unsure = (o == 0) | np.isnan(o)
+        if unsure.any():
+            p, r, c = np.nonzero(unsure)
+            o[p, r, c] = planes[blk].reshape(o.shape[0], -1)[p, i[p, r, c]]
+
+    run_blocks(scan, _plane_blocks(planes, threads), threads)
     return MaxScan(out, idx, taps)

@@ -28,6 +28,7 @@ from .geometry import AxisSize, PlaneGeometry, output_size, plane_geometry, wind
 from .ieee import quiet_overflow
 from .maxscan import _index_dtype, _max_pool, _plane_blocks, _TapPlan, _winner_index, _winning_taps
 from .spec import PoolSpec
+from .threads import run_blocks, threads_for
 from .ties import TiePolicy, tie_policy, tied_cells
 from .validate import as_input, check_grad_output
 
@@ -94,10 +95,12 @@ def _scatter_taps(
 
 
 # --------------------------------------------------------------------------- max pooling
-def _max_forward(planes: np.ndarray, g: PlaneGeometry) -> tuple[np.ndarray, np.ndarray]:
+def _max_forward(
+    planes: np.ndarray, g: PlaneGeometry, threads: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """y = max over each window; (maximum, flat index r * W + c of PyTorch's winner), each
-    (P, OH, OW). The scan is `maxscan._max_pool`."""
-    scan = _max_pool(planes, g, last=False)
+    (P, OH, OW). The scan is `maxscan._max_pool`, its plane blocks on `threads` threads."""
+    scan = _max_pool(planes, g, last=False, threads=threads)
     return scan.output, scan.index
 
 
@@ -114,12 +117,14 @@ def _tied_masks(xp: np.ndarray, m: np.ndarray, g: PlaneGeometry) -> np.ndarray:
 
 def _max_backward(
     planes: np.ndarray, gout: np.ndarray, g: PlaneGeometry, policy: TiePolicy,
-    divide: bool = True,
+    divide: bool = True, threads: int = 1,
 ) -> np.ndarray:
     """dL/dx (P, H, W) for max pooling: each window's `gout` (P, OH, OW) goes to the
     receivers `policy` names, divided as it says.
 
     With `divide=False` every receiver gets the whole of `gout` (win counts: `gout` = ones).
+    Single-receiver policies run their plane blocks on `threads` threads (each block adds
+    only into its own planes, so the sums and their order are those of one thread).
     """
     P = planes.shape[0]
     if policy.single:
@@ -127,11 +132,14 @@ def _max_backward(
         # sequentially, in the array's dtype), as PyTorch's backward kernel does.
         plan = _TapPlan(g)
         grad = np.zeros((P, g.H * g.W), dtype=planes.dtype)
-        for blk in _plane_blocks(planes):
+
+        def scatter(blk: slice) -> None:
             taps, _ = _winning_taps(planes[blk], plan, last=policy.scan_last)
             grad_blk = grad[blk].reshape(-1)  # a view: grad is C-contiguous
             flat = _winner_index(taps, plan, _index_dtype(grad_blk.size), global_=True)
             np.add.at(grad_blk, flat.reshape(-1), gout[blk].reshape(-1))
+
+        run_blocks(scatter, _plane_blocks(planes, threads), threads)
         return grad.reshape(planes.shape)
     m = _max_pool(planes, g, last=False).output
     tied = _tied_masks(g.pad(planes, -np.inf), m, g).T  # (S, K), S = P * OH * OW
@@ -190,13 +198,18 @@ def _avg_backward(
 
 # --------------------------------------------------------------------------- public API
 @quiet_overflow
-def pool_forward(x: object, spec: PoolSpec | AdaptiveSpec) -> ForwardResult:
+def pool_forward(
+    x: object, spec: PoolSpec | AdaptiveSpec, *, threads: int | None = None
+) -> ForwardResult:
     """Pool `x` over its last two axes.
 
     Parameters
     ----------
     x : array_like, shape (H, W), (C, H, W) or (N, C, H, W)
     spec : PoolSpec or AdaptiveSpec
+    threads : int, optional
+        Threads for a large max pooling (`pooling_core.threads.thread_count`: default
+        `$POOLING_THREADS`, else min(2, CPUs)); the result is the same for any number.
 
     Returns
     -------
@@ -214,7 +227,7 @@ def pool_forward(x: object, spec: PoolSpec | AdaptiveSpec) -> ForwardResult:
                              bin_divisor(taps) if idx is None else None, taps.axes, spec)
     g = plane_geometry(arr.shape[-2:], spec)
     if spec.mode == "max":
-        out, idx = _max_forward(planes, g)
+        out, idx = _max_forward(planes, g, threads_for(arr.nbytes, threads))
         return ForwardResult(
             out.reshape(lead + g.out_hw), idx.reshape(lead + g.out_hw), None, g.sizes, spec
         )
@@ -223,7 +236,9 @@ def pool_forward(x: object, spec: PoolSpec | AdaptiveSpec) -> ForwardResult:
 
 
 @quiet_overflow
-def pool_backward(x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec) -> np.ndarray:
+def pool_backward(
+    x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec, *, threads: int | None = None
+) -> np.ndarray:
     """dL/dx for L = sum(grad_output * pool_forward(x, spec).output).
 
     Parameters
@@ -233,6 +248,8 @@ def pool_backward(x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec)
         The upstream gradient dL/dy; must have the output's shape.
     spec : PoolSpec or AdaptiveSpec
         `spec.ties` selects how max pooling splits the gradient of a tied window.
+    threads : int, optional
+        As for `pool_forward`.
 
     Returns
     -------
@@ -250,7 +267,8 @@ def pool_backward(x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec)
     gout = check_grad_output(grad_output, lead + g.out_hw, arr.dtype)
     gplanes = gout.reshape((-1,) + g.out_hw)
     if spec.mode == "max":
-        grad = _max_backward(planes, gplanes, g, tie_policy(spec.ties))
+        grad = _max_backward(planes, gplanes, g, tie_policy(spec.ties),
+                             threads=threads_for(arr.nbytes, threads))
     else:
         grad = _avg_backward(gplanes, g, spec, arr.dtype)
     return np.ascontiguousarray(grad).reshape(arr.shape)

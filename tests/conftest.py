@@ -7,6 +7,10 @@ Hypothesis profiles (HYPOTHESIS_PROFILE=<name> picks one; otherwise CI=true pick
           again on a rerun and on a laptop; a failure prints its reproduction blob. It does
           not raise any test's max_examples.
 
+Parallel workers: scripts/test runs pytest-xdist with `-n auto`, which this file turns into one
+worker per CPU, at most `MAX_WORKERS` (each worker starts its own app server and Chromium for
+the browser tests it runs). Nothing here lists test files: new tests are spread as they come.
+
 Reference libraries: the suite compares pooling_core live with PyTorch, and (issue 16) with
 JAX and ONNX Runtime, when they are importable. In CI (CI=true) a live comparison that skips
 because one of them cannot be imported fails instead, unless its switch asks for a run without
@@ -59,6 +63,19 @@ REFERENCES = (
     Reference("jax and onnxruntime", ("jax", "onnxruntime", "onnx"), "POOLING_SKIP_FRAMEWORKS",
               "scripts/test installs them"),
 )
+
+
+MAX_WORKERS = 4
+
+
+@pytest.hookimpl(optionalhook=True)  # the hook is pytest-xdist's: fine without it installed
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker per CPU this process may run on, at most MAX_WORKERS."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_WORKERS))
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
