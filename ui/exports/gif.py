@@ -228,9 +228,11 @@ class _Painter:
             draw.rectangle((0, 0, side, side), fill=fill, outline=self.ink[GRID])
             px = self.cell_px
             font = _font(self.font_file, px)
-            while px > 8 and draw.textlength(text, font=font) > side - 4:
-                px -= 1
+            wide = draw.textlength(text, font=font)
+            while px > 8 and wide > side - 4:  # text width is about proportional to px
+                px = max(8, min(px - 1, int(px * (side - 4) / wide)))
                 font = _font(self.font_file, px)
+                wide = draw.textlength(text, font=font)
             draw.text((side / 2, side / 2), text, fill=self.ink[BLACK], font=font, anchor="mm")
             self.tiles[(text, fill)] = tile
         img.paste(tile, self.lay.cell_box(name, *rc)[:2])
