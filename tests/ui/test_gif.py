@@ -136,7 +136,48 @@ def test_budget_refuses_too_many_steps() -> None:
     assert len(big) == 225
     with pytest.raises(gif.GifRefusedError) as e:
         gif.backward_gif(big, "es")
-    assert "225" in e.value.message and "200" in e.value.message
+    assert "225" in e.value.message and "81" in e.value.message  # slide: 81 frames
+
+
+def test_budget_is_frames_times_pixels_checked_before_drawing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """9 x 10 = 90 windows: more than the 81 slide frames (1280 x 720 px each) the budget
+    allows, within the 94 projector frames (1024 x 768: 81 * 1280 * 720 // (1024 * 768))."""
+    s = scatter_steps(np.zeros((10, 11)), np.ones((9, 10)), PoolSpec(kernel_size=2, stride=1))
+    assert len(s) == 90
+    assert gif.frame_limit("slide") == 81 and gif.frame_limit("projector") == 94
+    why = gif.refusal(s, "en", "slide")
+    assert why is not None and "90" in why and "81" in why
+    assert gif.refusal(s, "en", "projector") is None
+
+    def no_drawing(*args: object) -> None:
+        raise AssertionError("drew a frame")
+    monkeypatch.setattr(gif._Painter, "frame", no_drawing)
+    for make in (gif.backward_gif, gif.frames_zip):
+        with pytest.raises(gif.GifRefusedError):
+            make(s, "en", "slide")
+
+
+def test_too_many_bytes_stops_the_writing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(gif, "MAX_BYTES", 10_000)  # the 4 frames take more than this
+    for make in (gif.backward_gif, gif.frames_zip):
+        with pytest.raises(gif.GifRefusedError) as e:
+            make(steps(), "en", "projector")
+        assert "MB" in e.value.message
+
+
+def test_frames_after_the_first_hold_only_what_changed() -> None:
+    """The 24 px margins and the white below the sentence's lines never change, so each
+    later frame is a rectangle inside them (the first is whole); composing the frames (seek,
+    as decode does) still gives whole pictures, compared pixel by pixel above."""
+    im = Image.open(io.BytesIO(gif.backward_gif(steps(), "en", size="projector")))
+    lay = gif.layout((4, 4), (2, 2), "projector")
+    assert im.tile[0].extents == (0, 0, 1024, 768)
+    for n in range(1, 4):
+        im.seek(n)
+        left, top, right, bottom = im.tile[0].extents
+        assert left >= 24 and top >= 24 and right <= 1024 - 24 + 1, (n, im.tile[0].extents)
+        assert bottom <= lay.sentence_top + 3 * 30, (n, im.tile[0].extents)
 
 
 def test_no_chinese_font_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,16 +189,16 @@ def test_no_chinese_font_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_more_colours_than_a_palette_still_one_frame_per_step() -> None:
-    """Average pooling of 400 distinct values with a seeded dL/dy: several hundred dL/dx
+    """Average pooling of 324 distinct values with a seeded dL/dy: several hundred dL/dx
     values, more colours than a GIF holds; each cell then gets the nearest of 240 colours
     along the scale, so the largest value stays on the red end."""
     rng = np.random.default_rng(3)
-    x = rng.normal(size=(20, 20))
-    gy = np.round(rng.uniform(0.5, 4, size=(10, 10)), 3)
+    x = rng.normal(size=(18, 18))
+    gy = np.round(rng.uniform(0.5, 4, size=(9, 9)), 3)
     big = scatter_steps(x, gy, PoolSpec(kernel_size=2, stride=2, mode="avg"))
     frames = decode(gif.backward_gif(big, "en", size="projector", ms=100))
-    assert len(frames) == 100
-    lay = gif.layout((20, 20), (10, 10), "projector")
+    assert len(frames) == 81
+    lay = gif.layout((18, 18), (9, 9), "projector")
     r, c = np.unravel_index(np.argmax(gy), gy.shape)  # its window's four cells get gy/4
     left, top, right, bottom = lay.cell_box("gx", 2 * int(r), 2 * int(c))
     colour = frames[-1].getpixel((left + 2 * (right - left) // 3 + 1, top + 2))

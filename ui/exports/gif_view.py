@@ -8,7 +8,7 @@ configuration, language, size, speed and format are the ones it was made for.
 from __future__ import annotations
 
 from pooling_core import ScatterSteps
-from ui.exports.gif import MAX_FRAMES, MS_RANGE, SIZES, GifRefusedError, backward_gif, frames_zip
+from ui.exports.gif import MS_RANGE, SIZES, GifRefusedError, backward_gif, frames_zip, refusal
 from ui.i18n import current_language, t
 from ui.views.projector import projector_on
 
@@ -43,8 +43,9 @@ def _gif_controls(steps: ScatterSteps, stem: str, config: tuple) -> None:
              format_func=lambda f: t(f"slides.gif.format.{f}"))
     size, ms, kind = ss.gif_size, int(ss.gif_ms), ss.gif_format
     wanted = (config, lang, size, ms, kind)
-    if len(steps) > MAX_FRAMES:
-        st.info(t("slides.gif.too_many", n=len(steps), limit=MAX_FRAMES), icon=":material/info:")
+    why = refusal(steps, lang, size)  # the work budget, checked before anything is drawn
+    if why is not None:
+        st.info(why, icon=":material/info:")
         return
     if st.button(t("slides.gif.make"), key="gif_make", icon=":material/movie:"):
         try:
