@@ -38,6 +38,19 @@ def check_framework(name: object) -> str:
     return name
 
 
+def check_input(x: object) -> np.ndarray:
+    """x as a float64 (H, W) array with H, W >= 1; else PoolingError ``input_shape``."""
+    try:
+        xs = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:  # ragged rows, text
+        raise PoolingError("input_shape", f"x must be (H, W) numbers: {exc}", name="x",
+                           value=type(x).__name__) from exc
+    if xs.ndim != 2 or xs.size == 0:
+        raise PoolingError("input_shape", f"x must be (H, W), got shape {xs.shape}",
+                           name="x", value=str(xs.shape))
+    return xs
+
+
 # --------------------------------------------------------------------------- geometry
 @dataclass(frozen=True)
 class LayerGeometry:
@@ -246,10 +259,7 @@ def run_layer(layer: FrameworkLayer, x: object, grad_output: object | None = Non
     """`framework_compute` with its internals (see `LayerRun`); `rules` replaces the layer's
     framework's rules (the difference finder mixes two frameworks' rules)."""
     rules = rules or RULES[check_framework(layer.framework)]
-    xs = np.asarray(x, dtype=np.float64)
-    if xs.ndim != 2 or xs.size == 0:
-        raise PoolingError("input_shape", f"x must be (H, W), got shape {xs.shape}",
-                           name="x", value=str(xs.shape))
+    xs = check_input(x)
     gin = None if grad_output is None else np.asarray(grad_output, dtype=np.float64)
     if layer.output_size is not None:
         return _adaptive_run(layer, xs, gin)
@@ -342,7 +352,7 @@ def framework_result(framework: str, x: object, grad_output: object,
     """
     from .express import express  # express builds on this module's geometry
 
-    xs = np.asarray(x, dtype=np.float64)
+    xs = check_input(x)
     ex = express(framework, spec, xs.shape)
     if ex.layer is None:
         return FrameworkResult(framework, ex, None, None, None)

@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from pooling_core import PoolSpec
-from pooling_core.frameworks import FRAMEWORKS, port_layer
+from pooling_core import PoolingError, PoolSpec
+from pooling_core.frameworks import FRAMEWORKS, differences, framework_result, port_layer
 from pooling_core.frameworks.engine import run_layer
 from pooling_core.frameworks.express import express
 
@@ -65,3 +65,22 @@ def test_porting_a_wide_window_is_bounded() -> None:
     x[5, 7] = x[20, 3] = 2.0
     params = {"mode": "max", "pool_size": 256, "strides": 256, "padding": "same"}
     assert _lines(lambda: port_layer("tensorflow", params, "caffe", x)) < 20000
+
+
+@pytest.mark.parametrize("x", [np.zeros(5), np.zeros((0, 3)), np.zeros((2, 2, 2)),
+                               [[1.0, 2.0], [3.0]], [["a", "b"]]])
+def test_an_input_that_is_not_a_grid_is_a_pooling_error(x) -> None:
+    spec = PoolSpec(kernel_size=1)
+    for call in (lambda: framework_result("tensorflow", x, np.ones((1, 1)), spec),
+                 lambda: differences(x, np.ones((1, 1)), spec, "caffe"),
+                 lambda: port_layer("pytorch", {"kernel_size": 1}, "caffe", x)):
+        with pytest.raises(PoolingError) as err:
+            call()
+        assert err.value.code == "input_shape"
+
+
+@pytest.mark.parametrize("hw", [(5,), (5, 5, 5), (0, 5), (-1, 5), (2.5, 3)])
+def test_port_input_hw_must_be_a_size(hw) -> None:
+    with pytest.raises(PoolingError) as err:
+        port_layer("pytorch", {"kernel_size": 1}, "caffe", input_hw=hw)
+    assert err.value.code == "input_shape"
