@@ -24,9 +24,10 @@ from .layer import FRAMEWORKS, FrameworkLayer, FrameworkResult, Issue, Pads
 from .rules import RULES, FrameworkRules
 
 FLT_LOWEST = -float(np.finfo(np.float32).max)  # Caffe's -FLT_MAX, whatever its Dtype
-MAX_WINDOW_TAPS = 1 << 22
+MAX_WINDOW_TAPS = 1 << 21
 """Work budget: windows × taps gathered at once (the app's worst case, 32 × 32 with kernel
-32 and padding 16, is 1089 × 1024 ≈ 1.1 M); more raises PoolingError ``work_budget``."""
+32 and padding 16, is 1089 × 1024 ≈ 1.1 M); more raises PoolingError ``work_budget``. A
+difference set keeps four runs of (S, K) arrays: 4 M taps peaked at ~320 MB, 2 M at half."""
 
 
 def check_framework(name: object) -> str:

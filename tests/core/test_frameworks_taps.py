@@ -84,3 +84,17 @@ def test_port_input_hw_must_be_a_size(hw) -> None:
     with pytest.raises(PoolingError) as err:
         port_layer("pytorch", {"kernel_size": 1}, "caffe", input_hw=hw)
     assert err.value.code == "input_shape"
+
+
+def test_the_work_budget_keeps_a_port_to_a_few_hundred_thousand_cells_per_array() -> None:
+    # A 63 x 63 'same' window at stride 1 on 32 x 32: 1024 windows x 3969 taps = 4.06 M taps
+    # per run, four runs kept by a port's difference steps (~320 MB): refused. The app's own
+    # worst case, 32 x 32 with kernel 32 and padding 16 (1089 x 1024 taps), still runs.
+    x = np.zeros((32, 32))
+    params = {"mode": "max", "pool_size": 63, "strides": 1, "padding": "same"}
+    with pytest.raises(PoolingError) as err:
+        port_layer("tensorflow", params, "caffe", x)
+    assert err.value.code == "work_budget"
+    spec = PoolSpec(kernel_size=32, stride=1, padding=16)
+    res = framework_result("caffe", x, np.ones((33, 33)), spec)
+    assert res.output.shape == (33, 33)
