@@ -28,6 +28,7 @@ from ..spec import PoolSpec
 from .engine import (
     LayerRun,
     check_framework,
+    check_input,
     fit_grad_output,
     framework_result,
     layer_geometry,
@@ -142,7 +143,7 @@ def differences(x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec,
     computing the two sides again.
     """
     fw = check_framework(framework)
-    xs = np.asarray(x, dtype=np.float64)
+    xs = check_input(x)
     have = results or {}
     pt = have.get(base) or framework_result(check_framework(base), xs, grad_output, spec, fill)
     fr = have.get(fw) or framework_result(fw, xs, grad_output, spec, fill)

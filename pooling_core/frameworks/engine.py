@@ -1,7 +1,8 @@
 """y and dL/dx of a `FrameworkLayer` under its framework's rules (`rules.RULES`), in NumPy.
 
 Vectorised: the windows are gathered as one (S, K) array (S = OH'·OW' windows, K taps in
-row-major order); the loops run over taps only, never over output cells. Each max rule is one
+row-major order); no Python loop over windows or taps (a framework's scan over a window's
+taps is computed in closed form: a window may have 65 536 taps). Each max rule is one
 small function of (values, real) -> (y, receiving tap or -1), looked up in `_MAX_RULES`.
 """
 
@@ -23,9 +24,10 @@ from .layer import FRAMEWORKS, FrameworkLayer, FrameworkResult, Issue, Pads
 from .rules import RULES, FrameworkRules
 
 FLT_LOWEST = -float(np.finfo(np.float32).max)  # Caffe's -FLT_MAX, whatever its Dtype
-MAX_WINDOW_TAPS = 1 << 22
+MAX_WINDOW_TAPS = 1 << 21
 """Work budget: windows × taps gathered at once (the app's worst case, 32 × 32 with kernel
-32 and padding 16, is 1089 × 1024 ≈ 1.1 M); more raises PoolingError ``work_budget``."""
+32 and padding 16, is 1089 × 1024 ≈ 1.1 M); more raises PoolingError ``work_budget``. A
+difference set keeps four runs of (S, K) arrays: 4 M taps peaked at ~320 MB, 2 M at half."""
 
 
 def check_framework(name: object) -> str:
@@ -35,6 +37,19 @@ def check_framework(name: object) -> str:
                            f"framework must be one of {', '.join(FRAMEWORKS)}, got {name!r}",
                            name="framework", value=repr(name), allowed=", ".join(FRAMEWORKS))
     return name
+
+
+def check_input(x: object) -> np.ndarray:
+    """x as a float64 (H, W) array with H, W >= 1; else PoolingError ``input_shape``."""
+    try:
+        xs = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:  # ragged rows, text
+        raise PoolingError("input_shape", f"x must be (H, W) numbers: {exc}", name="x",
+                           value=type(x).__name__) from exc
+    if xs.ndim != 2 or xs.size == 0:
+        raise PoolingError("input_shape", f"x must be (H, W), got shape {xs.shape}",
+                           name="x", value=str(xs.shape))
+    return xs
 
 
 # --------------------------------------------------------------------------- geometry
@@ -135,43 +150,54 @@ def _max_pytorch(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return np.where(has_nan, np.nan, y), np.where(has_nan, last_nan, first_max)
 
 
+def _first_of(mask: np.ndarray, vals: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """(S,) the first tap (row-major) where `mask` holds and `vals` equals the row's `m`."""
+    return np.argmax(mask & (vals == m[:, None]), axis=1)
+
+
 def _max_first_taken(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The first real cell, then `out < in` (TF's argmax helper, ONNX Runtime with Indices):
-    a NaN is kept only when it is the window's first cell."""
-    idx = _first_real(real)
-    y = v[np.arange(v.shape[0]), idx]
-    vt, rt = np.ascontiguousarray(v.T), np.ascontiguousarray(real.T)
-    for k in range(v.shape[1]):
-        take = rt[k] & (y < vt[k])
-        y = np.where(take, vt[k], y)
-        idx = np.where(take, k, idx)
-    return y, idx
+    a NaN is kept only when it is the window's first cell. The scan's result without the
+    scan: a first NaN stays; else the first maximum of the real non-NaN cells (the first
+    real cell is one of them, so an all -inf window keeps it)."""
+    rows = np.arange(v.shape[0])
+    first = _first_real(real)
+    nan_first = np.isnan(v[rows, first])
+    ok = real & ~np.isnan(v)
+    vals = np.where(ok, v, -np.inf)
+    m = vals.max(axis=1)
+    idx = np.where(nan_first, first, _first_of(ok, vals, m))
+    return np.where(nan_first, np.nan, m), idx
 
 
 def _max_greater(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Caffe: `bottom > top` from -FLT_MAX, mask -1: NaN and -inf never taken."""
-    y = np.full(v.shape[0], FLT_LOWEST)
-    idx = np.full(v.shape[0], -1)
-    vt, rt = np.ascontiguousarray(v.T), np.ascontiguousarray(real.T)
-    for k in range(v.shape[1]):
-        take = rt[k] & (vt[k] > y)
-        y = np.where(take, vt[k], y)
-        idx = np.where(take, k, idx)
-    return y, idx
+    """Caffe: `bottom > top` from -FLT_MAX, mask -1: NaN and -inf never taken. The scan's
+    result without the scan: the first maximum of the real non-NaN cells when it exceeds
+    -FLT_MAX; else -FLT_MAX and no receiver."""
+    ok = real & ~np.isnan(v)
+    vals = np.where(ok, v, -np.inf)
+    m = vals.max(axis=1)
+    taken = m > FLT_LOWEST
+    return np.where(taken, m, FLT_LOWEST), np.where(taken, _first_of(ok, vals, m), -1)
 
 
 def _max_jax(v: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """y: lax.max from -inf (NaN propagates; padding is -inf). Gradient: select_and_scatter_add
     with `ge` over every tap, padding included: keep the selected tap while it is >= the
-    next; a padding tap selected sends the gradient nowhere."""
+    next; a padding tap selected sends the gradient nowhere.
+
+    The scan's result without the scan: `cur >= nxt` is false whenever either is NaN, so the
+    scan moves onto a NaN and then off it to the next tap; after the last NaN (at p) it is
+    the first maximum of taps p+1.. (none after it: p itself)."""
     y = np.where(np.isnan(v).any(axis=1), np.nan, np.max(np.where(real, v, -np.inf), axis=1))
-    vv = np.ascontiguousarray(np.where(real, v, -np.inf).T)
-    sel = np.zeros(v.shape[0], dtype=np.int64)
-    cur = vv[0]
-    for k in range(1, v.shape[1]):
-        switch = ~(cur >= vv[k])
-        cur = np.where(switch, vv[k], cur)
-        sel = np.where(switch, k, sel)
+    vv = np.where(real, v, -np.inf)
+    K = v.shape[1]
+    nan = np.isnan(vv)
+    last_nan = np.where(nan.any(axis=1), K - 1 - np.argmax(nan[:, ::-1], axis=1), -1)
+    after = np.arange(K)[None, :] > last_nan[:, None]
+    seg = np.where(after, vv, -np.inf)
+    m = seg.max(axis=1)
+    sel = np.where(last_nan == K - 1, K - 1, _first_of(after, seg, m))
     sel = np.where(real[np.arange(v.shape[0]), sel], sel, -1)
     return y, sel
 
@@ -234,10 +260,7 @@ def run_layer(layer: FrameworkLayer, x: object, grad_output: object | None = Non
     """`framework_compute` with its internals (see `LayerRun`); `rules` replaces the layer's
     framework's rules (the difference finder mixes two frameworks' rules)."""
     rules = rules or RULES[check_framework(layer.framework)]
-    xs = np.asarray(x, dtype=np.float64)
-    if xs.ndim != 2 or xs.size == 0:
-        raise PoolingError("input_shape", f"x must be (H, W), got shape {xs.shape}",
-                           name="x", value=str(xs.shape))
+    xs = check_input(x)
     gin = None if grad_output is None else np.asarray(grad_output, dtype=np.float64)
     if layer.output_size is not None:
         return _adaptive_run(layer, xs, gin)
@@ -266,10 +289,8 @@ def run_layer(layer: FrameworkLayer, x: object, grad_output: object | None = Non
 
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         if layer.mode == "avg":
-            total = np.zeros(S)
-            vt = np.ascontiguousarray(np.where(real, v, 0.0).T)
-            for k in range(v.shape[1]):  # row-major, from 0, as the kernels sum
-                total = total + vt[k]
+            # row-major, one tap after another, as the kernels sum (cumsum: sequential)
+            total = np.cumsum(np.where(real, v, 0.0), axis=1)[:, -1]
             div = g.divisor.reshape(-1).astype(np.float64)  # type: ignore[union-attr]
             y = total / div
             share = np.broadcast_to((gflat / div)[:, None], real.shape)
@@ -332,7 +353,7 @@ def framework_result(framework: str, x: object, grad_output: object,
     """
     from .express import express  # express builds on this module's geometry
 
-    xs = np.asarray(x, dtype=np.float64)
+    xs = check_input(x)
     ex = express(framework, spec, xs.shape)
     if ex.layer is None:
         return FrameworkResult(framework, ex, None, None, None)

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import PoolingError
 from ..spec import PoolSpec
 from .compare import compare_results
-from .engine import check_framework, fit_grad_output, layer_geometry, run_layer
+from .engine import check_framework, check_input, fit_grad_output, layer_geometry, run_layer
 from .express import express, same_windows
 from .layer import Expression, FrameworkResult, Port
 from .writers import WRITERS
@@ -139,10 +139,14 @@ def port_layer(source: str, params: Mapping[str, object], target: str,
     """
     check_framework(target)
     spec = source_spec(source, params)
-    xs = None if x is None else np.asarray(x, dtype=np.float64)
+    xs = None if x is None else check_input(x)
     hw = xs.shape if xs is not None else input_hw
     if hw is None:
         raise PoolingError("port_needs_input", "give x or input_hw", name="input_hw", value="")
+    if (len(hw) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                and v >= 1 for v in hw)):
+        raise PoolingError("input_shape", f"input_hw must be (H, W) >= 1, got {hw!r}",
+                           name="input_hw", value=repr(hw))
     hw = (int(hw[0]), int(hw[1]))
     src_layer = express(source, spec, hw).layer  # the source's own writing of `params`
     if src_layer is None:

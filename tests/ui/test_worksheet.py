@@ -135,3 +135,12 @@ def test_script_writes_the_worksheet(tmp_path) -> None:
     assert "exercise number 8" in pages[1].extract_text()
     assert module.main(["--count", "31", "--out", str(tmp_path / "x.pdf")]) == 1
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.parametrize(("lang", "cjk"), [("en", False), ("es", False), ("pl", False),
+                                           ("zh-CN", True), ("zh-TW", True)])
+def test_the_cjk_font_is_read_for_chinese_only(lang: str, cjk: bool) -> None:
+    # Reading the CJK collection is most of a short worksheet's time; Latin text never uses it.
+    from ui.exports.worksheet import _Sheet
+
+    assert ("cjk" in _Sheet(lang).fonts) is cjk
