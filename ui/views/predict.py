@@ -20,6 +20,7 @@ import streamlit as st
 
 from pooling_core import PoolingError, ScatterSteps
 from pooling_core.predict import RULES, mark_prediction, mistakes_by_rule
+from ui.format import ix
 from ui.i18n import t
 from ui.state import keep
 from ui.views.player import block_of
@@ -134,7 +135,7 @@ def rule_text(rule: str, record: Mapping[str, Any], lang: str) -> str:
     p = record["params"]
     name = t(f"predict.rule_name.{rule}", lang)
     nums: dict[str, Any] = {"g": _num(p["upstream"]), "share": _num(p["share"]),
-                            "i": p["i"], "j": p["j"]}
+                            "i": ix(p["i"]), "j": ix(p["j"])}
     if rule == "avg_n":
         nums.update(n=p["divisor"], why=_n_reason(p, lang))
     elif rule == "tie_policy":
@@ -143,7 +144,7 @@ def rule_text(rule: str, record: Mapping[str, Any], lang: str) -> str:
     elif rule == "overlap":
         over = [c for c in record["cells"] if c[3] == "overlap"] or record["cells"]
         r, c, _, _, _, e, b = over[0]
-        nums.update(r=r, c=c, amount=_num(e), before=_num(b), after=_num(b + e))
+        nums.update(r=ix(r), c=ix(c), amount=_num(e), before=_num(b), after=_num(b + e))
     elif rule in ("argmax", "nan"):
         nums.update(value=_num(p["value"]) if "value" in p else "")
     return name + " — " + t(f"predict.rule.{rule}", lang, **nums)
@@ -155,7 +156,7 @@ def step_feedback(record: Mapping[str, Any], lang: str) -> dict:
     lines = [t("predict.right" if record["ok"] else "predict.wrong", lang)]
     for r, c, verdict, _rule, g, e, _b in record["cells"]:
         if verdict != "right":
-            lines.append(t(f"predict.cell.{verdict}", lang, r=r, c=c, given=_num(g),
+            lines.append(t(f"predict.cell.{verdict}", lang, r=ix(r), c=ix(c), given=_num(g),
                            expected=_num(e)))
     lines += [rule_text(rule, record, lang) for rule in record["mistakes"]]
     return {"ok": record["ok"], "cells": [c[:3] for c in record["cells"]], "lines": lines}
