@@ -224,4 +224,6 @@ def test_rows_and_columns_are_numbered_in_the_index_base(page: Page) -> None:
     expect(grid.get_by_role("textbox", name="Row 3, column 4", exact=True)).to_have_value("6")
     expect(grid.get_by_role("textbox", name="Row 2, column 3", exact=True)).to_have_value(
         str(int(X[1, 2])))
+    grid.scroll_into_view_if_needed()
+    screenshot(page, "grid-editor-base-1")
     assert_no_exception(page)
