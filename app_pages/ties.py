@@ -38,7 +38,7 @@ from ui.widgets.grid import (
     resize,
     to_text,
 )
-from ui.widgets.inputs import grid_editor
+from ui.widgets.inputs import base_caption, grid_editor
 from ui.widgets.session import open_in_explorer
 
 PRESET = "plateau"
@@ -109,7 +109,7 @@ def input_controls() -> list[list[str]]:
                   icon=":material/restart_alt:", wrap=True)
     with c_grid:
         rows = grid_editor(f"ties_grid_{ss.ties_grid_version}", ss.ties_base,
-                           t("ties.input.caption"))
+                           base_caption("ties.input.caption"))
     ss.ties_base = rows  # the editor replays its own edits onto this text: it holds them
     return rows
 

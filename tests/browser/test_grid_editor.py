@@ -210,3 +210,20 @@ def test_a_pasted_block_is_split_as_parse_csv_splits_a_file(page: Page, kind: st
     x[1:3, 2:5] = want
     assert heatmap_text(page, "fig_output") == output_text(x)
     assert_no_exception(page)
+
+
+def test_rows_and_columns_are_numbered_in_the_index_base(page: Page) -> None:
+    # Cell (2,3) of the default example holds 6 (pw_helpers); 1-based it is row 3, column 4,
+    # and the headers count from 1. Typing into it still edits that cell.
+    grid = page.locator(GRID).first
+    expect(grid.locator("thead th[scope=col]").first).to_have_text("0")
+    page.locator(".st-key-w_index_base label").filter(has_text="1 (math").first.click()
+    wait_idle(page)
+    expect(grid.locator("thead th[scope=col]").first).to_have_text("1")
+    expect(grid.locator("tbody th[scope=row]").last).to_have_text("6")
+    expect(grid.get_by_role("textbox", name="Row 3, column 4", exact=True)).to_have_value("6")
+    expect(grid.get_by_role("textbox", name="Row 2, column 3", exact=True)).to_have_value(
+        str(int(X[1, 2])))
+    grid.scroll_into_view_if_needed()
+    screenshot(page, "grid-editor-base-1")
+    assert_no_exception(page)

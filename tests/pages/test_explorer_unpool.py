@@ -230,3 +230,25 @@ def test_a_large_round_trip_lists_64_sentences_and_counts_the_rest():
     text = lines(at)
     assert "y[7,0] = 63 lands on (7,0)." in text and "y[7,1]" not in text
     assert "… and 17 more" in text
+
+
+def test_unpool_sentences_and_titles_follow_the_index_base():
+    # The SegNet example in 1-based (math) indices: y[1,1] (0-based y[0,0]) = 6 lands on
+    # (2,2) (0-based (1,1)); y[2,1] = 8 is read back from dL/dout[4,2].
+    at = fresh({"base": "1"})
+    at.selectbox(key="preset").set_value("segnet_4x4")
+    at = run(at.button(key="load_preset").click())
+    assert at.session_state["index_base"] == 1
+    text = lines(at)
+    assert "y[1,1] = 6 lands on (2,2)." in text
+    assert "y[2,2] = 9 lands on (3,3)." in text
+    assert "Backward: dL/dy[2,1] = dL/dout[4,2] = 8." in text
+    assert "y[0,0]" not in text and "dL/dout[3,1]" not in text
+    # The step view (step 1: y[1,1] outlined, landing on (2,2)).
+    assert figure(at, "fig_unpool_y")["layout"]["title"]["text"].startswith(
+        "y (y[1,1] outlined)")
+    assert [i.value for i in at.info if i.value.startswith("y[1,1] = 6 lands on (2,2).")]
+    # Pure function, explicit base: the same step in both notations.
+    steps = round_trip(np.array([[6.0]]), np.array([[3]]), PoolSpec(kernel_size=2, stride=2))
+    assert step_lines(steps, 0)[0] == "y[0,0] = 6 lands on (1,1)."
+    assert step_lines(steps, 1)[0] == "y[1,1] = 6 lands on (2,2)."

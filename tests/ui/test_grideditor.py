@@ -161,3 +161,35 @@ def test_the_browser_caps_typed_and_pasted_cells() -> None:
     assert "input.maxLength = maxLen;" in js  # typing (and a one-value paste) stop there
     assert "value.slice(0, maxLen)" in js  # a pasted block is cut cell by cell
     assert "maxLen = data.maxlen" in js
+
+
+def test_the_editor_is_given_the_index_base() -> None:
+    # 0-based by default; in a 1-based session the editor numbers rows and columns from 1
+    # (grid_editor.js adds `base` to the headers and names) while its cells stay keyed 0-based.
+    assert grid_editor_data(explorer(), "grid_editor_0")["base"] == 0
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["lang"] = "en"
+    at.session_state["index_base"] = 1
+    at.run()
+    assert not at.exception
+    data = grid_editor_data(at, "grid_editor_0")
+    assert data["base"] == 1
+    assert data["label"].startswith("Row 1 is at the top; a cell is named (row, column).")
+    at = edit(at, {"0": {"0": "x"}})  # the top-left cell, typed: still row 0, column 0
+    data = grid_editor_data(at, "grid_editor_0")
+    assert data["edits"] == {"0": {"0": "x"}} and data["bad"] == [[0, 0]]
+
+
+def test_the_ties_grid_caption_names_the_top_row_in_the_base() -> None:
+    for base, top in ((0, "Wiersz 0 jest na górze"), (1, "Wiersz 1 jest na górze")):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.query_params["lang"] = "pl"
+        at.switch_page("app_pages/ties.py")
+        at.session_state["index_base"] = base
+        at.run()
+        assert not at.exception
+        data = [d for c in at.get("bidi_component")
+                if c.proto.component_name == "pbe_grid_editor"
+                for d in [json.loads(c.proto.json)]]
+        assert data[0]["base"] == base
+        assert data[0]["label"].startswith(top), data[0]["label"]

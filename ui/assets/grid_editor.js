@@ -2,12 +2,14 @@
 //
 // ui/widgets/grideditor.py mounts this as a Streamlit v2 component and gives it
 //   data = {rows: [[text]], edits: {"r": {"c": text}}, bad: [[r, c]], label, cell, projector,
-//           maxlen}
+//           maxlen, base}
 // `rows` is the text the editor starts from, `edits` what was typed since (the component's own
 // state, given back so a remounted editor goes on from it), `bad` the cells that are not
 // numbers (Python decides what a number is), `label` the grid's caption and `cell` the
 // template "... {r} ... {c}" of one cell's accessible name. A cell holds at most `maxlen`
-// characters (typed or pasted); the server cuts anything longer as well.
+// characters (typed or pasted); the server cuts anything longer as well. `base` (0 or 1, the
+// session's index base) is added to the row and column numbers shown and spoken; the cells'
+// keys in `edits`, `bad` and the state stay 0-based.
 //
 // A typed cell is sent when it is committed (Enter, Tab, an arrow key, leaving the cell) as
 // the state value "edited_rows": every cell typed since the editor was mounted, so each rerun
@@ -84,6 +86,7 @@ function createEditor(host) {
   let paste = null;  // how a pasted block is split (data.paste)
   let send = null;  // the latest setStateValue
   let active = [0, 0];  // the cell that holds the grid's one tab stop
+  let base = 0, cellLabel = "{r}, {c}", colHeads = [], rowHeads = [];  // shown numbering
   let editing = false;  // whether the focused cell is being edited (else browsed)
 
   const shownText = (r, c) => {
@@ -91,24 +94,35 @@ function createEditor(host) {
     return e && Object.prototype.hasOwnProperty.call(e, c) ? e[c] : rows[r][c];
   };
 
-  function build(cellLabel) {
+  // Row and column numbers (headers and each cell's accessible name) in the index base.
+  function relabel() {
+    colHeads.forEach((th, c) => { th.textContent = c + base; });
+    rowHeads.forEach((th, r) => { th.textContent = r + base; });
+    inputs.forEach((line, r) => line.forEach((input, c) => {
+      input.setAttribute("aria-label",
+        cellLabel.replace("{r}", r + base).replace("{c}", c + base));
+    }));
+  }
+
+  function build() {
     table.replaceChildren();
+    colHeads = []; rowHeads = [];
     const head = table.createTHead().insertRow();
     const corner = document.createElement("th");
     corner.className = "corner";
     head.appendChild(corner);
     for (let c = 0; c < W; c++) {
       const th = document.createElement("th");
-      th.scope = "col"; th.textContent = c;
-      head.appendChild(th);
+      th.scope = "col";
+      head.appendChild(th); colHeads.push(th);
     }
     const body = table.createTBody();
     inputs = [];
     for (let r = 0; r < H; r++) {
       const tr = body.insertRow();
       const th = document.createElement("th");
-      th.scope = "row"; th.textContent = r;
-      tr.appendChild(th);
+      th.scope = "row";
+      tr.appendChild(th); rowHeads.push(th);
       const line = [];
       for (let c = 0; c < W; c++) {
         const td = tr.insertCell();
@@ -119,7 +133,6 @@ function createEditor(host) {
         input.maxLength = maxLen;
         input.dataset.r = r; input.dataset.c = c;
         input.id = "cell-" + r + "-" + c;
-        input.setAttribute("aria-label", cellLabel.replace("{r}", r).replace("{c}", c));
         input.value = shownText(r, c);
         input.tabIndex = -1;
         td.appendChild(input);
@@ -128,6 +141,7 @@ function createEditor(host) {
       inputs.push(line);
     }
     builtShape = H + "x" + W;
+    relabel();
     if (active[0] >= H || active[1] >= W) active = [0, 0];
     if (H && W) inputs[active[0]][active[1]].tabIndex = 0;
   }
@@ -310,11 +324,15 @@ function createEditor(host) {
       keysHint.textContent = data.keys || "";
       if (data.keys) table.setAttribute("aria-describedby", keysHint.id);
       else table.removeAttribute("aria-describedby");
+      const newBase = data.base === 1 ? 1 : 0, newLabel = data.cell || "{r}, {c}";
+      const relabelled = newBase !== base || newLabel !== cellLabel;
+      base = newBase; cellLabel = newLabel;
       if (builtShape !== H + "x" + W) {
         committed = JSON.parse(JSON.stringify(data.edits || {}));
         badKey = "";
-        build(data.cell || "{r}, {c}");
+        build();
       } else {
+        if (relabelled) relabel();
         const active = wrap.getRootNode().activeElement;
         for (let r = 0; r < H; r++) {
           for (let c = 0; c < W; c++) {

@@ -10,7 +10,7 @@ import streamlit as st
 
 from pooling_core import ConvBackward, DenseBackward, PoolingError, PoolSpec
 from ui.errors import error_text
-from ui.format import fmt
+from ui.format import fmt, index_base
 from ui.i18n import shape_words, t
 from ui.views import figures
 from ui.views.charts import chart
@@ -51,7 +51,8 @@ def show_pool(x: np.ndarray, P: np.ndarray, spec: PoolSpec, cell: tuple[int, int
               projector: bool) -> None:
     """x (H, W) beside P (OH, OW) with the followed cell (r, c) outlined, and a warning when
     P holds NaN or an infinity."""
-    (r, c), (OH, OW) = cell, P.shape
+    (OH, OW), b = P.shape, index_base()
+    r, c = cell[0] + b, cell[1] + b  # as named in the sentences (the session's index base)
     c1, c2 = st.columns(2, gap="large")
     with c1:
         chart(figures.heatmap(x, t("next.fig.x"), name="x", projector=projector),
@@ -71,9 +72,9 @@ def show_dense(res: DenseBackward, W: np.ndarray, cell: tuple[int, int],
     """The dense layer's forward and backward per neuron (z, a, f'(z), δ = dL/da, dL/dz),
     the written sum for dL/dP at the followed cell (r, c) (neuron j = r * OW + c of the
     flattened P), and the heatmaps of every term (m, n) and of dL/dP (OH, OW)."""
-    OH, OW = res.grad_P.shape
-    r, c = cell
-    j = r * OW + c
+    (OH, OW), b = res.grad_P.shape, index_base()
+    j0 = cell[0] * OW + cell[1]  # the column of the terms; r, c, j, i as named, in base b
+    r, c, j = cell[0] + b, cell[1] + b, j0 + b
     m = W.shape[0]
     st.markdown(f"**{t('next.dense.forward_header')}**")
     st.table(pd.DataFrame(
@@ -84,20 +85,20 @@ def show_dense(res: DenseBackward, W: np.ndarray, cell: tuple[int, int],
             t("next.dense.col_delta"): [fmt(v) for v in res.delta],
             t("next.dense.col_grad_z"): [fmt(v) for v in res.grad_z],
         },
-        index=pd.Index([str(i) for i in range(m)], name="i"),
+        index=pd.Index([str(i + b) for i in range(m)], name="i"),
     ))
-    off = [str(i) for i in np.flatnonzero(res.fprime == 0)]
+    off = [str(i + b) for i in np.flatnonzero(res.fprime == 0)]
     if off:
         st.caption(t("next.dense.off", neurons=", ".join(off), count=len(off)))
 
     products = " + ".join(
-        t("next.dense.term_product", d=num(res.delta[i]), f=num(res.fprime[i]), w=num(W[i, j]))
+        t("next.dense.term_product", d=num(res.delta[i]), f=num(res.fprime[i]), w=num(W[i, j0]))
         for i in range(m))
-    terms = " + ".join(num(v) for v in res.terms[:, j])
+    terms = " + ".join(num(v) for v in res.terms[:, j0])
     st.markdown(t("next.dense.sum", r=r, c=c, j=j, products=products, terms=terms,
-                  total=fmt(res.grad_P[r, c])))
+                  total=fmt(res.grad_P[cell])))
     column = np.zeros(res.terms.shape, dtype=bool)
-    column[:, j] = True
+    column[:, j0] = True
     h1, h2 = st.columns(2, gap="large")
     with h1:
         chart(figures.heatmap(res.terms, t("next.fig.terms"), kind="grad",
@@ -118,10 +119,10 @@ def show_conv(res: ConvBackward, P: np.ndarray, K: np.ndarray, pad: int,
     """The convolution of P (OH, OW), padded by `pad`, with K (k, k): P, K and Y with what
     touches the followed cell (r, c) outlined; the written sum for dL/dP[r, c]; dL/dY, its
     fully padded form with the flipped kernel's window, the flipped K; and dL/dP."""
-    (OH, OW), (YH, YW), k = P.shape, res.Y.shape, K.shape[0]
-    r, c = cell
+    (OH, OW), (YH, YW), k, b = P.shape, res.Y.shape, K.shape[0], index_base()
     chosen = cell_mask((OH, OW), [cell])
-    terms = res.cell_terms(r, c)
+    terms = res.cell_terms(*cell)
+    r, c = cell[0] + b, cell[1] + b  # as named in the sentences (the session's index base)
     touching = cell_mask(res.Y.shape, [(tm.u, tm.v) for tm in terms])
     st.markdown(t("next.conv.shapes", oh=OH, ow=OW, p=pad, k=k, yh=YH, yw=YW))
     h1, h2, h3 = three_slots(projector)
@@ -140,14 +141,15 @@ def show_conv(res: ConvBackward, P: np.ndarray, K: np.ndarray, pad: int,
               "nl_fig_conv_Y", t("next.alt.Y", yh=YH, yw=YW))
     st.caption(t("next.conv.figs", p=pad, r=r, c=c, count=pad))
 
-    names = " + ".join(t("next.conv.term_name", u=tm.u, v=tm.v, kr=tm.kr, kc=tm.kc)
-                       for tm in terms)
+    names = " + ".join(t("next.conv.term_name", u=tm.u + b, v=tm.v + b, kr=tm.kr + b,
+                         kc=tm.kc + b) for tm in terms)
     products = " + ".join(t("next.conv.term_product", d=num(tm.delta), w=num(tm.weight))
                           for tm in terms)
     values = " + ".join(num(tm.product) for tm in terms)
     st.markdown(t("next.conv.touching", r=r, c=c, count=len(terms)))
-    st.markdown(t("next.conv.sum", r=r, c=c, p=pad, names=names, products=products,
-                  values=values, total=fmt(res.grad_P[r, c])))
+    # K's index r − u + p is 0-based; in 1-based it is r − u + p + 1 (the constant is p + b).
+    st.markdown(t("next.conv.sum", r=r, c=c, p=pad + b, names=names, products=products,
+                  values=values, total=fmt(res.grad_P[cell])))
 
     h1, h2, h3 = three_slots(projector)
     with h1:
@@ -158,7 +160,7 @@ def show_conv(res: ConvBackward, P: np.ndarray, K: np.ndarray, pad: int,
         kh, kw = K.shape
         inner = (kh - 1, kw - 1, kh - 1 + YH - 1, kw - 1 + YW - 1)
         chart(figures.heatmap(res.delta_full, t("next.fig.full"),
-                              kind="grad", name="dL/dY", rects=[res.window_in_full(r, c)],
+                              kind="grad", name="dL/dY", rects=[res.window_in_full(*cell)],
                               thin_rects=[inner], projector=projector),
               "nl_fig_conv_full", t("next.alt.full", r=r, c=c))
     with h3:
@@ -176,8 +178,9 @@ def show_back(grad_P: np.ndarray, grad_x: np.ndarray, receivers: np.ndarray, spe
               cell: tuple[int, int], layer: str, projector: bool) -> None:
     """dL/dP (OH, OW) from `layer` (its translated name) beside dL/dx (H, W), with the input
     cells that receive from the followed output cell (r, c) outlined (`receivers`, bool)."""
-    (r, c), (OH, OW), (H, W) = cell, grad_P.shape, grad_x.shape
-    st.markdown(t(f"next.back.sentence_{spec.mode}", r=r, c=c, g=fmt(grad_P[r, c]),
+    (OH, OW), (H, W), b = grad_P.shape, grad_x.shape, index_base()
+    r, c = cell[0] + b, cell[1] + b  # as named in the sentences (the session's index base)
+    st.markdown(t(f"next.back.sentence_{spec.mode}", r=r, c=c, g=fmt(grad_P[cell]),
                   k=spec.k[0], kk=spec.k[0] * spec.k[1], count=spec.k[0] * spec.k[1]))
     b1, b2 = st.columns(2, gap="large")
     with b1:

@@ -20,7 +20,7 @@ from pooling_core import AdaptiveSpec, PoolingError, PoolSpec, unpool_output_siz
 from pooling_core.padding import SYMMETRIC
 from pooling_core.unpool import UnpoolSteps
 from ui.errors import error_text
-from ui.format import fmt
+from ui.format import fmt, ix
 from ui.i18n import t
 from ui.views import figures
 from ui.views.charts import chart
@@ -74,16 +74,16 @@ def size_rule(spec: PoolSpec, in_hw: tuple[int, int]) -> str:
     return t("unpool.rule", sizes="; ".join(parts))
 
 
-def step_lines(steps: UnpoolSteps) -> list[str]:
+def step_lines(steps: UnpoolSteps, base: int | None = None) -> list[str]:
     """One sentence per step: where y[i, j] lands, whether a later value overwrites it, and
-    where its gradient is read from."""
+    where its gradient is read from; indices in `base` (default: the session's)."""
     lines = []
     for st_ in steps:
-        (i, j), (r, c) = st_.source, st_.target
+        (i, j), (r, c) = (ix(v, base) for v in st_.source), (ix(v, base) for v in st_.target)
         text = t("unpool.lands", i=i, j=j, v=fmt(st_.value), r=r, c=c)
         if st_.overwritten_by >= 0:
             w = steps[st_.overwritten_by].source
-            text += " " + t("unpool.overwritten", i2=w[0], j2=w[1])
+            text += " " + t("unpool.overwritten", i2=ix(w[0], base), j2=ix(w[1], base))
         if st_.gradient is not None:
             text += " " + t("unpool.gather", i=i, j=j, r=r, c=c, g=fmt(st_.gradient))
         lines.append(text)
@@ -111,7 +111,7 @@ def step_view(steps: UnpoolSteps, lines: list[str]) -> None:
     y_marked[cur.source] = True
     out_marked = np.zeros(steps.output_shape, dtype=bool)
     out_marked[cur.target] = True
-    (i, j), (r, c) = cur.source, cur.target
+    (i, j), (r, c) = (ix(v) for v in cur.source), (ix(v) for v in cur.target)  # as shown
     c1, c2 = _columns()
     with c1:
         chart(figures.heatmap(steps.values, t("unpool.fig_y", i=i, j=j), name="y",

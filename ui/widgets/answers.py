@@ -12,7 +12,7 @@ from ui.format import literal
 from ui.i18n import shape_words, t
 from ui.views.exercise import answer_kind
 from ui.widgets.fractions import parse_answer, parse_answers
-from ui.widgets.inputs import grid_editor
+from ui.widgets.inputs import base_caption, grid_editor
 
 MAX_KEPT = 30  # exercises whose typed answers are kept for this session
 TYPED_KEY = "ex_typed"  # session_state: {exercise id: {part: typed rows}}, most recent last
@@ -47,7 +47,8 @@ def answer_editors(ex: Exercise, ex_id: str) -> tuple[dict[str, list[list[str]]]
         # A keyed editor replays its edits onto the saved text, which already holds them.
         base = saved.get(part) or [[""] * cols_n for _ in range(rows_n)]
         typed[part] = grid_editor(
-            f"ex_{part}_{ex_id}", base, t("exercise.editor.caption", **shape_words(rows_n, cols_n)),
+            f"ex_{part}_{ex_id}", base, base_caption("exercise.editor.caption",
+                                                   **shape_words(rows_n, cols_n)),
             accepts=lambda text: parse_answer(text) is not None)
         given[part], errors = parse_answers(typed[part])
         if errors:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from ui.assets import read_asset
-from ui.format import MAX_CELL_CHARS, parse_number
+from ui.format import MAX_CELL_CHARS, index_base, parse_number
 from ui.i18n import t
 from ui.widgets.grid import SEPARATOR_LINES, SEPARATORS
 
@@ -90,7 +90,8 @@ def grid_editor(key: str, rows: list[list[str]], label: str, projector: bool = F
 
     `label` is printed under the grid and names it for screen readers; cells whose text
     `accepts` refuses are marked (red border, aria-invalid). Blank cells are "". A cell holds
-    at most MAX_CELL_CHARS characters (see `edits_of`).
+    at most MAX_CELL_CHARS characters (see `edits_of`). Row and column numbers are shown in
+    the session's index base (ui.format.index_base); the state's keys stay 0-based.
     """
     base = [["" if v is None else str(v) for v in row] for row in rows]
     edits = _inside(edits_of(st.session_state.get(key)), base)
@@ -109,6 +110,7 @@ def grid_editor(key: str, rows: list[list[str]], label: str, projector: bool = F
             "keys": t("grid.keys"),
             "projector": projector,
             "maxlen": MAX_CELL_CHARS,
+            "base": index_base(),  # added to the row/column numbers shown; keys stay 0-based
             # A pasted block is split by parse_csv's separator rule (grid_editor.js pasteRows).
             "paste": {"separators": list(SEPARATORS), "lines": SEPARATOR_LINES},
         },

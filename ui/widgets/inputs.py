@@ -14,6 +14,7 @@ import numpy as np
 import streamlit as st
 
 from ui.errors import InputError, cell_errors_text, input_error_text
+from ui.format import index_base
 from ui.i18n import t
 from ui.views.projector import projector_on
 from ui.widgets.grid import (
@@ -30,6 +31,16 @@ from ui.widgets.grid import (
 from ui.widgets.grideditor import grid_editor as _grid_editor
 from ui.widgets.grideditor import is_number
 from ui.widgets.params import layer_state
+
+# A grid caption that says "row 0 is at the top", as said in a 1-based session (issue #18).
+ONE_BASED_CAPTIONS = {"input.caption": "grid_base.input_caption_1",
+                      "ties.input.caption": "grid_base.ties_caption_1",
+                      "exercise.editor.caption": "grid_base.exercise_caption_1"}
+
+
+def base_caption(key: str, **params: object) -> str:
+    """The grid caption `key` translated, naming the top row in the session's index base."""
+    return t(ONE_BASED_CAPTIONS.get(key, key) if index_base() else key, **params)
 
 
 def grid_editor(key: str, rows: list[list[str]], label: str,
@@ -143,7 +154,8 @@ def input_controls() -> tuple[np.ndarray | None, list[CellError]]:
         note = st.empty()  # the example's note, while the grid is the example (below)
         _sources()
     with c1:
-        rows = grid_editor(f"grid_editor_{ss.grid_version}", ss.grid_text, t("input.caption"))
+        rows = grid_editor(f"grid_editor_{ss.grid_version}", ss.grid_text,
+                           base_caption("input.caption"))
     # The editor's own state replays the edits onto this text, which then already holds them;
     # kept here, they outlive the editor when the student visits another page.
     ss.grid_text = rows

@@ -16,6 +16,7 @@ import streamlit as st
 
 from pooling_core import ACTIVATIONS, PoolingError, PoolSpec, output_size
 from ui.errors import cell_error_text, error_text
+from ui.format import index_base
 from ui.i18n import shape_words, t
 from ui.links import pagelink
 from ui.links.urlstate import NEXT_FIELDS, NEXT_SOURCES
@@ -219,9 +220,11 @@ def cell_choice(out_hw: tuple[int, int]) -> tuple[int, int]:
     key = f"nl_cell_{OH}x{OW}"
     if "nl_link_cell" in ss:
         ss[key] = ss.pop("nl_link_cell")
+    b = index_base()  # the option names P[r,c] and j in the session's base; keys stay 0-based
     st.selectbox(t("next.cell"), range(OH * OW), key=key,
-                 format_func=lambda k: t("next.cell_option", r=k // OW, c=k % OW, j=k),
-                 help=t("next.cell_help"))
+                 format_func=lambda k: t("next.cell_option", r=k // OW + b, c=k % OW + b,
+                                         j=k + b),
+                 help=t("next_base.cell_help" if b else "next.cell_help"))
     r, c = divmod(int(ss[key]), OW)
     return r, c
 
