@@ -18,25 +18,10 @@ import numpy as np
 from pooling_core import AdaptiveSpec, PoolSpec
 from pooling_core.frameworks import FrameworkLayer, FrameworkResult, framework_result
 from ui.exports.arrays import as_2d
-from ui.exports.torch_script import _comment, _literal, _print_source
+from ui.exports.torch_script import FMT_HELPER, _comment, _literal, _print_source
 from ui.i18n import t
 
-HELPERS = '''\
-nan, inf = math.nan, math.inf
-
-
-def fmt(v):
-    """Integers without decimals, nan/inf/-inf by name, other numbers exactly."""
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    if v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    return repr(v)
-
-
+HELPERS = FMT_HELPER + '''\
 def show(name, array):
     array = np.asarray(array, dtype=np.float64)
     rows = [[fmt(v) for v in row] for row in array.reshape(array.shape[-2:] if array.ndim > 1

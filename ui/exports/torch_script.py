@@ -37,12 +37,8 @@ from ui.i18n import t
 
 SNIPPET_FILE = "pooling_torch.py"
 
-_SNIPPET_HELPERS = '''\
-import math
-
-import torch
-import torch.nn.functional as F
-
+# The generated scripts' number printer (this file's and ui/exports/framework_script.py's).
+FMT_HELPER = '''\
 nan, inf = math.nan, math.inf
 
 
@@ -58,6 +54,15 @@ def fmt(v):
     return repr(v)
 
 
+'''
+
+_SNIPPET_HELPERS = '''\
+import math
+
+import torch
+import torch.nn.functional as F
+
+''' + FMT_HELPER + '''\
 def show(name, tensor):
     rows = [[fmt(v) for v in row] for row in tensor.reshape(tensor.shape[-2:]).tolist()]
     width = max(len(cell) for row in rows for cell in row)
