@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from framework_runners import SCRIPT_DRIVER, printed_blocks
 
 from pooling_core import TIE_POLICIES, PoolSpec, pool_backward, pool_forward, win_counts
 from ui.exports.arrays import export_arrays, torch_accepts, torch_call
@@ -217,22 +218,6 @@ def test_latex_all_wide_matrices_and_escaped_labels() -> None:
 
 
 # ---------------------------------------------------------------------------------- PyTorch
-def _printed_blocks(stdout: str) -> dict[str, np.ndarray]:
-    blocks: dict[str, np.ndarray] = {}
-    lines = stdout.splitlines()
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if line.endswith(" =") and not line.startswith(" "):
-            rows = []
-            while i < len(lines) and lines[i].startswith("  "):
-                rows.append([float(v) for v in lines[i].split()])
-                i += 1
-            blocks[line[:-2]] = np.array(rows)
-    return blocks
-
-
 def _run_snippet(code: str, tmp_path: Path) -> str:
     path = tmp_path / "snippet.py"
     path.write_text(code, encoding="utf-8")
@@ -266,14 +251,6 @@ SNIPPET_CASES = {
 }
 
 
-_DRIVER = """\
-import runpy, sys
-for path in sys.argv[1:]:
-    print("@@@@ " + path, flush=True)
-    runpy.run_path(path, run_name="__main__")
-"""
-
-
 @pytest.fixture(scope="module")
 def snippet_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, str]]:
     """Every case's script and what it printed. One subprocess runs them all as __main__, one
@@ -285,7 +262,7 @@ def snippet_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[st
         codes[case] = pytorch_snippet(x, _gy(x, spec), spec, lang="en")
         (folder / f"{case}.py").write_text(codes[case], encoding="utf-8")
     paths = [str(folder / f"{case}.py") for case in SNIPPET_CASES]
-    done = subprocess.run([sys.executable, "-c", _DRIVER, *paths], capture_output=True,
+    done = subprocess.run([sys.executable, "-c", SCRIPT_DRIVER, *paths], capture_output=True,
                           text=True, timeout=60, cwd=folder)
     assert done.returncode == 0, done.stderr
     parts = done.stdout.split("@@@@ ")[1:]
@@ -301,7 +278,7 @@ def test_pytorch_snippet_prints_pooling_core_numbers(
     gy = _gy(x, spec)
     code, stdout = snippet_runs[case]
     assert ("refuses" in code) is (not torch_accepts(spec))
-    printed = _printed_blocks(stdout)
+    printed = printed_blocks(stdout)
     fwd = pool_forward(x, spec)
     np.testing.assert_array_equal(printed["y"], fwd.output)
     if spec.mode == "avg":
