@@ -1,6 +1,7 @@
 """What the JAX, ONNX and Keras scripts share: the header, x and dL/dy as NumPy arrays, the
-number printing of the PyTorch script, and the layer that `pooling_core.frameworks.express`
-chose for the framework (native, exact composite or nearest; its `FrameworkLayer`).
+number printing of the PyTorch script (`ui.exports.script_text`), and the layer that
+`pooling_core.frameworks.express` chose for the framework (native, exact composite or
+nearest; its `FrameworkLayer`).
 
 Each framework module (`jax_script`, `onnx_script`, `keras_script`) only writes the lines
 that run its layer and leave ``y`` and ``dx`` as NumPy arrays (`Body`). Pure functions; no
@@ -18,7 +19,7 @@ import numpy as np
 from pooling_core import AdaptiveSpec, PoolSpec
 from pooling_core.frameworks import FrameworkLayer, FrameworkResult, framework_result
 from ui.exports.arrays import as_2d
-from ui.exports.torch_script import FMT_HELPER, _comment, _literal, _print_source
+from ui.exports.script_text import FMT_HELPER, SHOW_ROWS, comment, print_source, rows_source
 from ui.i18n import t
 
 HELPERS = FMT_HELPER + '''\
@@ -26,12 +27,7 @@ def show(name, array):
     array = np.asarray(array, dtype=np.float64)
     rows = [[fmt(v) for v in row] for row in array.reshape(array.shape[-2:] if array.ndim > 1
                                                             else (1, -1)).tolist()]
-    width = max(len(cell) for row in rows for cell in row)
-    print(name + " =")
-    for row in rows:
-        print("  " + " ".join(cell.rjust(width) for cell in row))
-    print()
-'''
+''' + SHOW_ROWS
 
 
 @dataclass(frozen=True)
@@ -46,11 +42,7 @@ class Body:
 
 def array_source(name: str, arr: np.ndarray) -> list[str]:
     """``name = np.array([...], dtype=np.float64)`` of a 2-D array, one row a line."""
-    rows = [[_literal(v) for v in row] for row in arr]
-    width = max(len(c) for row in rows for c in row)
-    return ([f"{name} = np.array(["]
-            + ["    [" + ", ".join(c.rjust(width) for c in row) + "]," for row in rows]
-            + ["], dtype=np.float64)"])
+    return [f"{name} = np.array([", *rows_source(arr), "], dtype=np.float64)"]
 
 
 def pads_of(layer: FrameworkLayer) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -87,31 +79,31 @@ def framework_script(
     label = {"pytorch": "PyTorch", "tensorflow": "TensorFlow / Keras", "jax": "JAX",
              "onnx": "ONNX Runtime"}.get(framework, framework)
     L: list[str] = []
-    L += _comment(tr("title", framework=label))
-    L += _comment(tr("run", file=file_name, package=package))
-    L += _comment(t("export.py.format", lang=lang))
+    L += comment(tr("title", framework=label))
+    L += comment(tr("run", file=file_name, package=package))
+    L += comment(t("export.py.format", lang=lang))
     L.append("#")
     for call in ex.calls:
         L += [f"#     {line}" for line in call.code.splitlines()]
     if ex.layer is None or res.output is None:
         note = tr("none", framework=label)
-        return "\n".join(L + _comment(note) + _print_source(note)) + "\n"
+        return "\n".join(L + comment(note) + print_source(note)) + "\n"
     if not ex.exact:
-        L += _comment(tr("nearest", framework=label))
+        L += comment(tr("nearest", framework=label))
     layer = ex.layer
     part = body(layer, xs.shape, tr)
     L += ["import math", "", "import numpy as np", *part.imports, ""]
     L += HELPERS.splitlines()
     L += ["", ""]
-    L += _comment(tr("x", h=xs.shape[0], w=xs.shape[1]))
+    L += comment(tr("x", h=xs.shape[0], w=xs.shape[1]))
     L += array_source("x", xs)
     g = res.grad_output
-    L += _comment(tr("grad_output", framework=label, oh=g.shape[0], ow=g.shape[1]))
+    L += comment(tr("grad_output", framework=label, oh=g.shape[0], ow=g.shape[1]))
     L += array_source("grad_output", g)
     L += ["", *part.lines, "", 'show("y", y)']
     if part.has_dx:
         L.append('show("dL/dx", dx)')
     else:
         note = tr("no_gradient", framework=label)
-        L += _comment(note) + _print_source(note)
+        L += comment(note) + print_source(note)
     return "\n".join(L) + "\n"

@@ -24,12 +24,12 @@ from pooling_core import AdaptiveSpec, PoolSpec
 from pooling_core.frameworks import FrameworkLayer
 from ui.exports.framework_script import (
     Body,
-    _comment,
     framework_script,
     has_pre_pad,
     pad_value_source,
     pads_of,
 )
+from ui.exports.script_text import comment
 
 SNIPPET_FILE = "pooling_onnx.py"
 _AUTO = {"same": "SAME_UPPER", "same_lower": "SAME_LOWER", "valid": "VALID"}
@@ -83,7 +83,7 @@ def _body(layer: FrameworkLayer, hw: tuple[int, int], tr: Callable[..., str]) ->
           f"result = session.run(None, {{\"x\": x.astype(DTYPE).reshape(1, 1, {H}, {W})}})",
           "y = result[0][0, 0]"]
     if maxp:
-        L += [*_comment(tr("onnx_max")),
+        L += [*comment(tr("onnx_max")),
               "indices = result[1][0, 0].reshape(-1)",
               f"rows, cols = indices // {W + left + r} - {t}, indices % {W + left + r} - {left}",
               f"ok = (indices >= 0) & (rows >= 0) & (rows < {H}) & (cols >= 0) & (cols < {W})",
@@ -91,7 +91,7 @@ def _body(layer: FrameworkLayer, hw: tuple[int, int], tr: Callable[..., str]) ->
               f"np.add.at(dx, (rows * {W} + cols)[ok], grad_output.reshape(-1)[ok])",
               f"dx = dx.reshape({H}, {W})"]
     else:
-        L += [*_comment(tr("onnx_avg")),
+        L += [*comment(tr("onnx_avg")),
               f"basis = np.eye({H * W}, dtype=DTYPE).reshape({H * W}, 1, {H}, {W})",
               f"columns = session.run(None, {{\"x\": basis}})[0].reshape({H * W}, -1)",
               f"dx = (columns.astype(np.float64) @ grad_output.reshape(-1)).reshape({H}, {W})"]

@@ -9,7 +9,6 @@ dL/dx under the tie policy is one small function per policy, looked up in `TIE_G
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -32,29 +31,10 @@ from ui.exports.arrays import (
     torch_kwargs,
     torch_padding_missing,
 )
-from ui.format import cell_text
+from ui.exports.script_text import FMT_HELPER, SHOW_ROWS, comment, print_source, rows_source
 from ui.i18n import t
 
 SNIPPET_FILE = "pooling_torch.py"
-
-# The generated scripts' number printer (this file's and ui/exports/framework_script.py's).
-FMT_HELPER = '''\
-nan, inf = math.nan, math.inf
-
-
-def fmt(v):
-    """Integers without decimals, nan/inf/-inf by name, other numbers exactly."""
-    v = float(v)
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    if v.is_integer() and abs(v) < 1e15:
-        return str(int(v))
-    return repr(v)
-
-
-'''
 
 _SNIPPET_HELPERS = '''\
 import math
@@ -65,38 +45,13 @@ import torch.nn.functional as F
 ''' + FMT_HELPER + '''\
 def show(name, tensor):
     rows = [[fmt(v) for v in row] for row in tensor.reshape(tensor.shape[-2:]).tolist()]
-    width = max(len(cell) for row in rows for cell in row)
-    print(name + " =")
-    for row in rows:
-        print("  " + " ".join(cell.rjust(width) for cell in row))
-    print()
-'''
-
-
-def _comment(text: str, indent: str = "") -> list[str]:
-    return [f"{indent}# {line}" for line in textwrap.wrap(" ".join(text.split()), 96)]
-
-
-def _print_source(text: str) -> list[str]:
-    """``print(...)`` of `text`, split into adjacent string literals of at most ~80 characters."""
-    words = " ".join(text.split())
-    chunks = textwrap.wrap(words, 80, drop_whitespace=False)
-    return ["print("] + [f"    {c!r}" for c in chunks] + [")"]
-
-
-def _literal(v: float) -> str:
-    """A float as Python source: `cell_text`, with nan/inf as the snippet's names."""
-    return cell_text(v)  # "nan", "inf", "-inf" are names defined in the script
+''' + SHOW_ROWS
 
 
 def _tensor_source(name: str, arr: np.ndarray) -> list[str]:
     H, W = arr.shape
-    rows = [[_literal(v) for v in row] for row in arr]
-    width = max(len(c) for row in rows for c in row)
-    lines = [f"{name} = torch.tensor(["]
-    lines += ["    [" + ", ".join(c.rjust(width) for c in row) + "]," for row in rows]
-    lines.append(f"], dtype=torch.float64).reshape(1, 1, {H}, {W})")
-    return lines
+    return [f"{name} = torch.tensor([", *rows_source(arr),
+            f"], dtype=torch.float64).reshape(1, 1, {H}, {W})"]
 
 
 def _kw_lines(kw: dict[str, Any]) -> list[str]:
@@ -151,7 +106,7 @@ class _Script:
 def _first_note(s: _Script) -> list[str]:
     """Comment and print: max_pool2d's gradient follows "first"; then that gradient."""
     note = s.tr("first_note", ties=s.spec.ties)
-    return ["", *_comment(note), *_print_source(note), "print()",
+    return ["", *comment(note), *print_source(note), "print()",
             'show("dL/dx (ties=first)", x.grad)', ""]
 
 
@@ -165,8 +120,8 @@ def _amax_gradient(s: _Script) -> list[str]:
     spec, (oh, ow) = s.spec, s.out_hw
     return [
         *_first_note(s),
-        *_comment(s.tr("split_how")),
-        *_comment(s.tr("split_edge")),
+        *comment(s.tr("split_how")),
+        *comment(s.tr("split_edge")),
         "x_split = x.detach().clone().requires_grad_(True)",
         f"windows = F.unfold(  # (1, {spec.k[0]} * {spec.k[1]}, {oh} * {ow}): "
         "one column per window",
@@ -182,7 +137,7 @@ def _amax_gradient(s: _Script) -> list[str]:
 def _no_builtin_gradient(s: _Script) -> list[str]:
     """last, all: no built-in torch operation follows them; the script says so."""
     note = s.tr("no_builtin", ties=s.spec.ties)
-    return [*_first_note(s), *_comment(note), *_print_source(note)]
+    return [*_first_note(s), *comment(note), *print_source(note)]
 
 
 # How the script gets dL/dx under each tie policy (pooling_core.TIE_POLICIES), after
@@ -215,7 +170,7 @@ def _adaptive_builtin(spec: AdaptiveSpec, tr: Callable[..., str]) -> list[str]:
 def _adaptive_other(spec: AdaptiveSpec, tr: Callable[..., str]) -> list[str]:
     """last, split, all: PyTorch's gradient, with the note that it follows "first"."""
     note = tr("no_builtin_adaptive", ties=spec.ties)
-    return ["", *_comment(note), *_print_source(note), "print()",
+    return ["", *comment(note), *print_source(note), "print()",
             'show("dL/dx (ties=first)", x.grad)']
 
 
@@ -228,7 +183,7 @@ ADAPTIVE_TIE_GRADIENT: Mapping[str, Callable[[AdaptiveSpec, Callable[..., str]],
 def _pad_note(s: _Script) -> list[str]:
     """Why the script pads by hand: PyTorch's pooling padding is one number per axis."""
     (top, bottom), (left, right) = s.spec.pads(s.input_hw)
-    return _comment(s.tr("same_pad", form=s.spec.padding_kind, top=top, bottom=bottom,
+    return comment(s.tr("same_pad", form=s.spec.padding_kind, top=top, bottom=bottom,
                          left=left, right=right))
 
 
@@ -266,11 +221,11 @@ def _max_pool(s: _Script, width: int) -> list[str]:
              "    return_indices=True,", ")"]
     else:
         why = (_pad_note(s) if torch_padding_missing(spec) else
-               _comment(s.tr("refused", kh2=spec.k[0] // 2, kw2=spec.k[1] // 2,
+               comment(s.tr("refused", kh2=spec.k[0] // 2, kw2=spec.k[1] // 2,
                              ph=spec.p[0], pw=spec.p[1])))
         L = [*why,
-             *_comment(s.tr("refused_how")),
-             *_comment(s.tr("refused_edge")),
+             *comment(s.tr("refused_how")),
+             *comment(s.tr("refused_edge")),
              f"padded = {pad.source('x')}",
              "y, indices_padded = F.max_pool2d(", "    padded,",
              *_kw_lines({"kernel_size": spec.k, "stride": spec.s, "dilation": spec.d}),
@@ -318,17 +273,17 @@ def pytorch_snippet(
         return t(f"export.py.{key}", lang=lang, **kw)
 
     L: list[str] = []
-    L += _comment(tr("title"))
-    L += _comment(tr("run", file=file_name))
-    L += _comment(tr("format"))
+    L += comment(tr("title"))
+    L += comment(tr("run", file=file_name))
+    L += comment(tr("format"))
     L.append("#")
     L += [f"# {spec_note(spec)}"]
     L += _SNIPPET_HELPERS.splitlines()
     L += ["", ""]
-    L += _comment(tr("x", h=H, w=W))
+    L += comment(tr("x", h=H, w=W))
     L += _tensor_source("x", xs)
     L.append("x.requires_grad_(True)")
-    L += _comment(tr("grad_output", oh=out_hw[0], ow=out_hw[1]))
+    L += comment(tr("grad_output", oh=out_hw[0], ow=out_hw[1]))
     L += _tensor_source("grad_output", gy)
     L.append("")
     if isinstance(spec, AdaptiveSpec):
@@ -350,7 +305,7 @@ def _max_unpool(s: _Script, size: tuple[int, int]) -> list[str]:
     spec = s.spec
     (pt, _), (pl, _) = spec.pads()
     size = unpool_output_size(s.out_hw, spec, size)
-    return ["", *_comment(s.tr("unpool", h=size[0], w=size[1])),
+    return ["", *comment(s.tr("unpool", h=size[0], w=size[1])),
             "y_pooled = y.detach().requires_grad_(True)",
             "unpooled = F.max_unpool2d(", "    y_pooled,", "    indices,",
             *_kw_lines({"kernel_size": spec.k, "stride": spec.s, "padding": (pt, pl),
