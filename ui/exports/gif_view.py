@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pooling_core import ScatterSteps
 from ui.exports.gif import MS_RANGE, SIZES, GifRefusedError, backward_gif, frames_zip, refusal
+from ui.exports.offer import Offer, offer_file
 from ui.i18n import current_language, t
 from ui.views.projector import projector_on
 
-MADE_KEY = "gif_made"  # (what it was made for, file name, mime, bytes or None, message)
+MADE_KEY = "gif_made"  # (what it was made for, bytes or None, message): ui.exports.offer
 FORMATS = ("gif", "zip")
 
 
@@ -47,23 +48,11 @@ def _gif_controls(steps: ScatterSteps, stem: str, config: tuple) -> None:
     if why is not None:
         st.info(why, icon=":material/info:")
         return
-    if st.button(t("slides.gif.make"), key="gif_make", icon=":material/movie:"):
-        try:
-            data = (backward_gif(steps, lang, size, ms) if kind == "gif"
-                    else frames_zip(steps, lang, size))
-            ss[MADE_KEY] = (wanted, data, "")
-        except GifRefusedError as e:
-            ss[MADE_KEY] = (wanted, None, e.message)
-    made = ss.get(MADE_KEY)
-    if not made or made[0] != wanted:
-        ss.pop(MADE_KEY, None)  # another configuration: the old file goes
-        return
-    _, data, message = made
-    if data is None:
-        st.info(message, icon=":material/info:")
-        return
-    st.caption(t("slides.gif.made", n=len(steps), kb=max(1, len(data) // 1024)))
-    name = f"{stem}_{lang}_{size}.{kind}"
-    st.download_button(t(f"slides.gif.download.{kind}"), data, file_name=name,
-                       mime="image/gif" if kind == "gif" else "application/zip",
-                       key="gif_download", on_click="ignore", icon=":material/download:")
+    offer = Offer(t("slides.gif.make"), "gif_make", ":material/movie:",
+                  lambda kb: t("slides.gif.made", n=len(steps), kb=kb),
+                  t(f"slides.gif.download.{kind}"), "gif_download",
+                  f"{stem}_{lang}_{size}.{kind}",
+                  "image/gif" if kind == "gif" else "application/zip")
+    offer_file(MADE_KEY, wanted, lambda: (backward_gif(steps, lang, size, ms) if kind == "gif"
+                                         else frames_zip(steps, lang, size)),
+               GifRefusedError, offer)

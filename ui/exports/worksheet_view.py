@@ -8,10 +8,11 @@ count and language are the ones it was made for.
 
 from __future__ import annotations
 
+from ui.exports.offer import Offer, offer_file
 from ui.exports.worksheet import MAX_PROBLEMS, WorksheetRefusedError, worksheet_pdf
 from ui.i18n import current_language, t
 
-MADE_KEY = "ws_made"  # (what it was made for, bytes or None, message)
+MADE_KEY = "ws_made"  # (what it was made for, bytes or None, message): ui.exports.offer
 
 
 def base_url() -> str:
@@ -39,23 +40,11 @@ def worksheet_section(level: str, seed: int, policy: str | None) -> None:
                              key="ws_count")
         count = int(ss.ws_count)
         wanted = (level, seed, policy, count, lang)
-        if c_make.button(t("slides.ws.make"), key="ws_make", icon=":material/picture_as_pdf:"):
-            try:
-                ss[MADE_KEY] = (wanted, worksheet_pdf(level, seed, count, policy, lang,
-                                                      base_url() or "http://localhost:8501"),
-                                "")
-            except WorksheetRefusedError as e:
-                ss[MADE_KEY] = (wanted, None, e.message)
-        made = ss.get(MADE_KEY)
-        if not made or made[0] != wanted:
-            ss.pop(MADE_KEY, None)  # another worksheet: the old file goes
-            return
-        _, data, message = made
-        if data is None:
-            st.info(message, icon=":material/info:")
-            return
-        st.caption(t("slides.ws.made", n=count, kb=max(1, len(data) // 1024)))
-        st.download_button(t("slides.ws.download"), data,
-                           file_name=f"worksheet_{level}_{seed}_{lang}.pdf",
-                           mime="application/pdf", key="ws_download", on_click="ignore",
-                           icon=":material/download:")
+        offer = Offer(t("slides.ws.make"), "ws_make", ":material/picture_as_pdf:",
+                      lambda kb: t("slides.ws.made", n=count, kb=kb),
+                      t("slides.ws.download"), "ws_download",
+                      f"worksheet_{level}_{seed}_{lang}.pdf", "application/pdf")
+        offer_file(MADE_KEY, wanted,
+                   lambda: worksheet_pdf(level, seed, count, policy, lang,
+                                         base_url() or "http://localhost:8501"),
+                   WorksheetRefusedError, offer, where=c_make)
