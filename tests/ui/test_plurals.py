@@ -82,6 +82,9 @@ COUNTED_BY: dict[str, str] = {
     # explorer's step sentences
     "step.tie": "n", "step.goes_acc_many": "n", "step.split_share": "n", "step.all_share": "n",
     "step.avg": "real", "step.avg_share": "real", "step.avg_lost": "lost", "step.overlap": "n",
+    # the same sentences for an adaptive layer's bins (ui.views.narrate.worded)
+    "step_bins.step.goes_acc_many": "n", "step_bins.step.all_share": "n",
+    "step_bins.step.overlap": "n",
     "step.avg_override": "real",
     "explorer.bin_size": "n",
     # exports, next layer

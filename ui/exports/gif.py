@@ -33,7 +33,7 @@ from ui.exports.gif_text import Words
 from ui.format import fmt
 from ui.i18n import t
 from ui.views.figures import GRAD_SCALE, grad_range
-from ui.views.narrate import step_sentences
+from ui.views.narrate import step_sentences, worded
 
 SIZES = {"projector": (1024, 768), "slide": (1280, 720)}
 MAX_PIXELS = 81 * 1280 * 720  # frames x width x height: 81 slide or 94 projector frames
@@ -329,7 +329,8 @@ def _pictures(steps: ScatterSteps, lang: str, size: str) -> Iterator[Image.Image
     lay = layout(steps.input_shape, steps.output_shape, size)
     zrange = grad_range(steps.accumulated(len(steps) - 1))
     colours = _Colours(np.asarray(steps.receiver_after, dtype=np.float64), zrange)
-    labels = (t("player.input", lang), t("player.upstream", lang), t("player.running", lang))
+    labels = (t(worded("player.input", steps.spec), lang), t("player.upstream", lang),
+              t("player.running", lang))
     frames = step_frames(steps, lang)
     painter = _Painter(lay, zrange, labels, lang, frames[0].x_text, frames[0].gy_text, colours)
     for f in frames:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pooling_core import ScatterSteps, tie_policy
+from pooling_core import AdaptiveSpec, ScatterSteps, tie_policy
 from ui.format import cell_name, fmt, index_base
 from ui.i18n import current_language, t
 
@@ -17,6 +17,18 @@ POLICY_WHO = {
     "split": "policy.split.who",
     "all": "policy.all.who",
 }
+
+# An adaptive (or global) layer pools bins, not windows: each text here that names a window
+# has a bin wording under the same key after "step_bins." (ui/locales/<lang>/step_bins.json).
+BIN_WORDED = frozenset({"step.window", "step.goes_acc", "step.goes_acc_many", "step.all_share",
+                        "step.overlap", "player.input", "player.windows", "player.legend",
+                        "predict.prompt"})
+
+
+def worded(key: str, spec: object) -> str:
+    """The key of `key`'s text for `spec`'s layer: its bin wording (see BIN_WORDED) for an
+    adaptive or global layer (an AdaptiveSpec), else `key` itself."""
+    return f"step_bins.{key}" if key in BIN_WORDED and isinstance(spec, AdaptiveSpec) else key
 
 
 def span(values: list[int], base: int = 0) -> str:
@@ -74,7 +86,8 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
         r0, c0, r1, c1 = rects[k]
         rows = [r for r in range(r0, r1 + 1, dh) if 0 <= r < H]
         cols = [c for c in range(c0, c1 + 1, dw) if 0 <= c < W]
-        head = t("step.window", lang, i=i + b, j=j + b, rows=span(rows, b), cols=span(cols, b))
+        head = t(worded("step.window", spec), lang, i=i + b, j=j + b, rows=span(rows, b),
+                 cols=span(cols, b))
         g = fmt(grad_output[k])
         recv = range(start, end)
         parts = [head]
@@ -98,7 +111,8 @@ def step_sentences(steps: ScatterSteps, limit: int | None = None, *, first: int 
                                share=share))
                 parts.extend(rec.overlaps(recv, lang))
             else:
-                parts.append(t("step.all_share", lang, i=i + b, j=j + b, g=g, n=len(tied)))
+                parts.append(t(worded("step.all_share", spec), lang, i=i + b, j=j + b, g=g,
+                               n=len(tied)))
                 parts.extend(rec.overlaps(recv, lang))
         else:
             div = int(divisor[k])
@@ -127,6 +141,7 @@ class _Receivers:
         """Receivers lo..hi-1 only (a block of steps); they are still indexed by their number
         m in the whole sequence. Indices are written in index `base`."""
         self.b = base
+        self.spec = steps.spec
         self.W = steps.input_shape[1]
         self.ow = steps.output_shape[1]
         part = slice(lo, hi)
@@ -147,7 +162,7 @@ class _Receivers:
             return t("step.goes_fresh", lang, i=i, j=j, g=g, r=r, c=c, after=after)
         prev = self.prev_step[m]
         key = "step.goes_acc" if hits == 1 else "step.goes_acc_many"
-        return t(key, lang, i=i, j=j, g=g, r=r, c=c, before=fmt(self.before[m]),
+        return t(worded(key, self.spec), lang, i=i, j=j, g=g, r=r, c=c, before=fmt(self.before[m]),
                  pi=prev // self.ow + self.b, pj=prev % self.ow + self.b, n=hits, after=after)
 
     def overlaps(self, recv: range, lang: str) -> list[str]:
@@ -163,4 +178,4 @@ class _Receivers:
         )
         if len(held) > 4:
             items += t("grid.more", lang, n=len(held) - 4)
-        return [t("step.overlap", lang, n=len(held), items=items)]
+        return [t(worded("step.overlap", self.spec), lang, n=len(held), items=items)]

@@ -24,7 +24,7 @@ from ui.assets import read_asset
 from ui.format import fmt
 from ui.i18n import current_language, t
 from ui.views import figures
-from ui.views.narrate import step_sentences
+from ui.views.narrate import step_sentences, worded
 from ui.views.symbolic_text import step_symbols
 
 # About this many bytes of JSON per page of steps. A configuration whose steps need more is
@@ -145,12 +145,14 @@ def _payload(steps: ScatterSteps, projector: bool, lang: str, first: int = 0,
         "labels": {
             "title": t("alt.player", lang), "step": t("player.step", lang),
             "play": t("player.play", lang), "pause": t("player.pause", lang),
-            "from": t("player.windows", lang), "x": t("player.input", lang),
+            "from": t(worded("player.windows", steps.spec), lang),
+            "x": t(worded("player.input", steps.spec), lang),
             "gy": t("player.upstream", lang), "gx": t("player.running", lang),
             "first": t("player.first", lang), "prev": t("player.prev", lang),
             "next": t("player.next", lang), "last": t("player.last", lang),
             "speed": t("player.speed", lang), "scrub": t("player.scrub", lang),
-            "legend": t("player.legend", lang), "space": t("player.key_space", lang),
+            "legend": t(worded("player.legend", steps.spec), lang),
+            "space": t("player.key_space", lang),
         },
     }
 

@@ -23,6 +23,7 @@ from pooling_core.predict import RULES, mark_prediction, mistakes_by_rule
 from ui.format import ix
 from ui.i18n import t
 from ui.state import keep
+from ui.views.narrate import worded
 from ui.views.player import block_of
 from ui.widgets.fractions import frac_text, parse_answer
 
@@ -193,8 +194,8 @@ def predict_data(steps: ScatterSteps, config: object, first: int, stop: int,
     prompts = {}
     for k in range(first, stop):
         if k not in marks:
-            prompts[k] = t("predict.prompt", lang, step=k + 1, i=k // ow, j=k % ow,
-                           g=_num(float(steps.grad_output.flat[k])))
+            prompts[k] = t(worded("predict.prompt", steps.spec), lang, step=k + 1, i=k // ow,
+                           j=k % ow, g=_num(float(steps.grad_output.flat[k])))
     data = {
         "done": {str(k): step_feedback(m, lang) for k, m in marks.items() if first <= k < stop},
         "prompts": {str(k): v for k, v in prompts.items()},
