@@ -35,13 +35,14 @@ def _gif_controls(steps: ScatterSteps, stem: str, config: tuple) -> None:
     st.caption(t("slides.gif.help"))
     if ss.get("gif_size") not in SIZES:  # first time: the size of the room the page is in
         ss.gif_size = "projector" if projector_on() else "slide"
-    c1, c2, c3 = st.columns(3, vertical_alignment="bottom")
-    c1.selectbox(t("slides.gif.size"), tuple(SIZES), key="gif_size",
+    # The size on a row of its own: in a third of a projector's page its choice was cut.
+    st.selectbox(t("slides.gif.size"), tuple(SIZES), key="gif_size",
                  format_func=lambda s: t(f"slides.gif.size.{s}"))
-    c2.number_input(t("slides.gif.ms"), MS_RANGE[0], MS_RANGE[1], value=800, step=100,
-                    key="gif_ms")
-    c3.radio(t("slides.gif.format"), FORMATS, key="gif_format", horizontal=True,
-             format_func=lambda f: t(f"slides.gif.format.{f}"))
+    c_ms, c_format = st.columns(2, vertical_alignment="bottom")
+    c_ms.number_input(t("slides.gif.ms"), MS_RANGE[0], MS_RANGE[1], value=800, step=100,
+                      key="gif_ms")
+    c_format.radio(t("slides.gif.format"), FORMATS, key="gif_format", horizontal=True,
+                   format_func=lambda f: t(f"slides.gif.format.{f}"))
     size, ms, kind = ss.gif_size, int(ss.gif_ms), ss.gif_format
     wanted = (config, lang, size, ms, kind)
     why = refusal(steps, lang, size)  # the work budget, checked before anything is drawn
