@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from framework_runners import SCRIPT_DRIVER
 
 from pooling_core import AdaptiveSpec, PoolSpec, pool_backward, pool_forward
 from ui.exports.arrays import file_stem, torch_call, torch_padding_missing
@@ -38,15 +39,35 @@ def _blocks(stdout: str) -> dict[str, np.ndarray]:
                             .split("\n")]) for name, body in found}
 
 
-@pytest.mark.parametrize(("x", "spec"), CASES, ids=[repr(s) for _, s in CASES])
-def test_the_script_reproduces_the_variant_under_torch(x, spec):
-    pytest.importorskip("torch")
+def _gy(x: np.ndarray, spec: PoolSpec | AdaptiveSpec) -> np.ndarray:
     y = pool_forward(x, spec).output
-    gy = np.arange(1.0, y.size + 1).reshape(y.shape)
-    out = subprocess.run([sys.executable, "-c", pytorch_snippet(x, gy, spec, lang="en")],
-                         capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    got = _blocks(out.stdout)
+    return np.arange(1.0, y.size + 1).reshape(y.shape)
+
+
+@pytest.fixture(scope="module")
+def printed(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """What each case's script printed. One subprocess runs them all as __main__, one after
+    the other (tests/framework_runners.py's driver), so torch is imported once, not per case."""
+    pytest.importorskip("torch")
+    folder = tmp_path_factory.mktemp("variant_scripts")
+    paths = []
+    for n, (x, spec) in enumerate(CASES):
+        path = folder / f"case_{n}.py"
+        path.write_text(pytorch_snippet(x, _gy(x, spec), spec, lang="en"), encoding="utf-8")
+        paths.append(str(path))
+    done = subprocess.run([sys.executable, "-c", SCRIPT_DRIVER, *paths], capture_output=True,
+                          text=True, timeout=300, cwd=folder)
+    assert done.returncode == 0, done.stderr[-2000:]
+    parts = done.stdout.split("@@@@ ")[1:]
+    assert len(parts) == len(CASES)
+    return parts
+
+
+@pytest.mark.parametrize("n", range(len(CASES)), ids=[repr(s) for _, s in CASES])
+def test_the_script_reproduces_the_variant_under_torch(n: int, printed: list[str]) -> None:
+    x, spec = CASES[n]
+    y, gy = pool_forward(x, spec).output, _gy(x, spec)
+    got = _blocks(printed[n])
     np.testing.assert_allclose(got["y"], y, rtol=1e-12)
     np.testing.assert_allclose(got["dL/dx"], pool_backward(x, gy, spec), rtol=1e-12)
 
