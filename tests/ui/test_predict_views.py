@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import streamlit as st
 
+import ui.format
 from pooling_core import PoolSpec, output_size, scatter_steps
 from ui.views import predict as pv
 
@@ -100,6 +101,16 @@ def test_an_amount_that_is_no_number_is_named_and_not_marked(session, overlap, t
     assert d["error"] == {"k": 0, "text": words} and d["done"] == {} and d["score"] == ""
     pv.record_prediction(overlap, "c", {"k": 0, "cells": [[2, 2, "1"]]})  # corrected
     assert data(overlap)["error"] is None and data(overlap)["done"]["0"]["ok"]
+
+
+def test_prompts_and_errors_name_cells_in_the_index_base(session, overlap, monkeypatch) -> None:
+    # Step 4 (k = 3) of the 4 x 4 output is dL/dy[0,3] 0-based, dL/dy[1,4] 1-based; cell (2,2)
+    # of x is x[3,3] 1-based.
+    monkeypatch.setattr(ui.format, "index_base", lambda: 1)
+    pv.record_prediction(overlap, "c", {"k": 0, "cells": [[2, 2, "abc"]]})
+    d = data(overlap)
+    assert d["prompts"]["3"].startswith("Predict step 4: which cells of x receive dL/dy[1,4] = 1")
+    assert d["error"]["text"].startswith("x[3,3]: “abc” is not a number")
 
 
 def test_a_new_configuration_starts_a_new_log(session, overlap) -> None:

@@ -188,14 +188,14 @@ def predict_data(steps: ScatterSteps, config: object, first: int, stop: int,
     err = log.get("error")
     error = None
     if err:
-        error = {"k": err["k"], "text": t(f"predict.error.{err['code']}", lang, r=err["r"],
-                                          c=err["c"], text=err["text"])}
+        error = {"k": err["k"], "text": t(f"predict.error.{err['code']}", lang, r=ix(err["r"]),
+                                          c=ix(err["c"]), text=err["text"])}
     ow = steps.output_shape[1]
     prompts = {}
     for k in range(first, stop):
         if k not in marks:
-            prompts[k] = t(worded("predict.prompt", steps.spec), lang, step=k + 1, i=k // ow,
-                           j=k % ow, g=_num(float(steps.grad_output.flat[k])))
+            prompts[k] = t(worded("predict.prompt", steps.spec), lang, step=k + 1, i=ix(k // ow),
+                           j=ix(k % ow), g=_num(float(steps.grad_output.flat[k])))
     data = {
         "done": {str(k): step_feedback(m, lang) for k, m in marks.items() if first <= k < stop},
         "prompts": {str(k): v for k, v in prompts.items()},
