@@ -6,9 +6,12 @@ Run from the repository root:
 
 What it measures (median wall time, repeats interleaved because shared machines are noisy):
 
-* pooling_core: `pool_forward` then `pool_backward`, max mode, ties "first", on x of shape
-  (8, 64, 112, 112) float32, kernel 3, stride 2, padding 1, random grad_output; with
-  `threads=THREADS` (default 2, its plane blocks on a thread pool) and with `threads=1`.
+* pooling_core: `pool_forward` then `pool_backward(..., indices=forward.indices)`, max mode,
+  ties "first", on x of shape (8, 64, 112, 112) float32, kernel 3, stride 2, padding 1, random
+  grad_output; with `threads=THREADS` (default 2, its plane blocks on a thread pool) and with
+  `threads=1`. The backward reads the forward's indices, as torch's autograd does (its
+  max_pool2d saves the indices and its backward scatters through them); `--rescan` times the
+  backward without them instead (it scans x again).
 * PyTorch CPU (if importable): `F.max_pool2d` on a leaf tensor with requires_grad, then
   `.backward(grad_output)`, with `torch.set_num_threads(THREADS)` and with one thread.
   The goal (README, issue #19): ours / torch <= 1.0 at 2 threads each, <= 1.1 at 1 thread.
@@ -138,7 +141,9 @@ def loop_function(own: bool = False) -> tuple[Callable, str]:
 
 
 # --------------------------------------------------------------------------- benchmarks
-def bench_pooling(repeats: int, own_loop: bool = False, threads: int = 2) -> dict:
+def bench_pooling(
+    repeats: int, own_loop: bool = False, threads: int = 2, rescan: bool = False
+) -> dict:
     rng = np.random.default_rng(0)
     x = rng.standard_normal(SHAPE).astype(np.float32)
     spec = PoolSpec(kernel_size=KERNEL, stride=STRIDE, padding=PADDING, mode="max", ties="first")
@@ -148,7 +153,8 @@ def bench_pooling(repeats: int, own_loop: bool = False, threads: int = 2) -> dic
 
     def core(n: int = threads):
         fwd = pool_forward(x, spec, threads=n)
-        return fwd, pool_backward(x, grad_output, spec, threads=n)
+        indices = None if rescan else fwd.indices  # as torch's autograd: the forward's
+        return fwd, pool_backward(x, grad_output, spec, threads=n, indices=indices)
 
     loop, loop_source = loop_function(own_loop)
     xs, gs = x[LOOP_SLICE], grad_output[LOOP_SLICE]
@@ -205,6 +211,7 @@ def bench_pooling(repeats: int, own_loop: bool = False, threads: int = 2) -> dic
         and bits_equal(grad_l, pool_backward(xs, gs, spec))
     )
 
+    load_before = os.getloadavg()
     try:
         times = interleaved(fns, repeats, setups)
     finally:
@@ -217,6 +224,7 @@ def bench_pooling(repeats: int, own_loop: bool = False, threads: int = 2) -> dic
         "kernel": KERNEL, "stride": STRIDE, "padding": PADDING, "mode": "max", "ties": "first",
         "repeats": repeats,
         "threads": threads,
+        "backward_reads_forward_indices": not rescan,
         "pooling_core_s": {"median": med["pooling_core"], "all": times["pooling_core"]},
         "pooling_core_1_thread_s": {
             "median": med["pooling_core_1_thread"], "all": times["pooling_core_1_thread"],
@@ -232,6 +240,8 @@ def bench_pooling(repeats: int, own_loop: bool = False, threads: int = 2) -> dic
         },
         "torch": torch_info,
         "checks": checks,
+        "load_average_before": list(load_before),
+        "load_average_after": list(os.getloadavg()),
     }
     if torch is not None:
         result["torch"].update(median_s=med["torch"], all_s=times["torch"])
@@ -301,6 +311,10 @@ def main(argv: list[str] | None = None) -> int:
         help="time the small loop in this file instead of tests/loop_reference.py's",
     )
     parser.add_argument(
+        "--rescan", action="store_true",
+        help="backward without the forward's indices (scans x again; torch never does)",
+    )
+    parser.add_argument(
         "--json", type=Path, default=ROOT / "benchmarks" / "results" / "core_speed.json"
     )
     args = parser.parse_args(argv)
@@ -317,14 +331,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  torch                 {info['torch']}")
         print(f"  torch.get_num_threads {info['torch_num_threads']}")
 
-    pool = bench_pooling(repeats, own_loop=args.own_loop, threads=args.threads)
+    pool = bench_pooling(repeats, own_loop=args.own_loop, threads=args.threads,
+                         rescan=args.rescan)
     loop = pool["loop"]
     print()
     print(
         f"max pooling forward + backward: x {tuple(pool['shape'])} float32, kernel {KERNEL}, "
         f"stride {STRIDE}, padding {PADDING}, ties first"
     )
-    print(f"  medians of {repeats} interleaved repeats")
+    print(f"  medians of {repeats} interleaved repeats; load average (1, 5, 15 min) before: "
+          f"{', '.join(f'{v:.1f}' for v in pool['load_average_before'])}")
+    if pool["backward_reads_forward_indices"]:
+        print("  pooling_core's backward reads the forward's indices (as torch's autograd does)")
+    else:
+        print("  pooling_core's backward scans x again (--rescan; torch reads its indices)")
     print(
         f"  pooling_core          {ms(pool['pooling_core_s']['median'])}"
         f"   ({pool['threads']} threads)"
@@ -358,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"    loop / pooling_core    {pool['ratio_loop_over_pooling_core']:8.1f} x")
     for name, ok in pool["checks"].items():
         print(f"  check {name}: {ok}")
+    print(f"  load average after: {', '.join(f'{v:.1f}' for v in pool['load_average_after'])}")
 
     steps = bench_steps(max(args.steps_repeats, 1))
     print()

@@ -151,6 +151,20 @@ def _winner_index(taps: np.ndarray, plan: _TapPlan, dtype: type, global_: bool) 
     return idx
 
 
+def _plane_index_to_global(index: np.ndarray, plane_size: int, dtype: type) -> np.ndarray:
+    """Flat indices within their plane (n, OH, OW) -> within all n planes (p * H * W + r * W +
+    c), in `dtype` (which must hold n * plane_size - 1)."""
+    offsets = np.arange(index.shape[0], dtype=dtype) * dtype(plane_size)
+    return np.add(index, offsets[:, None, None], dtype=dtype)
+
+
+def _scatter_winners(grad: np.ndarray, flat: np.ndarray, gout: np.ndarray) -> None:
+    """grad[flat] += gout for a 1-D `grad`, one element after the other in row-major order of
+    `flat` and `gout` (same shape): PyTorch's backward order (np.add.at adds sequentially, in
+    grad's dtype, and releases the GIL while it runs)."""
+    np.add.at(grad, flat.reshape(-1), gout.reshape(-1))
+
+
 def _index_dtype(n: int) -> type:
     """The smaller of int32 and int64 that holds indices 0..n - 1 (np.add.at runs faster on it)."""
     return np.int32 if n <= np.iinfo(np.int32).max else np.int64
