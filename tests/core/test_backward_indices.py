@@ -175,3 +175,41 @@ def test_indices_refused_where_they_are_not_the_receivers(spec):
         pool_backward(x, np.ones((2, 2)), spec, indices=np.zeros((2, 2), dtype=np.int64))
     assert err.value.code == "backward_indices_policy"
     assert "ties='first'" in str(err.value) and "leave indices out" in str(err.value)
+
+
+# --------------------------------------------------------------------------- the scan's layout
+LAYOUT_CASES = [
+    # (H, W, kernel, stride, padding, dilation, ceil_mode): padding on both sides, ceil_mode
+    # overhang, dilation, strides larger than the kernel, a kernel as wide as the input
+    (7, 9, 3, 2, 1, 1, True),
+    (8, 8, 2, 3, 1, 1, True),
+    (9, 10, 3, 1, 1, 2, False),
+    (6, 7, (2, 3), (3, 1), (1, 1), (2, 1), True),
+    (5, 5, 5, 1, 2, 1, False),
+    (11, 4, (3, 2), (4, 2), (1, 0), (1, 3), True),
+]
+
+
+@pytest.mark.parametrize("ties", ["first", "last"])
+@pytest.mark.parametrize("case", LAYOUT_CASES, ids=str)
+def test_all_minus_inf_windows_next_to_padding(case, ties):
+    """-inf never wins against padding: a window whose real cells are all -inf reports its
+    first (ties="first") or last (ties="last") real cell, as the loop does; mixed with
+    windows holding a larger value, a NaN, and zeros of both signs."""
+    H, W, k, s, p, d, ceil = case
+    rng = np.random.default_rng(H * W)
+    x = np.full((3, H, W), -np.inf)
+    x[1] = rng.integers(-1, 2, size=(H, W))
+    x[1][rng.random((H, W)) < 0.4] = -np.inf
+    x[2] = rng.choice(np.array([-np.inf, 0.0, -0.0, np.nan]), size=(H, W), p=[0.6, 0.2, 0.15, 0.05])
+    spec = PoolSpec(kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=ceil, ties=ties)
+    fwd = pool_forward(x, spec)
+    gout = quarters(fwd.output.shape, np.float64, seed=1)
+    out_ref, idx_ref, grad_ref = loop_max_pool_forward_backward(
+        x, gout, kernel=k, stride=s, padding=p, dilation=d, ceil_mode=ceil, ties=ties
+    )
+    assert_exact(fwd.output, out_ref, "output vs loop")
+    assert_exact(pool_backward(x, gout, spec), grad_ref, "grad_input vs loop")
+    if ties == "first":
+        assert np.array_equal(fwd.indices, idx_ref)
+        assert_exact(pool_backward(x, gout, spec, indices=fwd.indices), grad_ref, "from indices")
