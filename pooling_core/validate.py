@@ -90,7 +90,7 @@ def check_grad_output(
 def check_indices(indices: object, out_shape: tuple[int, ...], plane_size: int) -> np.ndarray:
     """Validate the forward's `indices` given to `pool_backward`: whole numbers, exactly the
     output's shape, each a flat index r * W + c of its plane (0..plane_size - 1); returned as
-    int64 (not copied when it is int64 already). Two reductions (min, max) check the range."""
+    int64 (not copied when it is int64 already). One reduction checks the range."""
     arr = real_array(indices, "indices", "backward_indices_not_int")
     if arr.dtype.kind not in "iu":
         raise PoolingError(
@@ -105,7 +105,7 @@ def check_indices(indices: object, out_shape: tuple[int, ...], plane_size: int) 
             name="indices", expected=str(tuple(out_shape)), value=str(arr.shape),
         )
     arr = arr.astype(np.int64, copy=False)
-    if arr.min() < 0 or arr.max() >= plane_size:
+    if arr.view(np.uint64).max() >= plane_size:  # one pass: a negative index is >= 2**63 here
         pos = tuple(int(v) for v in np.argwhere((arr < 0) | (arr >= plane_size))[0])
         raise PoolingError(
             "backward_index_out_of_range",
