@@ -58,14 +58,18 @@ STEPS_TARGET_MS = 100.0
 
 
 # --------------------------------------------------------------------------- timing
-def timed(fn: Callable[[], object]) -> float:
-    """Wall time of one call in seconds, garbage collector off during the call."""
+def timed(fn: Callable[[], object], cpu: list[float] | None = None) -> float:
+    """Wall time of one call in seconds, garbage collector off during the call; the process's
+    CPU time (all threads) is appended to `cpu` if given."""
     gc.collect()
     gc.disable()
     try:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
-        return time.perf_counter() - start
+        wall = time.perf_counter() - start
+        if cpu is not None:
+            cpu.append(time.process_time() - start_cpu)
+        return wall
     finally:
         gc.enable()
 
@@ -74,9 +78,11 @@ def interleaved(
     fns: dict[str, Callable[[], object]],
     repeats: int,
     setups: dict[str, Callable[[], object]] | None = None,
+    cpu: dict[str, list[float]] | None = None,
 ) -> dict[str, list[float]]:
     """Time each function `repeats` times, one of each per round, rotating the order per round.
-    `setups[name]`, if given, runs untimed just before each call of `fns[name]`."""
+    `setups[name]`, if given, runs untimed just before each call of `fns[name]`; `cpu`, if
+    given, gets each call's process CPU time under its name."""
     names = list(fns)
     setups = setups or {}
     times: dict[str, list[float]] = {name: [] for name in names}
@@ -85,7 +91,9 @@ def interleaved(
         for name in names[shift:] + names[:shift]:
             if name in setups:
                 setups[name]()
-            times[name].append(timed(fns[name]))
+            times[name].append(
+                timed(fns[name], None if cpu is None else cpu.setdefault(name, []))
+            )
     return times
 
 
@@ -203,6 +211,10 @@ def bench_pooling(
             and bits_equal(fwd.indices, i_t.numpy())
             and bits_equal(grad, xt.grad.numpy())
         )
+    checks["backward_from_indices_bits_equal_rescan"] = bits_equal(
+        pool_backward(x, grad_output, spec, threads=threads, indices=fwd.indices),
+        pool_backward(x, grad_output, spec, threads=threads),
+    )
     out_l, idx_l, grad_l = looped()
     fwd_s = pool_forward(xs, spec)
     checks["loop_bits_equal_pooling_core_on_slice"] = (
@@ -212,8 +224,9 @@ def bench_pooling(
     )
 
     load_before = os.getloadavg()
+    cpu: dict[str, list[float]] = {}
     try:
-        times = interleaved(fns, repeats, setups)
+        times = interleaved(fns, repeats, setups, cpu)
     finally:
         if torch is not None:
             torch.set_num_threads(default_threads)
@@ -240,6 +253,9 @@ def bench_pooling(
         },
         "torch": torch_info,
         "checks": checks,
+        # Process CPU time (all threads; torch's idle OpenMP threads may spin): on a machine
+        # shared with other jobs the 1-thread CPU times vary far less than wall times.
+        "cpu_median_s": {name: statistics.median(t) for name, t in cpu.items()},
         "load_average_before": list(load_before),
         "load_average_after": list(os.getloadavg()),
     }
@@ -378,6 +394,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"    loop / pooling_core    {pool['ratio_loop_over_pooling_core']:8.1f} x")
     for name, ok in pool["checks"].items():
         print(f"  check {name}: {ok}")
+    cpu_ms = {name: t * 1e3 for name, t in pool["cpu_median_s"].items()}
+    if "torch_1_thread" in cpu_ms:
+        print(
+            f"  process CPU time, 1 thread each: pooling_core {cpu_ms['pooling_core_1_thread']:.1f}"
+            f" ms, torch {cpu_ms['torch_1_thread']:.1f} ms (ratio "
+            f"{cpu_ms['pooling_core_1_thread'] / cpu_ms['torch_1_thread']:.2f}; less load-bound"
+            " than wall time)"
+        )
     print(f"  load average after: {', '.join(f'{v:.1f}' for v in pool['load_average_after'])}")
 
     steps = bench_steps(max(args.steps_repeats, 1))

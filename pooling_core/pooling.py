@@ -5,10 +5,10 @@ Internally every array is viewed as P planes of shape (H, W), P = product of the
 
 Vectorisation: the Python loops run over the kernel's taps (kh * kw of them), never over
 output cells. Each tap is a view of the input with the output's shape: a strided view of the
-padded input (average pooling, the split/all tie policies), or, in max pooling's scan, the
-real cells only (`pooling_core.maxscan`). Which cells of a max window receive its gradient,
-and what share, is the tie policy's (`pooling_core.ties`); where a window lies is
-`pooling_core.geometry`'s; input checks are `pooling_core.validate`'s.
+padded input (average pooling, the split/all tie policies), or, in max pooling's scan, a
+contiguous stretch of one -inf-padded stride phase (`pooling_core.maxscan`). Which cells of a
+max window receive its gradient, and what share, is the tie policy's (`pooling_core.ties`);
+where a window lies is `pooling_core.geometry`'s; input checks are `pooling_core.validate`'s.
 
 Exactness: the max fold follows PyTorch's CPU kernel (`val > maxval || isnan(val)`, the first
 real cell as the initial index); gradients are accumulated into each input cell in the order
@@ -54,7 +54,8 @@ class ForwardResult:
         The pooled values, same dtype as the (converted) input.
     indices : ndarray of int64, shape (..., OH, OW), or None
         Max mode: flat index r * W + c, within its input plane, of the element that wins under
-        ties="first" (PyTorch's `return_indices`). None in average mode.
+        ties="first" (PyTorch's `return_indices`); `pool_backward(..., indices=)` reads them.
+        None in average mode.
     divisor : ndarray of int64, shape (OH, OW), or None
         Average mode: what each window's sum is divided by (adaptive: the bin's cell count
         kh · kw). None in max mode.
