@@ -6,9 +6,12 @@ Run from the repository root:
 
 What it measures (median wall time, repeats interleaved because shared machines are noisy):
 
-* pooling_core: `pool_forward` then `pool_backward`, max mode, ties "first", on x of shape
-  (8, 64, 112, 112) float32, kernel 3, stride 2, padding 1, random grad_output; with
-  `threads=THREADS` (default 2, its plane blocks on a thread pool) and with `threads=1`.
+* pooling_core: `pool_forward` then `pool_backward(..., indices=forward.indices)`, max mode,
+  ties "first", on x of shape (8, 64, 112, 112) float32, kernel 3, stride 2, padding 1, random
+  grad_output; with `threads=THREADS` (default 2, its plane blocks on a thread pool) and with
+  `threads=1`. The backward reads the forward's indices, as torch's autograd does (its
+  max_pool2d saves the indices and its backward scatters through them); `--rescan` times the
+  backward without them instead (it scans x again).
 * PyTorch CPU (if importable): `F.max_pool2d` on a leaf tensor with requires_grad, then
   `.backward(grad_output)`, with `torch.set_num_threads(THREADS)` and with one thread.
   The goal (README, issue #19): ours / torch <= 1.0 at 2 threads each, <= 1.1 at 1 thread.
@@ -55,14 +58,18 @@ STEPS_TARGET_MS = 100.0
 
 
 # --------------------------------------------------------------------------- timing
-def timed(fn: Callable[[], object]) -> float:
-    """Wall time of one call in seconds, garbage collector off during the call."""
+def timed(fn: Callable[[], object], cpu: list[float] | None = None) -> float:
+    """Wall time of one call in seconds, garbage collector off during the call; the process's
+    CPU time (all threads) is appended to `cpu` if given."""
     gc.collect()
     gc.disable()
     try:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
-        return time.perf_counter() - start
+        wall = time.perf_counter() - start
+        if cpu is not None:
+            cpu.append(time.process_time() - start_cpu)
+        return wall
     finally:
         gc.enable()
 
@@ -71,9 +78,11 @@ def interleaved(
     fns: dict[str, Callable[[], object]],
     repeats: int,
     setups: dict[str, Callable[[], object]] | None = None,
+    cpu: dict[str, list[float]] | None = None,
 ) -> dict[str, list[float]]:
     """Time each function `repeats` times, one of each per round, rotating the order per round.
-    `setups[name]`, if given, runs untimed just before each call of `fns[name]`."""
+    `setups[name]`, if given, runs untimed just before each call of `fns[name]`; `cpu`, if
+    given, gets each call's process CPU time under its name."""
     names = list(fns)
     setups = setups or {}
     times: dict[str, list[float]] = {name: [] for name in names}
@@ -82,7 +91,9 @@ def interleaved(
         for name in names[shift:] + names[:shift]:
             if name in setups:
                 setups[name]()
-            times[name].append(timed(fns[name]))
+            times[name].append(
+                timed(fns[name], None if cpu is None else cpu.setdefault(name, []))
+            )
     return times
 
 
@@ -138,7 +149,9 @@ def loop_function(own: bool = False) -> tuple[Callable, str]:
 
 
 # --------------------------------------------------------------------------- benchmarks
-def bench_pooling(repeats: int, own_loop: bool = False, threads: int = 2) -> dict:
+def bench_pooling(
+    repeats: int, own_loop: bool = False, threads: int = 2, rescan: bool = False
+) -> dict:
     rng = np.random.default_rng(0)
     x = rng.standard_normal(SHAPE).astype(np.float32)
     spec = PoolSpec(kernel_size=KERNEL, stride=STRIDE, padding=PADDING, mode="max", ties="first")
@@ -148,7 +161,8 @@ def bench_pooling(repeats: int, own_loop: bool = False, threads: int = 2) -> dic
 
     def core(n: int = threads):
         fwd = pool_forward(x, spec, threads=n)
-        return fwd, pool_backward(x, grad_output, spec, threads=n)
+        indices = None if rescan else fwd.indices  # as torch's autograd: the forward's
+        return fwd, pool_backward(x, grad_output, spec, threads=n, indices=indices)
 
     loop, loop_source = loop_function(own_loop)
     xs, gs = x[LOOP_SLICE], grad_output[LOOP_SLICE]
@@ -197,6 +211,10 @@ def bench_pooling(repeats: int, own_loop: bool = False, threads: int = 2) -> dic
             and bits_equal(fwd.indices, i_t.numpy())
             and bits_equal(grad, xt.grad.numpy())
         )
+    checks["backward_from_indices_bits_equal_rescan"] = bits_equal(
+        pool_backward(x, grad_output, spec, threads=threads, indices=fwd.indices),
+        pool_backward(x, grad_output, spec, threads=threads),
+    )
     out_l, idx_l, grad_l = looped()
     fwd_s = pool_forward(xs, spec)
     checks["loop_bits_equal_pooling_core_on_slice"] = (
@@ -205,8 +223,10 @@ def bench_pooling(repeats: int, own_loop: bool = False, threads: int = 2) -> dic
         and bits_equal(grad_l, pool_backward(xs, gs, spec))
     )
 
+    load_before = os.getloadavg()
+    cpu: dict[str, list[float]] = {}
     try:
-        times = interleaved(fns, repeats, setups)
+        times = interleaved(fns, repeats, setups, cpu)
     finally:
         if torch is not None:
             torch.set_num_threads(default_threads)
@@ -217,6 +237,7 @@ def bench_pooling(repeats: int, own_loop: bool = False, threads: int = 2) -> dic
         "kernel": KERNEL, "stride": STRIDE, "padding": PADDING, "mode": "max", "ties": "first",
         "repeats": repeats,
         "threads": threads,
+        "backward_reads_forward_indices": not rescan,
         "pooling_core_s": {"median": med["pooling_core"], "all": times["pooling_core"]},
         "pooling_core_1_thread_s": {
             "median": med["pooling_core_1_thread"], "all": times["pooling_core_1_thread"],
@@ -232,6 +253,11 @@ def bench_pooling(repeats: int, own_loop: bool = False, threads: int = 2) -> dic
         },
         "torch": torch_info,
         "checks": checks,
+        # Process CPU time (all threads; torch's idle OpenMP threads may spin): on a machine
+        # shared with other jobs the 1-thread CPU times vary far less than wall times.
+        "cpu_median_s": {name: statistics.median(t) for name, t in cpu.items()},
+        "load_average_before": list(load_before),
+        "load_average_after": list(os.getloadavg()),
     }
     if torch is not None:
         result["torch"].update(median_s=med["torch"], all_s=times["torch"])
@@ -301,6 +327,10 @@ def main(argv: list[str] | None = None) -> int:
         help="time the small loop in this file instead of tests/loop_reference.py's",
     )
     parser.add_argument(
+        "--rescan", action="store_true",
+        help="backward without the forward's indices (scans x again; torch never does)",
+    )
+    parser.add_argument(
         "--json", type=Path, default=ROOT / "benchmarks" / "results" / "core_speed.json"
     )
     args = parser.parse_args(argv)
@@ -317,14 +347,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  torch                 {info['torch']}")
         print(f"  torch.get_num_threads {info['torch_num_threads']}")
 
-    pool = bench_pooling(repeats, own_loop=args.own_loop, threads=args.threads)
+    pool = bench_pooling(repeats, own_loop=args.own_loop, threads=args.threads,
+                         rescan=args.rescan)
     loop = pool["loop"]
     print()
     print(
         f"max pooling forward + backward: x {tuple(pool['shape'])} float32, kernel {KERNEL}, "
         f"stride {STRIDE}, padding {PADDING}, ties first"
     )
-    print(f"  medians of {repeats} interleaved repeats")
+    print(f"  medians of {repeats} interleaved repeats; load average (1, 5, 15 min) before: "
+          f"{', '.join(f'{v:.1f}' for v in pool['load_average_before'])}")
+    if pool["backward_reads_forward_indices"]:
+        print("  pooling_core's backward reads the forward's indices (as torch's autograd does)")
+    else:
+        print("  pooling_core's backward scans x again (--rescan; torch reads its indices)")
     print(
         f"  pooling_core          {ms(pool['pooling_core_s']['median'])}"
         f"   ({pool['threads']} threads)"
@@ -358,6 +394,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"    loop / pooling_core    {pool['ratio_loop_over_pooling_core']:8.1f} x")
     for name, ok in pool["checks"].items():
         print(f"  check {name}: {ok}")
+    cpu_ms = {name: t * 1e3 for name, t in pool["cpu_median_s"].items()}
+    if "torch_1_thread" in cpu_ms:
+        print(
+            f"  process CPU time, 1 thread each: pooling_core {cpu_ms['pooling_core_1_thread']:.1f}"
+            f" ms, torch {cpu_ms['torch_1_thread']:.1f} ms (ratio "
+            f"{cpu_ms['pooling_core_1_thread'] / cpu_ms['torch_1_thread']:.2f}; less load-bound"
+            " than wall time)"
+        )
+    print(f"  load average after: {', '.join(f'{v:.1f}' for v in pool['load_average_after'])}")
 
     steps = bench_steps(max(args.steps_repeats, 1))
     print()

@@ -3,8 +3,8 @@
 The fold follows PyTorch (`val > maxval || isnan(val)`, the first real cell as the initial
 index); `last=True` keeps the last of equal values instead (`>=`), which the "last" tie policy
 names. The Python loops run over the kernel's taps, never over output cells: each tap reads,
-for every window at once, the real cells only, as a contiguous range of one stride phase of
-the input (see `_TapPlan`). The planes go in blocks of about 1 MiB of input, so that the
+for every window at once, one contiguous stretch of one stride phase of the input (see
+`_TapPlan`). The planes go in blocks of about 1 MiB of input, so that the
 scan's several passes per tap run in the CPU cache; blocks change no result.
 
 Shapes: planes (P, H, W); every result (P, OH, OW).
@@ -38,90 +38,124 @@ def _plane_blocks(planes: np.ndarray, threads: int = 1) -> Iterator[slice]:
 
 class _TapRead(NamedTuple):
     k: int  # tap number t_h * kw + t_w (row-major)
-    block: tuple[slice, slice, slice]  # output cells whose window reads a real cell at the tap
-    phase: tuple[int, int]  # ... and where those cells are: phases[phase][:, rows, cols]
-    rows: slice
-    cols: slice
+    phase: tuple[int, int]  # the stride phase the tap reads (see `_TapPlan.phases`) ...
+    start: int  # ... from this flat position of each plane's phase, `_TapPlan.cells` long
 
 
 class _TapPlan:
-    """Where each kernel tap reads real input cells, worked out once per geometry.
+    """Where each kernel tap reads, worked out once per geometry.
 
-    `reads` has one `_TapRead` per tap that reads any real cell, in row-major tap order.
-    Padding is never read: a -inf pad can never win a max, so leaving it out changes no result
-    and saves a padded copy of the input.
+    With strides (sh, sw) the input is split into phases `planes[:, a::sh, b::sw]`. Tap
+    (t_h, t_w) reads, for window (i, j), cell (i + qh, j + qw) of phase (a, b), where
+    t_h * dh - ph = qh * sh + a (columns alike). Each phase is copied into an array of
+    `rows` x `width` cells per plane: phase cell (u, v) at [u - q0h, v - q0w] (q0 the
+    smallest q of any tap), -inf where the input has no cell (padding, ceil_mode's overhang).
+    The results are kept in the same row length: window (i, j) at flat position
+    i * width + j (j >= OW: junk cells, dropped at the end). Then every tap reads one
+    contiguous stretch of `cells` = OH * width cells of each plane's phase, at
+    `start` = (qh - q0h) * width + (qw - q0w): NumPy runs each pass as one long loop (a tap
+    that reads a narrower block of columns runs in short loops, 4-6x slower per cell).
 
-    With strides (sh, sw) the planes are split into phases `planes[:, a::sh, b::sw]`
-    (contiguous copies; the planes themselves when both strides are 1). A tap then reads a
-    contiguous range of rows and columns of one phase, so NumPy can run its passes over long
-    stretches of memory instead of short strided rows, which is several times faster.
+    A -inf read never changes the scan's `>` (a max starts at -inf); with `>=` (last) it
+    does only in windows whose every real cell is -inf, which are set to their last real tap.
     """
 
     def __init__(self, g: PlaneGeometry) -> None:
         self.g = g
         ah, aw = g.sizes
-        self.reads: list[_TapRead] = []
-        # Per axis once (a 32 x 32 kernel has 1024 taps but only 32 rows and 32 columns).
-        rows = [g.real_range(0, t) for t in range(ah.k)]
-        cols = [g.real_range(1, t) for t in range(aw.k)]
-        for k, (t_h, t_w) in enumerate(g.taps):
-            (i0, i1), (j0, j1) = rows[t_h], cols[t_w]
-            if i0 >= i1 or j0 >= j1:
-                continue
-            # Plane row i * s + off is row i + q of phase b, where off = q * s + b; same for
-            # columns.
-            qh, bh = divmod(window_start(0, ah.s, ah.p) + t_h * ah.d, ah.s)
-            qw, bw = divmod(window_start(0, aw.s, aw.p) + t_w * aw.d, aw.s)
-            block = (slice(None), slice(i0, i1), slice(j0, j1))
-            self.reads.append(
-                _TapRead(k, block, (bh, bw), slice(i0 + qh, i1 + qh), slice(j0 + qw, j1 + qw))
-            )
+        qb_h = [divmod(window_start(0, ah.s, ah.p) + t * ah.d, ah.s) for t in range(ah.k)]
+        qb_w = [divmod(window_start(0, aw.s, aw.p) + t * aw.d, aw.s) for t in range(aw.k)]
+        self.q0 = (min(q for q, _ in qb_h), min(q for q, _ in qb_w))
+        OH, OW = g.out_hw
+        # + 1 row: the junk cells of the last row read up to qmax_w - q0w cells past it.
+        self.rows = OH + max(q for q, _ in qb_h) - self.q0[0] + 1
+        self.width = OW + max(q for q, _ in qb_w) - self.q0[1]
+        self.cells = OH * self.width
+        self.reads = [
+            _TapRead(k, (qb_h[t_h][1], qb_w[t_w][1]),
+                     (qb_h[t_h][0] - self.q0[0]) * self.width + qb_w[t_w][0] - self.q0[1])
+            for k, (t_h, t_w) in enumerate(g.taps)
+        ]
         self.tap_dtype = np.min_scalar_type(len(g.taps) - 1)
-        # The scan starts at each window's first real cell (the kernel's `ih0 += dilation`).
-        self.first = g.first_real_tap(0)[:, None] * aw.k + g.first_real_tap(1)[None, :]
+        # The scan starts at each window's first real cell (the kernel's `ih0 += dilation`);
+        # windows whose real cells are all -inf end at their last real cell under `>=`.
+        real_h = np.stack([g.tap_real(0, t) for t in range(ah.k)], axis=1)  # (OH, kh)
+        real_w = np.stack([g.tap_real(1, t) for t in range(aw.k)], axis=1)  # (OW, kw)
+        self.first = self._wide(real_h.argmax(1)[:, None] * aw.k + real_w.argmax(1)[None, :])
+        self.last = self._wide((ah.k - 1 - real_h[:, ::-1].argmax(1))[:, None] * aw.k
+                               + (aw.k - 1 - real_w[:, ::-1].argmax(1))[None, :])
         # Winner's flat index r * W + c = origin (tap (0, 0), maybe padding) + tap offset.
         self.origin = g.tap_coords(0, 0)[:, None] * g.W + g.tap_coords(1, 0)[None, :]
         self.tap_offset = (
             np.arange(ah.k)[:, None] * ah.d * g.W + np.arange(aw.k)[None, :] * aw.d
-        ).ravel()
+        ).ravel().astype(np.int64)
+
+    def _wide(self, taps: np.ndarray) -> np.ndarray:
+        """(OH, OW) tap numbers -> (OH * width,), junk cells 0."""
+        wide = np.zeros((self.g.out_hw[0], self.width), dtype=self.tap_dtype)
+        wide[:, : self.g.out_hw[1]] = taps
+        return wide.reshape(-1)
+
+    def _span(self, axis: int, b: int, length: int) -> tuple[int, int, slice]:
+        """Phase-array positions [lo, hi) of phase b along `axis` that hold input cells, and
+        the input slice they come from."""
+        a, n, q0 = self.g.sizes[axis], (self.g.H, self.g.W)[axis], self.q0[axis]
+        count = (n - b + a.s - 1) // a.s  # cells of phase b: u = 0 .. count - 1
+        lo, hi = max(0, -q0), min(length, count - q0)
+        if hi <= lo:
+            return 0, 0, slice(0, 0)
+        return lo, hi, slice(b + (lo + q0) * a.s, b + (hi - 1 + q0) * a.s + 1, a.s)
 
     def phases(self, planes: np.ndarray) -> dict[tuple[int, int], np.ndarray]:
-        sh, sw = self.g.sizes[0].s, self.g.sizes[1].s
-        if sh == sw == 1:
-            return {(0, 0): planes}
-        return {
-            (a, b): np.ascontiguousarray(planes[:, a::sh, b::sw])
-            for a, b in {r.phase for r in self.reads}
-        }
+        """Each phase a tap reads, as (n, rows * width) (see the class docstring)."""
+        n = planes.shape[0]
+        out = {}
+        for a, b in {r.phase for r in self.reads}:
+            ph = np.empty((n, self.rows, self.width), dtype=planes.dtype)
+            r0, r1, rows = self._span(0, a, self.rows)
+            c0, c1, cols = self._span(1, b, self.width)
+            ph[:, :r0] = -np.inf
+            ph[:, r1:] = -np.inf
+            ph[:, r0:r1, :c0] = -np.inf
+            ph[:, r0:r1, c1:] = -np.inf
+            ph[:, r0:r1, c0:c1] = planes[:, rows, cols]
+            out[(a, b)] = ph.reshape(n, -1)
+        return out
 
 
 def _fold(
-    plan: _TapPlan, phases: dict[int, np.ndarray], shape: tuple[int, int, int],
+    plan: _TapPlan, phases: dict[tuple[int, int], np.ndarray], n: int,
     dtype: np.dtype, last: bool, nan_aware: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One scan over the taps: (winning tap number, running maximum), each of `shape`."""
+    """One scan over the taps: (winning tap number, running maximum), each (n, cells)."""
+    shape = (n, plan.cells)
     taps = np.empty(shape, dtype=plan.tap_dtype)
     taps[...] = plan.first
     m = np.full(shape, -np.inf, dtype=dtype)
     upd = np.empty(shape, dtype=bool)
+    code = np.empty(shape, dtype=plan.tap_dtype)
     wins = np.greater_equal if last else np.greater
     for read in plan.reads:
-        v = phases[read.phase][:, read.rows, read.cols]
-        m_r, upd_r, taps_r = m[read.block], upd[read.block], taps[read.block]
-        wins(v, m_r, out=upd_r)
-        if nan_aware:
-            upd_r |= np.isnan(v)
-        # taps = k where upd. A window's real taps come in increasing number and its start
-        # is its first real tap, so this is max(taps, k * upd): branch-free and much faster
-        # than np.copyto(..., where=upd) on an unpredictable mask.
-        np.maximum(taps_r, upd_r * plan.tap_dtype.type(read.k), out=taps_r)
-        np.maximum(m_r, v, out=m_r)
+        v = phases[read.phase][:, read.start : read.start + plan.cells]
+        if read.k:  # tap 0 can only keep taps = max(taps, 0): no pass needed
+            wins(v, m, out=upd)
+            if nan_aware:
+                upd |= np.isnan(v)
+            # taps = k where upd. A window's taps come in increasing number and its start is
+            # its first real tap (no earlier tap wins: only padding lies before it), so this
+            # is max(taps, k * upd): branch-free and much faster than np.copyto(...,
+            # where=upd) on an unpredictable mask.
+            np.multiply(upd, plan.tap_dtype.type(read.k), out=code)
+            np.maximum(taps, code, out=taps)
+        np.maximum(m, v, out=m)
+    if last:
+        np.copyto(taps, plan.last, where=m == -np.inf)
     return taps, m
 
 
 def _winning_taps(planes: np.ndarray, plan: _TapPlan, last: bool) -> tuple[np.ndarray, np.ndarray]:
     """Row-major tap number t_h * kw + t_w of each window's winner, and the window's maximum
-    as a number (see `_max_pool` for its bits), each of shape (P, OH, OW).
+    as a number (see `_max_pool` for its bits), each of shape (P, OH, OW) (views).
 
     The scan of PyTorch's CPU kernel, over the taps in row-major order: first (`last=False`):
     a value replaces the running max when it is greater, or NaN (`val > maxval ||
@@ -134,11 +168,13 @@ def _winning_taps(planes: np.ndarray, plan: _TapPlan, last: bool) -> tuple[np.nd
     exactly when its maximum came out NaN, and only then is the scan redone with the test.
     """
     phases = plan.phases(planes)
-    shape = (planes.shape[0],) + plan.g.out_hw
-    taps, m = _fold(plan, phases, shape, planes.dtype, last, nan_aware=False)
-    if np.isnan(m).any():
-        taps, m = _fold(plan, phases, shape, planes.dtype, last, nan_aware=True)
-    return taps, m
+    n = planes.shape[0]
+    taps, m = _fold(plan, phases, n, planes.dtype, last, nan_aware=False)
+    if np.isnan(np.max(m)):  # a NaN anywhere in m (junk cells too: then a needless redo)
+        taps, m = _fold(plan, phases, n, planes.dtype, last, nan_aware=True)
+    OH, OW = plan.g.out_hw
+    return (taps.reshape(n, OH, plan.width)[:, :, :OW],
+            m.reshape(n, OH, plan.width)[:, :, :OW])
 
 
 def _winner_index(taps: np.ndarray, plan: _TapPlan, dtype: type, global_: bool) -> np.ndarray:
@@ -149,6 +185,20 @@ def _winner_index(taps: np.ndarray, plan: _TapPlan, dtype: type, global_: bool) 
     if global_:
         idx += (np.arange(taps.shape[0], dtype=dtype) * (plan.g.H * plan.g.W))[:, None, None]
     return idx
+
+
+def _plane_index_to_global(index: np.ndarray, plane_size: int, dtype: type) -> np.ndarray:
+    """Flat indices within their plane (n, OH, OW) -> within all n planes (p * H * W + r * W +
+    c), in `dtype` (which must hold n * plane_size - 1)."""
+    offsets = np.arange(index.shape[0], dtype=dtype) * dtype(plane_size)
+    return np.add(index, offsets[:, None, None], dtype=dtype)
+
+
+def _scatter_winners(grad: np.ndarray, flat: np.ndarray, gout: np.ndarray) -> None:
+    """grad[flat] += gout for a 1-D `grad`, one element after the other in row-major order of
+    `flat` and `gout` (same shape): PyTorch's backward order (np.add.at adds sequentially, in
+    grad's dtype, and releases the GIL while it runs)."""
+    np.add.at(grad, flat.reshape(-1), gout.reshape(-1))
 
 
 def _index_dtype(n: int) -> type:
@@ -179,10 +229,13 @@ def _max_pool(planes: np.ndarray, g: PlaneGeometry, last: bool, threads: int = 1
     taps = np.empty(shape, dtype=plan.tap_dtype)
 
     def scan(blk: slice) -> None:
-        taps[blk], out[blk] = _winning_taps(planes[blk], plan, last)
-        idx[blk] = _winner_index(taps[blk], plan, np.int64, global_=False)
-        o, i = out[blk], idx[blk]
-        unsure = (o == 0) | np.isnan(o)
+        o, i, t = out[blk], idx[blk], taps[blk]
+        t[...], o[...] = _winning_taps(planes[blk], plan, last)
+        np.take(plan.tap_offset, t, out=i, mode="clip")  # in range; "clip" skips checks
+        i += plan.origin
+        unsure = o == 0
+        if np.isnan(np.max(o)):
+            unsure |= np.isnan(o)
         if unsure.any():
             p, r, c = np.nonzero(unsure)
             o[p, r, c] = planes[blk].reshape(o.shape[0], -1)[p, i[p, r, c]]

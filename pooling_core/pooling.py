@@ -5,10 +5,10 @@ Internally every array is viewed as P planes of shape (H, W), P = product of the
 
 Vectorisation: the Python loops run over the kernel's taps (kh * kw of them), never over
 output cells. Each tap is a view of the input with the output's shape: a strided view of the
-padded input (average pooling, the split/all tie policies), or, in max pooling's scan, the
-real cells only (`pooling_core.maxscan`). Which cells of a max window receive its gradient,
-and what share, is the tie policy's (`pooling_core.ties`); where a window lies is
-`pooling_core.geometry`'s; input checks are `pooling_core.validate`'s.
+padded input (average pooling, the split/all tie policies), or, in max pooling's scan, a
+contiguous stretch of one -inf-padded stride phase (`pooling_core.maxscan`). Which cells of a
+max window receive its gradient, and what share, is the tie policy's (`pooling_core.ties`);
+where a window lies is `pooling_core.geometry`'s; input checks are `pooling_core.validate`'s.
 
 Exactness: the max fold follows PyTorch's CPU kernel (`val > maxval || isnan(val)`, the first
 real cell as the initial index); gradients are accumulated into each input cell in the order
@@ -24,13 +24,23 @@ import numpy as np
 
 from .adaptive import AdaptiveAxis, AdaptiveSpec
 from .adaptive_pool import adaptive_backward, adaptive_forward, bin_divisor, bin_taps
+from .errors import PoolingError
 from .geometry import AxisSize, PlaneGeometry, output_size, plane_geometry, window_end, window_start
 from .ieee import quiet_overflow
-from .maxscan import _index_dtype, _max_pool, _plane_blocks, _TapPlan, _winner_index, _winning_taps
+from .maxscan import (
+    _index_dtype,
+    _max_pool,
+    _plane_blocks,
+    _plane_index_to_global,
+    _scatter_winners,
+    _TapPlan,
+    _winner_index,
+    _winning_taps,
+)
 from .spec import PoolSpec
 from .threads import run_blocks, threads_for
 from .ties import TiePolicy, tie_policy, tied_cells
-from .validate import as_input, check_grad_output
+from .validate import as_input, check_grad_output, check_indices
 
 
 # --------------------------------------------------------------------------- results
@@ -44,7 +54,8 @@ class ForwardResult:
         The pooled values, same dtype as the (converted) input.
     indices : ndarray of int64, shape (..., OH, OW), or None
         Max mode: flat index r * W + c, within its input plane, of the element that wins under
-        ties="first" (PyTorch's `return_indices`). None in average mode.
+        ties="first" (PyTorch's `return_indices`); `pool_backward(..., indices=)` reads them.
+        None in average mode.
     divisor : ndarray of int64, shape (OH, OW), or None
         Average mode: what each window's sum is divided by (adaptive: the bin's cell count
         kh · kw). None in max mode.
@@ -117,27 +128,34 @@ def _tied_masks(xp: np.ndarray, m: np.ndarray, g: PlaneGeometry) -> np.ndarray:
 
 def _max_backward(
     planes: np.ndarray, gout: np.ndarray, g: PlaneGeometry, policy: TiePolicy,
-    divide: bool = True, threads: int = 1,
+    divide: bool = True, threads: int = 1, index: np.ndarray | None = None,
 ) -> np.ndarray:
     """dL/dx (P, H, W) for max pooling: each window's `gout` (P, OH, OW) goes to the
     receivers `policy` names, divided as it says.
 
     With `divide=False` every receiver gets the whole of `gout` (win counts: `gout` = ones).
+    `index` (P, OH, OW), if given, is each window's receiver as a flat index r * W + c in its
+    plane (the forward's indices; only for a single-receiver policy whose winner they are):
+    the scan is then skipped, as PyTorch's backward reads the forward's indices.
     Single-receiver policies run their plane blocks on `threads` threads (each block adds
     only into its own planes, so the sums and their order are those of one thread).
     """
     P = planes.shape[0]
     if policy.single:
-        # grad[winner] += gout, in row-major order of the output cells (np.add.at adds
-        # sequentially, in the array's dtype), as PyTorch's backward kernel does.
-        plan = _TapPlan(g)
+        # grad[winner] += gout, in row-major order of the output cells, as PyTorch's backward
+        # kernel does (`maxscan._scatter_winners`).
+        plan = _TapPlan(g) if index is None else None
         grad = np.zeros((P, g.H * g.W), dtype=planes.dtype)
 
         def scatter(blk: slice) -> None:
-            taps, _ = _winning_taps(planes[blk], plan, last=policy.scan_last)
             grad_blk = grad[blk].reshape(-1)  # a view: grad is C-contiguous
-            flat = _winner_index(taps, plan, _index_dtype(grad_blk.size), global_=True)
-            np.add.at(grad_blk, flat.reshape(-1), gout[blk].reshape(-1))
+            itype = _index_dtype(grad_blk.size)
+            if plan is None:
+                flat = _plane_index_to_global(index[blk], g.H * g.W, itype)
+            else:
+                taps, _ = _winning_taps(planes[blk], plan, last=policy.scan_last)
+                flat = _winner_index(taps, plan, itype, global_=True)
+            _scatter_winners(grad_blk, flat, gout[blk])
 
         run_blocks(scatter, _plane_blocks(planes, threads), threads)
         return grad.reshape(planes.shape)
@@ -235,9 +253,26 @@ def pool_forward(
     return ForwardResult(out.reshape(lead + g.out_hw), None, divisor, g.sizes, spec)
 
 
+def _check_indices_apply(spec: PoolSpec | AdaptiveSpec) -> None:
+    """Raise `PoolingError("backward_indices_policy")` unless the forward's indices are the
+    receivers of `spec`'s backward: max pooling (not adaptive) whose tie policy sends each
+    window's gradient to the first maximum, the one the forward's indices name."""
+    policy = tie_policy(spec.ties)
+    if isinstance(spec, AdaptiveSpec) or spec.mode != "max" or not policy.single \
+            or policy.scan_last:
+        raise PoolingError(
+            "backward_indices_policy",
+            "indices can be given only for max pooling (PoolSpec, not adaptive) with "
+            f"ties='first' (pool_forward's indices name the first maximum); got mode "
+            f"{spec.mode!r}, ties {spec.ties!r}: leave indices out",
+            name="indices", mode=spec.mode, ties=spec.ties,
+        )
+
+
 @quiet_overflow
 def pool_backward(
-    x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec, *, threads: int | None = None
+    x: object, grad_output: object, spec: PoolSpec | AdaptiveSpec, *,
+    threads: int | None = None, indices: object | None = None,
 ) -> np.ndarray:
     """dL/dx for L = sum(grad_output * pool_forward(x, spec).output).
 
@@ -250,14 +285,27 @@ def pool_backward(
         `spec.ties` selects how max pooling splits the gradient of a tied window.
     threads : int, optional
         As for `pool_forward`.
+    indices : array_like of int, shape (..., OH, OW), optional
+        Max mode with ties="first" only: `pool_forward(x, spec).indices`. The backward then
+        reads each window's winner from them instead of scanning x again, as PyTorch's
+        autograd does (same result, bit for bit). Checked for shape and range only: other
+        in-range indices are used as given, as in PyTorch.
 
     Returns
     -------
     ndarray, the shape and dtype of x (after conversion)
+
+    Raises
+    ------
+    PoolingError
+        codes ``backward_indices_*`` for indices that are not whole numbers, not the output's
+        shape or out of the plane, or given for a layer whose receivers they are not.
     """
     arr = as_input(x)
     lead = arr.shape[:-2]
     planes = _planes(arr)
+    if indices is not None:
+        _check_indices_apply(spec)
     if isinstance(spec, AdaptiveSpec):
         taps = bin_taps(arr.shape[-2:], spec)
         gout = check_grad_output(grad_output, lead + taps.out_hw, arr.dtype)
@@ -267,8 +315,10 @@ def pool_backward(
     gout = check_grad_output(grad_output, lead + g.out_hw, arr.dtype)
     gplanes = gout.reshape((-1,) + g.out_hw)
     if spec.mode == "max":
+        index = None if indices is None else check_indices(
+            indices, lead + g.out_hw, g.H * g.W).reshape(gplanes.shape)
         grad = _max_backward(planes, gplanes, g, tie_policy(spec.ties),
-                             threads=threads_for(arr.nbytes, threads))
+                             threads=threads_for(arr.nbytes, threads), index=index)
     else:
         grad = _avg_backward(gplanes, g, spec, arr.dtype)
     return np.ascontiguousarray(grad).reshape(arr.shape)

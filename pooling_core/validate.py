@@ -87,6 +87,36 @@ def check_grad_output(
     return arr.astype(dtype, copy=False)
 
 
+def check_indices(indices: object, out_shape: tuple[int, ...], plane_size: int) -> np.ndarray:
+    """Validate the forward's `indices` given to `pool_backward`: whole numbers, exactly the
+    output's shape, each a flat index r * W + c of its plane (0..plane_size - 1); returned as
+    int64 (not copied when it is int64 already). One reduction checks the range."""
+    arr = real_array(indices, "indices", "backward_indices_not_int")
+    if arr.dtype.kind not in "iu":
+        raise PoolingError(
+            "backward_indices_not_int",
+            f"indices must hold whole numbers (flat indices r·W + c, as pool_forward's "
+            f".indices), got data of type {arr.dtype}", name="indices", value=str(arr.dtype),
+        )
+    if arr.shape != tuple(out_shape):
+        raise PoolingError(
+            "backward_indices_shape",
+            f"indices must have the output's shape {tuple(out_shape)}, got {arr.shape}",
+            name="indices", expected=str(tuple(out_shape)), value=str(arr.shape),
+        )
+    arr = arr.astype(np.int64, copy=False)
+    if arr.view(np.uint64).max() >= plane_size:  # one pass: a negative index is >= 2**63 here
+        pos = tuple(int(v) for v in np.argwhere((arr < 0) | (arr >= plane_size))[0])
+        raise PoolingError(
+            "backward_index_out_of_range",
+            f"indices{list(pos)} = {arr[pos]} is outside its input plane of {plane_size} "
+            f"cells (0 to {plane_size - 1})",
+            name="indices", value=int(arr[pos]), cell=str(pos), minimum=0,
+            maximum=plane_size - 1,
+        )
+    return arr
+
+
 # --------------------------------------------------------------------------- next-layer arrays
 def finite_array(name: str, value: object, ndim: int, what: str) -> np.ndarray:
     """`value` as a float64 array with `ndim` axes of finite numbers, not empty.
