@@ -2,21 +2,27 @@
 
 Run from the repository root (it clones HEAD, so commit first):
 
-    .venv/bin/python benchmarks/fresh_start.py [--runs 3] [--keep] [--sizes]
+    .venv/bin/python benchmarks/fresh_start.py [--runs 3] [--keep] [--sizes] [--no-steps]
+        [--ref COMMIT ...]
 
-Each run makes a new, empty uv package cache (UV_CACHE_DIR in a temporary directory, so
-nothing from this machine's own cache is used) and clones the repository's HEAD (no .venv):
+--ref clones that commit instead of HEAD; given several, each run times each of them in turn
+(an A/B on the same machine at the same time; --no-steps is then needed for older commits).
+
+Each run makes new, empty caches (XDG_CACHE_HOME in a temporary directory: uv's package cache
+and scripts/setup's copy of uv; nothing from this machine's own caches is used) and clones the
+repository's HEAD (no .venv):
 
 * cold     `bash scripts/start` in clone A with the empty cache: every wheel is downloaded;
            seconds from the command to Streamlit's `/_stcore/health` answering "ok";
 * warm     `bash scripts/start` in clone B with the cache clone A filled (a second clone on
            a machine that already installed the app once);
 * steps    scripts/setup's steps one by one in clone C with another empty cache: finding
-           Python, `venv --without-pip`, uv into the venv (scripts/setup's own fetch_uv),
-           `uv pip install --require-hashes -r requirements.txt` (cold), the same again into a
-           second venv (warm cache), then Streamlit's start alone, to health "ok".
+           Python, `venv --without-pip`, uv into the venv (scripts/setup's get_uv: fetched
+           from PyPI, then again from its cache), `uv pip install --require-hashes -r
+           requirements.txt` (cold), the same again into a second venv (warm cache), then
+           Streamlit's start alone, to health "ok" (skipped with --no-steps).
 
-uv itself is fetched from PyPI in every case (scripts/setup keeps no copy outside .venv).
+scripts/setup makes the venv and gets uv at the same time, so its steps overlap in the runs.
 --sizes also lists the wheels this machine downloads for requirements.txt, biggest first
 (from PyPI's index: the file whose sha256 the lock holds, for this Python and platform).
 The goal (README, issue #19): fresh clone to serving <= 30 s, cold and warm.
@@ -45,8 +51,15 @@ STREAMLIT_ARGS = ["--server.address", "127.0.0.1", "--server.headless", "true",
                   "--server.fileWatcherType", "none"]
 
 
+REF = "HEAD"
+
+
 def clone(dest: Path) -> None:
-    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(dest)], check=True)
+    subprocess.run(["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(dest)],
+                   check=True)
+    commit = subprocess.run(["git", "rev-parse", REF], cwd=ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    subprocess.run(["git", "checkout", "--quiet", commit], cwd=dest, check=True)
 
 
 def timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -86,7 +99,7 @@ def setup_fn(name: str) -> str:
 
 
 def setup_steps(d: Path, env: dict[str, str]) -> dict[str, float]:
-    """scripts/setup's steps one by one in clone d (cache in env empty), then Streamlit."""
+    """scripts/setup's steps one by one in clone d (caches in env empty), then Streamlit."""
     clone(d)
     t0 = time.perf_counter()
     py = subprocess.run(["bash", "-c", f'{setup_fn("find_python")}; find_python; echo "$py"'],
@@ -94,8 +107,10 @@ def setup_steps(d: Path, env: dict[str, str]) -> dict[str, float]:
                         text=True).stdout.strip().splitlines()[-1]
     steps = {"find Python": time.perf_counter() - t0}
     steps["venv --without-pip"] = timed([py, "-m", "venv", "--without-pip", ".venv"], d, env)
-    steps["uv into .venv (fetch_uv)"] = timed(
-        ["bash", "-c", f'{setup_fn("fetch_uv")}; py="{py}"; fetch_uv .venv/bin/uv'], d, env)
+    get_uv = (f'{setup_fn("fetch_uv")}; {setup_fn("uv_ok")}; {setup_fn("get_uv")}; '
+              f'py="{py}"; get_uv .venv/bin/uv')
+    steps["uv, fetched (get_uv, cold)"] = timed(["bash", "-c", get_uv], d, env)
+    steps["uv, cached (get_uv, warm)"] = timed(["bash", "-c", get_uv], d, env)
     install = [".venv/bin/uv", "pip", "install", "--quiet", "--require-hashes", "-r",
                "requirements.txt"]
     steps["uv pip install, cold cache"] = timed([*install, "--python", ".venv/bin/python"],
@@ -143,16 +158,19 @@ def wheel_sizes() -> list[tuple[str, int]]:
     return sorted(out, key=lambda x: -x[1])
 
 
-def one_run(work: Path) -> dict[str, float]:
+def one_run(work: Path, steps: bool) -> dict[str, float]:
+    # XDG_CACHE_HOME holds uv's package cache and scripts/setup's copy of uv itself.
     base = {k: v for k, v in os.environ.items() if not k.startswith("UV_")}
-    cache_a, cache_c = work / "cache-a", work / "cache-c"
-    env_a = {**base, "UV_CACHE_DIR": str(cache_a)}
+    env_a = {**base, "XDG_CACHE_HOME": str(work / "cache-a")}
     row = {}
     for key, d in (("cold: scripts/start to health ok", work / "a"),
                    ("warm: scripts/start to health ok", work / "b")):
         clone(d)
         row[key] = until_healthy(["bash", "scripts/start"], d, env_a, work / f"{d.name}.log")
-    row.update(setup_steps(work / "c", {**base, "UV_CACHE_DIR": str(cache_c)}))
+    if steps:
+        row.update(setup_steps(work / "c", {**base, "XDG_CACHE_HOME": str(work / "cache-c")}))
+    if not (work / "cache-a" / "uv").is_dir():
+        raise RuntimeError("uv did not use XDG_CACHE_HOME: the cold runs were not cold")
     return row
 
 
@@ -161,7 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the temporary clones")
     parser.add_argument("--sizes", action="store_true", help="list the wheels' sizes")
+    parser.add_argument("--no-steps", action="store_true", help="only cold and warm starts")
+    parser.add_argument("--ref", nargs="+", default=["HEAD"], help="commits to time")
     args = parser.parse_args(argv)
+    global REF
     if args.sizes:
         sizes = wheel_sizes()
         print(f"requirements.txt on this machine: {len(sizes)} wheels, "
@@ -171,21 +192,25 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[float]] = {}
     loads = []
     for i in range(args.runs):
-        work = Path(tempfile.mkdtemp(prefix="fresh_start_"))
-        loads.append(os.getloadavg()[0])
-        try:
-            row = one_run(work)
-        finally:
-            if not args.keep:
-                shutil.rmtree(work, ignore_errors=True)
-        for k, v in row.items():
-            results.setdefault(k, []).append(v)
-        print(f"run {i + 1} (load {loads[-1]:.1f}): "
-              + ", ".join(f"{k} {v:.1f} s" for k, v in row.items()), flush=True)
-    print(f"\nmedians of {args.runs} runs (seconds), fresh clones of HEAD, load average "
+        for REF in args.ref:
+            work = Path(tempfile.mkdtemp(prefix="fresh_start_"))
+            loads.append(os.getloadavg()[0])
+            try:
+                row = one_run(work, not args.no_steps)
+            finally:
+                if not args.keep:
+                    shutil.rmtree(work, ignore_errors=True)
+            tag = f"{REF}: " if len(args.ref) > 1 else ""
+            for k, v in row.items():
+                results.setdefault(tag + k, []).append(v)
+            print(f"run {i + 1} {tag}(load {loads[-1]:.1f}): "
+                  + ", ".join(f"{k} {v:.1f} s" for k, v in row.items()), flush=True)
+    print(f"\nmedians of {args.runs} runs (seconds), fresh clones, load average "
           f"{min(loads):.1f}-{max(loads):.1f} at the runs' starts; goal <= 30 s to serving")
+    width = max(len(k) for k in results)
     for k, v in results.items():
-        print(f"  {k:36s} {statistics.median(v):6.1f}   (all: {', '.join(f'{x:.1f}' for x in v)})")
+        print(f"  {k:{width}s} {statistics.median(v):6.1f}   "
+              f"(all: {', '.join(f'{x:.1f}' for x in v)})")
     return 0
 
 
