@@ -111,7 +111,7 @@ def setup_steps(d: Path, env: dict[str, str]) -> dict[str, float]:
               f'py="{py}"; get_uv .venv/bin/uv')
     steps["uv, fetched (get_uv, cold)"] = timed(["bash", "-c", get_uv], d, env)
     steps["uv, cached (get_uv, warm)"] = timed(["bash", "-c", get_uv], d, env)
-    install = [".venv/bin/uv", "pip", "install", "--quiet", "--require-hashes", "-r",
+    install = [".venv/bin/uv", "pip", "install", "--quiet", "--require-hashes", "--no-deps", "-r",
                "requirements.txt"]
     steps["uv pip install, cold cache"] = timed([*install, "--python", ".venv/bin/python"],
                                                 d, env)
