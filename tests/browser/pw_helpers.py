@@ -206,8 +206,18 @@ def choose(page: Page, key: str, option_text: str) -> None:
     """Pick an option of the selectbox with this widget key by its visible text."""
     box = page.locator(f".st-key-{key} [role=combobox]")
     before = None if box.input_value() == option_text else reruns(page)
-    box.click()
-    page.get_by_role("option", name=option_text, exact=True).click()
+    option = page.get_by_role("option", name=option_text, exact=True)
+    for attempt in range(3):  # a rerun that lands just after the click can close the list
+        box.click()
+        try:
+            expect(option).to_be_visible(timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            wait_idle(page)
+    option.click()
     wait_idle(page, since=before)
     expect(box).to_have_value(option_text)
 
