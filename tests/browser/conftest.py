@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from appserver import CHROMIUM_ARGS, start_server, stop_server
 from playwright.sync_api import Browser, Page, sync_playwright
-from pw_helpers import open_app
+from pw_helpers import open_app, track_runs
 
 HERE = Path(__file__).resolve().parent
 VIEWPORT = {"width": 1280, "height": 4000}  # Streamlit scrolls inside its own container
@@ -63,13 +63,21 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser, app_url: str) -> Iterator[Page]:
-    """A fresh browser context (a new Streamlit session) with the app loaded and idle."""
+def blank_page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context with nothing loaded yet, for a test that opens a link first
+    (opening the app's default view before it would cost a whole page load for nothing)."""
     context = browser.new_context(viewport=VIEWPORT, locale="en-US")
     context.set_default_timeout(30_000)
     try:
         p = context.new_page()
-        open_app(p, app_url)
+        track_runs(p)  # count reruns from the first document on, as open_app does
         yield p
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(blank_page: Page, app_url: str) -> Page:
+    """A fresh browser context (a new Streamlit session) with the app loaded and idle."""
+    open_app(blank_page, app_url)
+    return blank_page

@@ -122,8 +122,9 @@ def test_the_ties_grid_goes_into_the_explorer(page: Page) -> None:
     assert_no_exception(page)
 
 
-def test_next_layer_link_opens_its_tab_and_the_tab_drives_section_3(page: Page,
+def test_next_layer_link_opens_its_tab_and_the_tab_drives_section_3(blank_page: Page,
                                                                     app_url: str) -> None:
+    page = blank_page
     open_app_path = f"{app_url}/next_layer?from=conv"
     page.goto(open_app_path)
     page.wait_for_selector(".st-key-nl_tab", timeout=60_000)

@@ -72,7 +72,8 @@ def drawn_colour(image: Image.Image, x: float, y: float, pitch: float) -> tuple[
     return counts.most_common(1)[0][0]
 
 
-def test_player_and_heatmap_give_a_value_the_same_colour(page: Page, app_url: str) -> None:
+def test_player_and_heatmap_give_a_value_the_same_colour(blank_page: Page, app_url: str) -> None:
+    page = blank_page
     page.goto(app_url + QUERY)
     wait_idle(page)
     fr = player(page)

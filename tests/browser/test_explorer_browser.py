@@ -310,7 +310,8 @@ def test_default_grid_editor_shows_every_column(page: Page) -> None:
     assert scroll_w <= client_w, f"grid content {scroll_w} px wide in a {client_w} px box"
 
 
-def test_gradcheck_warning_lists_or_counts_every_mismatch(page: Page, app_url: str) -> None:
+def test_gradcheck_warning_lists_or_counts_every_mismatch(blank_page: Page, app_url: str) -> None:
+    page = blank_page
     spec = PoolSpec(kernel_size=2, stride=2, ties="all")
     check = gradient_check(PLATEAU_X, ones_gy(PLATEAU_X, spec), spec)
     assert len(check.mismatch_cells) == 10
