@@ -26,7 +26,7 @@ from .adaptive import MAX_OUTPUT
 from .errors import PoolingError
 from .spec import PoolSpec
 from .steps import StepSequence
-from .validate import as_input, check_grad_output, is_int, real_array
+from .validate import as_input, check_grad_output, check_indices, is_int
 
 Cell = tuple[int, int]
 
@@ -95,34 +95,6 @@ def unpool_output_size(input_hw: tuple[int, int], spec: PoolSpec | None,
     return size  # type: ignore[return-value]
 
 
-def _as_indices(indices: object, shape: tuple[int, ...], size: int) -> np.ndarray:
-    """`indices` as int64 of exactly `shape`, every value in 0..size - 1."""
-    arr = real_array(indices, "indices", "unpool_indices_not_int")
-    if arr.dtype.kind not in "iu":
-        raise PoolingError(
-            "unpool_indices_not_int",
-            f"indices must hold whole numbers (flat indices r·W + c), got data of type "
-            f"{arr.dtype}", name="indices", value=str(arr.dtype),
-        )
-    if arr.shape != tuple(shape):
-        raise PoolingError(
-            "unpool_indices_shape",
-            f"indices must have the pooled values' shape {tuple(shape)}, got {arr.shape}",
-            name="indices", expected=str(tuple(shape)), value=str(arr.shape),
-        )
-    arr = arr.astype(np.int64)
-    bad = (arr < 0) | (arr >= size)
-    if bad.any():
-        pos = tuple(int(v) for v in np.argwhere(bad)[0])
-        raise PoolingError(
-            "unpool_index_out_of_range",
-            f"indices{list(pos)} = {arr[pos]} is outside the unpooled plane of {size} cells "
-            f"(0 to {size - 1})",
-            name="indices", value=int(arr[pos]), cell=str(pos), minimum=0, maximum=size - 1,
-        )
-    return arr
-
-
 def _last_writes(flat_keys: np.ndarray) -> np.ndarray:
     """Positions in `flat_keys` that are the last occurrence of their key (sorted)."""
     rev = flat_keys[::-1]
@@ -150,7 +122,7 @@ def max_unpool(y: object, indices: object, spec: PoolSpec | None,
     """
     vals = as_input(y)
     H, W = unpool_output_size(vals.shape[-2:], spec, output_size)
-    idx = _as_indices(indices, vals.shape, H * W)
+    idx = check_indices(indices, vals.shape, H * W, "unpool")
     P = int(np.prod(vals.shape[:-2], dtype=np.int64))
     keys = (np.arange(P, dtype=np.int64)[:, None] * (H * W) + idx.reshape(P, -1)).ravel()
     keep = _last_writes(keys)
@@ -182,7 +154,7 @@ def max_unpool_backward(grad_output: object, indices: object) -> np.ndarray:
             f"indices must have grad_output's leading axes {lead} and two more, got "
             f"{raw.shape}", name="indices", expected=str(lead + ("h", "w")), value=str(raw.shape),
         )
-    idx = _as_indices(raw, raw.shape, g.shape[-1] * g.shape[-2])
+    idx = check_indices(raw, raw.shape, g.shape[-1] * g.shape[-2], "unpool")
     P = int(np.prod(lead, dtype=np.int64))
     return np.take_along_axis(g.reshape(P, -1), idx.reshape(P, -1), axis=1).reshape(idx.shape)
 
@@ -232,7 +204,7 @@ class UnpoolSteps(StepSequence[UnpoolStep]):
         self.output_shape = unpool_output_size(vals.shape, spec, output_size)
         H, W = self.output_shape
         self.values = vals
-        self.indices = _as_indices(indices, vals.shape, H * W)
+        self.indices = check_indices(indices, vals.shape, H * W, "unpool")
         self.targets = self.indices.ravel()
         self.output = max_unpool(vals, self.indices, spec, self.output_shape)
         n = self.targets.size

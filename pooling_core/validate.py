@@ -87,30 +87,44 @@ def check_grad_output(
     return arr.astype(dtype, copy=False)
 
 
-def check_indices(indices: object, out_shape: tuple[int, ...], plane_size: int) -> np.ndarray:
-    """Validate the forward's `indices` given to `pool_backward`: whole numbers, exactly the
-    output's shape, each a flat index r * W + c of its plane (0..plane_size - 1); returned as
-    int64 (not copied when it is int64 already). One reduction checks the range."""
-    arr = real_array(indices, "indices", "backward_indices_not_int")
+# Words of the index errors, by who checks the indices: (error code prefix, whose shape they
+# must have, the plane they point into).
+_INDEX_USES = {
+    "backward": ("backward", "the output's shape", "its input plane"),
+    "unpool": ("unpool", "the pooled values' shape", "the unpooled plane"),
+}
+
+
+def check_indices(indices: object, shape: tuple[int, ...], plane_size: int,
+                  use: str = "backward") -> np.ndarray:
+    """Validate flat indices r * W + c into planes of `plane_size` cells: whole numbers, exactly
+    `shape`, each in 0..plane_size - 1; returned as int64 (not copied when int64 already).
+
+    use: "backward" (the forward's indices given to `pool_backward`; codes
+    ``backward_indices_not_int``, ``backward_indices_shape``, ``backward_index_out_of_range``)
+    or "unpool" (max unpooling's indices; the same codes with ``unpool_``). One reduction
+    checks the range."""
+    prefix, whose, plane = _INDEX_USES[use]
+    arr = real_array(indices, "indices", f"{prefix}_indices_not_int")
     if arr.dtype.kind not in "iu":
         raise PoolingError(
-            "backward_indices_not_int",
-            f"indices must hold whole numbers (flat indices r·W + c, as pool_forward's "
-            f".indices), got data of type {arr.dtype}", name="indices", value=str(arr.dtype),
+            f"{prefix}_indices_not_int",
+            f"indices must hold whole numbers (flat indices r·W + c), got data of type "
+            f"{arr.dtype}", name="indices", value=str(arr.dtype),
         )
-    if arr.shape != tuple(out_shape):
+    if arr.shape != tuple(shape):
         raise PoolingError(
-            "backward_indices_shape",
-            f"indices must have the output's shape {tuple(out_shape)}, got {arr.shape}",
-            name="indices", expected=str(tuple(out_shape)), value=str(arr.shape),
+            f"{prefix}_indices_shape",
+            f"indices must have {whose} {tuple(shape)}, got {arr.shape}",
+            name="indices", expected=str(tuple(shape)), value=str(arr.shape),
         )
     arr = arr.astype(np.int64, copy=False)
-    if arr.view(np.uint64).max() >= plane_size:  # one pass: a negative index is >= 2**63 here
+    if arr.size and arr.view(np.uint64).max() >= plane_size:  # a negative one is >= 2**63
         pos = tuple(int(v) for v in np.argwhere((arr < 0) | (arr >= plane_size))[0])
         raise PoolingError(
-            "backward_index_out_of_range",
-            f"indices{list(pos)} = {arr[pos]} is outside its input plane of {plane_size} "
-            f"cells (0 to {plane_size - 1})",
+            f"{prefix}_index_out_of_range",
+            f"indices{list(pos)} = {arr[pos]} is outside {plane} of {plane_size} cells "
+            f"(0 to {plane_size - 1})",
             name="indices", value=int(arr[pos]), cell=str(pos), minimum=0,
             maximum=plane_size - 1,
         )

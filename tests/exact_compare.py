@@ -101,3 +101,15 @@ def assert_avg_close(actual: object, expected: object, scale: float, what: str =
     bad = np.abs(ae - ee) > bound
     assert not bad.any(), (f"{label}{int(bad.sum())} values differ by more than {rtol} "
                            f"relative: {ae[bad][:5]} != {ee[bad][:5]}")
+
+
+def nasty(shape: tuple[int, ...], dtype: type, seed: int, span: int = 3,
+          special_rate: float = 0.08) -> np.ndarray:
+    """Small integers -span..span (many ties), with NaN, +-inf, +0 and -0 sprinkled in at
+    about `special_rate` of the cells."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-span, span + 1, size=shape).astype(dtype)
+    specials = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], dtype=dtype)
+    mask = rng.random(shape) < special_rate
+    x[mask] = rng.choice(specials, size=int(mask.sum()))
+    return x

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from exact_compare import assert_exact
+from exact_compare import assert_exact, nasty
 from loop_reference import loop_max_pool_forward_backward
 
 import pooling_core.maxscan as maxscan
@@ -29,16 +29,6 @@ CASES = [
     ((7, 6), 2, 1, 0, 1, False),
     ((1, 4, 9, 7), (3, 2), (1, 2), (1, 0), (2, 1), True),
 ]
-
-
-def nasty(shape: tuple[int, ...], dtype: type, seed: int) -> np.ndarray:
-    """Small integers (many ties), with some NaN, +-inf, +0 and -0 sprinkled in."""
-    rng = np.random.default_rng(seed)
-    x = rng.integers(-2, 3, size=shape).astype(dtype)
-    specials = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], dtype=dtype)
-    mask = rng.random(shape) < 0.1
-    x[mask] = rng.choice(specials, size=int(mask.sum()))
-    return x
 
 
 def quarters(shape: tuple[int, ...], dtype: type, seed: int) -> np.ndarray:
@@ -66,7 +56,7 @@ def force_threads(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}k{c[1]}s{c[2]}p{c[3]}d{c[4]}")
 def test_indices_backward_equals_torch_autograd(case, dtype):
     torch = pytest.importorskip("torch")
-    x = nasty(case[0], dtype, seed=sum(case[0]))
+    x = nasty(case[0], dtype, seed=sum(case[0]), span=2, special_rate=0.1)
     spec = spec_of(case)
     fwd = pool_forward(x, spec)
     gout = quarters(fwd.output.shape, dtype, seed=3)
@@ -86,7 +76,7 @@ def test_indices_backward_equals_torch_autograd(case, dtype):
 @pytest.mark.parametrize("threads", [1, 2, 3])
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}k{c[1]}s{c[2]}p{c[3]}d{c[4]}")
 def test_indices_backward_equals_loop(case, threads, dtype, force_threads):
-    x = nasty(case[0], dtype, seed=7 * len(case[0]) + sum(case[0]))
+    x = nasty(case[0], dtype, seed=7 * len(case[0]) + sum(case[0]), span=2, special_rate=0.1)
     spec = spec_of(case)
     fwd = pool_forward(x, spec, threads=threads)
     gout = quarters(fwd.output.shape, dtype, seed=11)

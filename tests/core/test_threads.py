@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
-from exact_compare import assert_exact
+from exact_compare import assert_exact, nasty
 from loop_reference import loop_max_pool_forward_backward
 
 import pooling_core.maxscan as maxscan
@@ -28,16 +28,6 @@ CASES = [
     ((4, 3, 10, 13), 3, 1, 1, 2, False),
     ((6, 8, 8), 4, 3, 2, 1, True),
 ]
-
-
-def nasty(shape: tuple[int, ...], dtype: type, seed: int) -> np.ndarray:
-    """Small integers (many ties), with some NaN, +-inf, +0 and -0 sprinkled in."""
-    rng = np.random.default_rng(seed)
-    x = rng.integers(-3, 4, size=shape).astype(dtype)
-    specials = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], dtype=dtype)
-    mask = rng.random(shape) < 0.08
-    x[mask] = rng.choice(specials, size=int(mask.sum()))
-    return x
 
 
 @pytest.fixture
