@@ -100,8 +100,8 @@ def csv_loaded() -> None:
                                 rows=grid.shape[0], cols=grid.shape[1]))
 
 
-def _example_row() -> None:
-    """The example box and its Load button."""
+def example_row() -> None:
+    """The example box and its Load button (above the grid: `grid_controls`)."""
     # The example row spans the page, above the grid: in a column beside the grid the chosen
     # example's name was cut ("6×6, kernel 3,") at 1024 px in projector mode, and a select box
     # cannot wrap its text. The box keeps room for the longest example name (22rem: 352 px,
@@ -161,13 +161,12 @@ def _sources() -> None:
             image_input(on_load=lambda grid: set_grid(to_text(grid)))
 
 
-def input_controls() -> tuple[np.ndarray | None, list[CellError]]:
-    """Example, size, random fill, CSV file, picture and the grid editor.
+def grid_controls() -> tuple[np.ndarray | None, list[CellError]]:
+    """Size, random fill, CSV file, picture and the grid editor (below `example_row`).
 
     Returns (x (H, W) float64 or None, the cells that are not numbers).
     """
     ss = st.session_state
-    _example_row()
     c1, c2 = st.columns([3, 2], gap="large")
     with c2:
         note = st.empty()  # the example's note, while the grid is the example (below)
