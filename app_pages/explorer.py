@@ -25,7 +25,7 @@ from ui.views.symbolic import notation_controls, symbolic_result, symbols_on
 from ui.views.unpool_view import unpool_applies, unpool_section
 from ui.widgets.grid import parse_grid
 from ui.widgets.inputs import example_row, grid_controls
-from ui.widgets.params import parameter_controls
+from ui.widgets.params import SLOT_CSS, SLOT_PREFIX, parameter_controls
 from ui.widgets.session import init_state
 from ui.widgets.upstream import upstream_controls
 
@@ -127,7 +127,8 @@ def page() -> None:
             st.info(t("classroom.controls_hidden"), icon=":material/lock:")
         else:
             boxes = parameter_controls()
-        spec_box = st.container()
+        st.html(SLOT_CSS)  # a slot that shows nothing takes no room
+        spec_box = st.container(key=f"{SLOT_PREFIX}rule")
         notation_controls()
     st.subheader(t("input.header"))
     if "controls" not in hidden:
@@ -148,7 +149,7 @@ def grid_and_results(boxes: dict[str, DeltaGenerator], spec_box: DeltaGenerator,
     ss = st.session_state
     hidden = set(ss.get("hide") or ())
     predicting = predict_mode()
-    slots = {name: box.container() for name, box in boxes.items()}
+    slots = {name: box.empty() for name, box in boxes.items()}
     x, _ = parse_grid(ss.grid_text) if "controls" in hidden else grid_controls()
     spec, sizes = read_layer(x, slots, spec_box.container())
     if spec is None and "last_valid" in ss:
