@@ -9,11 +9,12 @@ from streamlit.delta_generator import DeltaGenerator
 from pooling_core import AdaptiveSpec, PoolSpec
 from ui.compute import Results, compute, content_key, player_page
 from ui.exports.view import export_section
-from ui.format import cell_name, fmt, index_base, ix
+from ui.format import index_base, ix
 from ui.i18n import current_language, t
 from ui.links.explorerlink import apply_url_state, current_query, share_controls
 from ui.views import figures
 from ui.views.charts import chart
+from ui.views.checks import sums_and_check
 from ui.views.frameworks_panel import frameworks_panel
 from ui.views.layer_view import bin_caption, other_bins, pad_sides, read_layer, window_outlines
 from ui.views.player import show_player
@@ -23,8 +24,8 @@ from ui.views.projector import projector_on
 from ui.views.symbolic import notation_controls, symbolic_result, symbols_on
 from ui.views.unpool_view import unpool_applies, unpool_section
 from ui.widgets.grid import parse_grid
-from ui.widgets.inputs import input_controls
-from ui.widgets.params import parameter_controls
+from ui.widgets.inputs import example_row, grid_controls
+from ui.widgets.params import SLOT_CSS, SLOT_PREFIX, parameter_controls
 from ui.widgets.session import init_state
 from ui.widgets.upstream import upstream_controls
 
@@ -107,51 +108,11 @@ def mask_chart(res: Results) -> None:
         st.markdown(t("forward.mask_note" if spec.mode == "max" else "forward.divisor_note"))
 
 
-def sums_and_check(res: Results) -> None:
-    """sum(dL/dy) against sum(dL/dx) with the reason they differ, and the numerical check."""
-    sums, chk = res.sums, res.check
-    st.markdown(t("result.sums", gy=fmt(sums.sum_grad_output), gx=fmt(sums.sum_grad_input)))
-    if sums.reason == "equal":
-        st.success(t("result.sums_equal"), icon=":material/check_circle:")
-    else:
-        reason = sums.reason
-        if reason == "avg_divisor":
-            reason += "_lost" if sums.difference < 0 else "_grew"
-        st.info(t(f"result.sums_{reason}", n=sums.windows, diff=fmt(sums.difference)),
-                icon=":material/info:")
-    st.markdown(f"**{t('result.gradcheck')}**")
-    if chk.ok:
-        st.success(t("result.gradcheck_ok", n=int(chk.checked.sum()),
-                     diff=f"{chk.max_abs_diff:.1e}"), icon=":material/check_circle:")
-    else:
-        cells = ", ".join(cell_name(rc) for rc in chk.mismatch_cells[:8])
-        if len(chk.mismatch_cells) > 8:
-            cells += t("grid.more", n=len(chk.mismatch_cells) - 8)
-        key = "result.gradcheck_ties" if res.forward.spec.mode == "max" else "result.gradcheck_bad"
-        st.warning(t(key, n=int(chk.mismatch.sum()), cells=cells), icon=":material/warning:")
-    if chk.sampled:
-        st.caption(t("result.gradcheck_sampled", n=int(chk.tested.sum()), total=chk.tested.size))
-    skipped = ~chk.checked & (chk.tested if chk.sampled else True)
-    if skipped.any():
-        st.caption(t("result.gradcheck_skipped", n=int(skipped.sum())))
-    # Drawn only while open (Streamlit's lazy expander): a closed expander's chart would be
-    # drawn, hidden, on every run (for 32x32, about a fifth of the browser's work per edit).
-    numerical = st.expander(t("result.numerical"), key="numerical_open", on_change="rerun")
-    with numerical:
-        if numerical.open:
-            chart(figures.heatmap(np.where(chk.checked, chk.numerical, np.nan),
-                                  t("result.numerical_title"), kind="grad", name="num",
-                                  marked=chk.mismatch, projector=projector_on()),
-                  "fig_numerical", t("alt.numerical"))
-
-
 def page() -> None:
     """Controls -> (x, dL/dy, spec) -> one Results -> forward, steps, result, exports."""
     init_state()
     url_notes = apply_url_state()
-    predicting = predict_mode()
-    ss = st.session_state
-    hidden = set(ss.get("hide") or ())
+    hidden = set(st.session_state.get("hide") or ())
     st.title(t("explorer.title"))
     question = take_question("")
     st.markdown(t("explorer.intro"))
@@ -166,11 +127,31 @@ def page() -> None:
             st.info(t("classroom.controls_hidden"), icon=":material/lock:")
         else:
             boxes = parameter_controls()
-        spec_box = st.container()
+        st.html(SLOT_CSS)  # a slot that shows nothing takes no room
+        spec_box = st.container(key=f"{SLOT_PREFIX}rule")
         notation_controls()
     st.subheader(t("input.header"))
-    x, _ = parse_grid(ss.grid_text) if "controls" in hidden else input_controls()
-    spec, sizes = read_layer(x, boxes, spec_box)
+    if "controls" not in hidden:
+        example_row()
+    grid_and_results(boxes, spec_box, question)
+
+
+@st.fragment
+def grid_and_results(boxes: dict[str, DeltaGenerator], spec_box: DeltaGenerator,
+                     question: DeltaGenerator) -> None:
+    """The grid and everything computed from it. A fragment: an edit of the grid (or of any
+    widget below it) reruns only this, not the title, the sidebar's layer controls and the
+    app's frame, which it does not change (each element sent is drawn again in the browser).
+    A layer control or an example reruns the whole page. It writes into the sidebar (the
+    rule under the controls, errors next to them, the share box) through slots it fills on
+    every run (Streamlit keeps a fragment's place in a container created outside it only
+    when the fragment writes there on every full run)."""
+    ss = st.session_state
+    hidden = set(ss.get("hide") or ())
+    predicting = predict_mode()
+    slots = {name: box.empty() for name, box in boxes.items()}
+    x, _ = parse_grid(ss.grid_text) if "controls" in hidden else grid_controls()
+    spec, sizes = read_layer(x, slots, spec_box.container())
     if spec is None and "last_valid" in ss:
         st.warning(t("explorer.showing_last_valid"), icon=":material/history:")
 
@@ -178,13 +159,15 @@ def page() -> None:
     st.caption(t("gy.explain"))
     if spec is not None:
         ss.last_valid = (x, read_upstream(x, spec, (sizes[0].size, sizes[1].size)), spec)
+    with st.sidebar:
+        share = st.container()
     if "last_valid" not in ss:
         return
     x, gy, spec = ss.last_valid
     query = question_line("", question, current_query(x, gy, spec))
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
-    with st.sidebar:
+    with share:
         st.divider()
         share_controls(query)
 

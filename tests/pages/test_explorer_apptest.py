@@ -550,6 +550,9 @@ def test_dilated_window_outlines_its_taps():
 
 def test_random_fill_loads_a_reproducible_grid():
     at = fresh()
+    assert "rand_fill" not in [b.key for b in at.button]  # closed: its widgets are not drawn
+    at.session_state["rand_open"] = True  # the student opens "Random fill"
+    run(at)
     run(at.button(key="rand_fill").click())
     x = at.session_state.last_valid[0]
     # Defaults: 8x8, seed 0, whole numbers from 0 to 4.

@@ -290,6 +290,7 @@ function createEditor(host) {
 
   // Cells as wide as the style asks (bigger in projector mode), narrower when the column
   // cannot hold them, down to 34 px; below that the grid scrolls sideways.
+  let fittedKey = "";
   function fit() {
     wrap.style.removeProperty("--cw");
     wrap.style.removeProperty("--font");
@@ -318,7 +319,11 @@ function createEditor(host) {
       H = rows.length; W = H ? rows[0].length : 0;
       wrap.classList.toggle("projector", !!data.projector);
       wrap.classList.toggle("wide", W > 12);
-      fit();
+      // Fitting reads the computed style (a style recalculation of every cell: about 40 ms
+      // for 32 x 32): only when the width or the mode changed (the ResizeObserver refits on
+      // a column that changes size).
+      const fitKey = W + "|" + !!data.projector;
+      if (fitKey !== fittedKey) { fittedKey = fitKey; fit(); }
       caption.textContent = data.label || "";
       table.setAttribute("aria-label", data.label || "");
       keysHint.textContent = data.keys || "";

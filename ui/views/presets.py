@@ -116,6 +116,7 @@ def question_line(page: str, slot: object, query: Mapping[str, str]) -> dict[str
     held = ss.get(_state_key(page))
     out = dict(query)
     if not held:
+        slot.empty()  # type: ignore[attr-defined]  # a write on every run (a fragment's slot)
         return out
     key, signature = held
     now = _signature(query)
@@ -123,6 +124,7 @@ def question_line(page: str, slot: object, query: Mapping[str, str]) -> dict[str
         held[1] = signature = now
     if now != signature:  # edited: no longer the question's example
         del ss[_state_key(page)]
+        slot.empty()  # type: ignore[attr-defined]
         return out
     q = QUESTIONS[key]
     with slot.container():  # type: ignore[attr-defined]

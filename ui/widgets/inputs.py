@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from ui.errors import InputError, cell_errors_text, input_error_text
 from ui.format import index_base
@@ -99,8 +100,8 @@ def csv_loaded() -> None:
                                 rows=grid.shape[0], cols=grid.shape[1]))
 
 
-def _example_row() -> None:
-    """The example box and its Load button."""
+def example_row() -> None:
+    """The example box and its Load button (above the grid: `grid_controls`)."""
     # The example row spans the page, above the grid: in a column beside the grid the chosen
     # example's name was cut ("6×6, kernel 3,") at 1024 px in projector mode, and a select box
     # cannot wrap its text. The box keeps room for the longest example name (22rem: 352 px,
@@ -115,40 +116,57 @@ def _example_row() -> None:
                   icon=":material/upload:", wrap=True)
 
 
+# The random fill's numbers, kept while its expander is closed (ui.state.keep, init_state).
+RANDOM_DEFAULTS: dict[str, object] = {"rand_rows": 8, "rand_cols": 8, "rand_low": 0.0,
+                                      "rand_high": 4.0, "rand_seed": 0, "rand_int": True}
+
+
+def _lazy_expander(label: str, icon: str, key: str) -> DeltaGenerator:
+    """A closed-by-default expander whose contents are drawn only while it is open (opening
+    it reruns the page): closed, its widgets cost nothing on each run (every widget drawn,
+    even hidden, is sent to the browser and rendered again on every edit)."""
+    return st.expander(label, icon=icon, key=key, on_change="rerun")
+
+
 def _sources() -> None:
     """Size boxes, random fill, CSV file and picture (each loads a grid with `set_grid`)."""
     ss = st.session_state
     r1, r2 = st.columns(2)
     r1.number_input(t("input.rows"), 1, MAX_SIDE, step=1, key="rows", on_change=_resize)
     r2.number_input(t("input.cols"), 1, MAX_SIDE, step=1, key="cols", on_change=_resize)
-    with st.expander(t("input.random"), icon=":material/casino:"):
-        a, b = st.columns(2)
-        a.number_input(t("input.rows"), 1, MAX_SIDE, value=8, key="rand_rows")
-        b.number_input(t("input.cols"), 1, MAX_SIDE, value=8, key="rand_cols")
-        a.number_input(t("input.low"), value=0.0, key="rand_low")
-        b.number_input(t("input.high"), value=4.0, key="rand_high")
-        a.number_input(t("input.seed"), 0, 2**31 - 1, value=0, key="rand_seed")
-        b.checkbox(t("input.integers"), value=True, key="rand_int", help=t("help.integers"))
-        st.button(t("input.fill"), key="rand_fill", on_click=_random_fill)
-    with st.expander(t("input.csv"), icon=":material/table_view:"):
-        st.file_uploader(t("input.csv_label"), type=["csv", "txt", "tsv"],
-                         key="csv_upload", on_change=csv_loaded, help=t("help.csv"))
-        msg = ss.get("csv_message")
-        if msg:
-            (st.error if msg[0] == "error" else st.info)(msg[1])
-    with st.expander(t("image.label"), icon=":material/image:"):
-        from ui.widgets.picture import image_input
+    box = _lazy_expander(t("input.random"), ":material/casino:", "rand_open")
+    if box.open:
+        with box:
+            a, b = st.columns(2)
+            a.number_input(t("input.rows"), 1, MAX_SIDE, key="rand_rows")
+            b.number_input(t("input.cols"), 1, MAX_SIDE, key="rand_cols")
+            a.number_input(t("input.low"), key="rand_low")
+            b.number_input(t("input.high"), key="rand_high")
+            a.number_input(t("input.seed"), 0, 2**31 - 1, key="rand_seed")
+            b.checkbox(t("input.integers"), key="rand_int", help=t("help.integers"))
+            st.button(t("input.fill"), key="rand_fill", on_click=_random_fill)
+    box = _lazy_expander(t("input.csv"), ":material/table_view:", "csv_open")
+    if box.open:
+        with box:
+            st.file_uploader(t("input.csv_label"), type=["csv", "txt", "tsv"],
+                             key="csv_upload", on_change=csv_loaded, help=t("help.csv"))
+            msg = ss.get("csv_message")
+            if msg:
+                (st.error if msg[0] == "error" else st.info)(msg[1])
+    box = _lazy_expander(t("image.label"), ":material/image:", "image_open")
+    if box.open:
+        with box:
+            from ui.widgets.picture import image_input
 
-        image_input(on_load=lambda grid: set_grid(to_text(grid)))
+            image_input(on_load=lambda grid: set_grid(to_text(grid)))
 
 
-def input_controls() -> tuple[np.ndarray | None, list[CellError]]:
-    """Example, size, random fill, CSV file, picture and the grid editor.
+def grid_controls() -> tuple[np.ndarray | None, list[CellError]]:
+    """Size, random fill, CSV file, picture and the grid editor (below `example_row`).
 
     Returns (x (H, W) float64 or None, the cells that are not numbers).
     """
     ss = st.session_state
-    _example_row()
     c1, c2 = st.columns([3, 2], gap="large")
     with c2:
         note = st.empty()  # the example's note, while the grid is the example (below)

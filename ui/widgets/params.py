@@ -152,6 +152,14 @@ PARAM_DEFAULTS: dict[str, object] = {
 }
 
 
+# The containers under the controls where an error (or the output-size rule) is shown, keyed
+# with this prefix: the Explorer fills each on every run (a fragment's slot), and SLOT_CSS hides
+# one that shows nothing, with its layout wrapper (a wrapper of no height still takes a gap).
+SLOT_PREFIX = "pbe_slot_"
+SLOT_CSS = ('<style>:has(> [class*="st-key-' + SLOT_PREFIX + '"]):not(:has([data-testid=stAlert],'
+            ' [data-testid=stMarkdownContainer])) { display: none; }</style>')
+
+
 def build_spec() -> PoolSpec | AdaptiveSpec:
     """The spec of the current controls; raises PoolingError when they do not fit."""
     return spec_from_state(st.session_state)
@@ -167,7 +175,7 @@ def _pair(name: str, keys: tuple[str, ...], lo: int, hi: int) -> DeltaGenerator:
     c1.number_input(t(f"param.{name}_h"), min_value=lo, max_value=hi, step=1, key=a,
                     help=t(f"help.{name}"))
     c2.number_input(t(f"param.{name}_w"), min_value=lo, max_value=hi, step=1, key=b)
-    return st.container()
+    return st.container(key=f"{SLOT_PREFIX}{a}")
 
 
 def _kernel_controls(boxes: dict[str, DeltaGenerator], forms: tuple[str, ...]) -> None:
@@ -221,5 +229,5 @@ def parameter_controls() -> dict[str, DeltaGenerator]:
                     help=t("help.count_include_pad"))
         st.number_input(t("param.divisor_override"), min_value=0, max_value=10_000, step=1,
                         key="divisor_override", help=t("help.divisor_override"))
-        boxes["divisor_override"] = st.container()
+        boxes["divisor_override"] = st.container(key=f"{SLOT_PREFIX}divisor_override")
     return boxes

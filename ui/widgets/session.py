@@ -12,13 +12,13 @@ import streamlit as st
 from pooling_core import PoolSpec
 from ui.state import keep
 from ui.widgets.grid import DEFAULT_PRESET, preset_text
-from ui.widgets.inputs import set_grid
+from ui.widgets.inputs import RANDOM_DEFAULTS, set_grid
 from ui.widgets.params import PARAM_DEFAULTS, layer_state, values_of
 from ui.widgets.upstream import GY_DEFAULTS
 
 # Widget values the Explorer keeps across reruns and page visits (ui.state.keep).
-EXPLORER_DEFAULTS: dict[str, object] = {**PARAM_DEFAULTS, **GY_DEFAULTS, "step": 0,
-                                        "preset": DEFAULT_PRESET}
+EXPLORER_DEFAULTS: dict[str, object] = {**PARAM_DEFAULTS, **GY_DEFAULTS, **RANDOM_DEFAULTS,
+                                        "step": 0, "preset": DEFAULT_PRESET}
 
 
 def init_state() -> None:

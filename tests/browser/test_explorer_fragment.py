@@ -1,0 +1,51 @@
+"""The Explorer's grid and results are a fragment (app_pages/explorer.py `grid_and_results`):
+an edit below the layer controls reruns only that part. What it draws in the sidebar (the
+output-size rule under the controls, an error next to the control that caused it, the share
+link) must still follow every such edit. Expected numbers are worked out by hand here."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+from playwright.sync_api import Page, expect
+from pw_helpers import edit_cell, set_number, wait_idle
+
+from ui.i18n import t
+from ui.links.gridcodec import decode_grid
+
+
+def sidebar(page: Page):
+    return page.locator("[data-testid=stSidebar]")
+
+
+def test_resizing_the_grid_updates_the_rule_and_errors_in_the_sidebar(page: Page) -> None:
+    # Default: 6 x 6, kernel 3, stride 1 -> (6 - 3) / 1 + 1 = 4 rows.
+    expect(sidebar(page).get_by_text(re.compile(r"height: ⌊\(6 "))).to_have_count(1)
+    set_number(page, "rows", 5)  # (5 - 3) / 1 + 1 = 3
+    expect(sidebar(page).get_by_text(re.compile(r"height: ⌊\(5 .*= 3"))).to_have_count(1)
+    expect(sidebar(page).get_by_text(re.compile(r"height: ⌊\(6 "))).to_have_count(0)
+    set_number(page, "rows", 2)  # a 3-row kernel no longer fits 2 rows
+    expect(page.get_by_text(t("explorer.showing_last_valid", lang="en"))).to_be_visible()
+    alert = sidebar(page).locator("[data-testid=stAlert]")
+    expect(alert).to_have_count(1)
+    # 3 kernel rows, 2 input rows (no padding): under the kernel's fields, above the stride's.
+    expect(alert).to_contain_text("it spans 3 cells but the padded input has only 2")
+    y = alert.bounding_box()["y"]
+    assert page.locator(".st-key-kh").bounding_box()["y"] < y
+    assert y < page.locator(".st-key-sh").bounding_box()["y"]
+    set_number(page, "rows", 6)
+    expect(sidebar(page).locator("[data-testid=stAlert]")).to_have_count(0)
+    expect(sidebar(page).get_by_text(re.compile(r"height: ⌊\(6 .*= 4"))).to_have_count(1)
+
+
+def test_a_cell_edit_updates_the_share_link(page: Page) -> None:
+    page.get_by_text(t("classroom.share", lang="en"), exact=True).click()
+    wait_idle(page)
+    code = sidebar(page).locator(".st-key-share_link").get_by_role(
+        "textbox", name=t("share.link", lang="en"), exact=True)
+    before = decode_grid(parse_qs(urlparse(code.input_value().strip()).query)["x"][0])
+    assert before[0][0] == 1  # the default example's top-left cell
+    edit_cell(page, 0, 0, "42")
+    after = decode_grid(parse_qs(urlparse(code.input_value().strip()).query)["x"][0])
+    assert after[0][0] == 42 and after[1:] == before[1:] and after[0][1:] == before[0][1:]
