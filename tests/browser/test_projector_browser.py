@@ -3,15 +3,30 @@ survives moving between pages, and axe-core still finds no critical or serious v
 
 from __future__ import annotations
 
+import contextlib
+
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pw_helpers import assert_no_exception, player, screenshot, wait_idle
 
 SEVERE = {"critical", "serious"}
 
 
+ROOT_FONT_JS = "parseFloat(getComputedStyle(document.documentElement).fontSize)"
+
+
 def root_font_px(page: Page) -> float:
-    return float(page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)"))
+    return float(page.evaluate(ROOT_FONT_JS))
+
+
+def wait_root_font(page: Page, px: float) -> None:
+    """Wait (up to 10 s) until the root font is `px`: the projector style element is dropped
+    by Streamlit's clean-up of the run's stale elements, which may land just after the run's
+    end is reported. Fails with the size found when it never comes."""
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(f"() => {ROOT_FONT_JS} === {px}", timeout=10_000)
+    assert root_font_px(page) == px
 
 
 def severe_violations(page: Page) -> list[str]:
@@ -47,4 +62,4 @@ def test_projector_mode_on_every_page(page: Page, app_url: str) -> None:
     # And off again: the page returns to its normal size.
     page.locator(".st-key-projector label").first.click()
     wait_idle(page)
-    assert root_font_px(page) == normal_px
+    wait_root_font(page, normal_px)
