@@ -18,6 +18,7 @@ from pw_helpers import (
     assert_no_exception,
     choose,
     grid_cell,
+    reruns,
     screenshot,
     wait_idle,
 )
@@ -80,9 +81,11 @@ def nav(page: Page, path: str) -> None:
 def test_explorer_parameters_survive_a_visit_to_ties(page: Page, app_url: str) -> None:
     stride_h = page.get_by_role("spinbutton", name="Stride height", exact=True)
     stride_h.fill("2")
+    before = reruns(page)
     stride_h.press("Enter")
-    wait_idle(page)
-    assert "s=2x1" in page.url, page.url
+    wait_idle(page, since=before)
+    # The link is written by the run (replaceState); wait for it rather than race it.
+    page.wait_for_url(re.compile(r"[?&]s=2x1(&|$)"), timeout=10_000)
     nav(page, "ties")
     page.locator("[data-testid=stSidebarNav] a").first.click()  # back to the Explorer
     page.wait_for_selector(".st-key-sh input")
