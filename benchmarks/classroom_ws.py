@@ -97,6 +97,36 @@ class WsStudent:
         return parse_qs(self.query).get(name, ["0"])[0].split("x")[0]
 
 
+def action(me: WsStudent, sid: int, i: int, rng: random.Random, preset: list[str]) -> list:
+    """Student `sid`'s action i of the rotation (KINDS, the player as the step slider): its
+    [kind, widget], the widget's new value set. `preset` holds the preset last chosen (one
+    item, replaced when the action picks another)."""
+    kind = WS_KINDS.get(KINDS[i % len(KINDS)], KINDS[i % len(KINDS)])
+    if kind in ("kernel", "stride"):
+        key, (a, b), q = (("kh", ("2", "3"), "k") if kind == "kernel" else ("sh", ("1", "2"), "s"))
+        w = me.widget(key)
+        w.double_value = float(b if me.param(q) == a else a)
+    elif kind == "step":
+        w = me.widget("step")
+        w.double_array_value.data.append(float(rng.randrange(me.steps)))
+    elif kind == "cell":
+        editor = next((k for k in me.ids if k.startswith("grid_editor_")), None)
+        if editor is None:
+            raise InteractionError("no grid editor on the page")
+        rows = me.edits.setdefault(editor, {})
+        rows.setdefault(str(i % 3), {})[str((i // 3) % 4)] = f"{sid + 1}.{i + 1:02d}"
+        w = me.widget(editor)
+        w.json_value = json.dumps({"edited_rows": rows})
+    elif kind == "preset":
+        preset[0] = rng.choice([p for p in KERNEL_PRESETS if p != preset[0]])
+        w = me.widget("preset")
+        w.string_value = PRESET_NAMES[preset[0]]
+    else:
+        w = me.widget("load_preset")
+        w.trigger_value = True
+    return [kind, w]
+
+
 async def ws_student(sid: int, url: str, args: argparse.Namespace, run: Run,
                      rng: random.Random, barrier: Barrier) -> None:
     import websockets
@@ -124,43 +154,14 @@ async def ws_student(sid: int, url: str, args: argparse.Namespace, run: Run,
             barrier.arrive()
         run.opens.append(latency)
         await barrier.event.wait()
-        presets = list(KERNEL_PRESETS)
-        preset = "overlap_6x6"
+        preset = ["overlap_6x6"]
         for i in range(args.interactions):
             await asyncio.sleep(rng.uniform(*args.think))
-            kind = KINDS[i % len(KINDS)]
-            kind = WS_KINDS.get(kind, kind)
+            kind = WS_KINDS.get(KINDS[i % len(KINDS)], KINDS[i % len(KINDS)])
             error, latency = None, None
             try:
-                if kind in ("kernel", "stride"):
-                    key, (a, b), q = (("kh", ("2", "3"), "k") if kind == "kernel"
-                                      else ("sh", ("1", "2"), "s"))
-                    w = me.widget(key)
-                    w.double_value = float(b if me.param(q) == a else a)
-                    widgets = [w]
-                elif kind == "step":
-                    w = me.widget("step")
-                    w.double_array_value.data.append(float(rng.randrange(me.steps)))
-                    widgets = [w]
-                elif kind == "cell":
-                    editor = next((k for k in me.ids if k.startswith("grid_editor_")), None)
-                    if editor is None:
-                        raise InteractionError("no grid editor on the page")
-                    rows = me.edits.setdefault(editor, {})
-                    rows.setdefault(str(i % 3), {})[str((i // 3) % 4)] = f"{sid + 1}.{i + 1:02d}"
-                    w = me.widget(editor)
-                    w.json_value = json.dumps({"edited_rows": rows})
-                    widgets = [w]
-                elif kind == "preset":
-                    preset = rng.choice([p for p in presets if p != preset])
-                    w = me.widget("preset")
-                    w.string_value = PRESET_NAMES[preset]
-                    widgets = [w]
-                else:
-                    w = me.widget("load_preset")
-                    w.trigger_value = True
-                    widgets = [w]
-                latency, shown = await me.rerun(widgets, args.timeout)
+                _, w = action(me, sid, i, rng, preset)
+                latency, shown = await me.rerun([w], args.timeout)
                 if shown:
                     error = "exception on page: " + " | ".join(shown)
             except (TimeoutError, InteractionError, websockets.WebSocketException) as e:

@@ -55,12 +55,10 @@ from benchmarks.paths import RESULTS, ROOT  # noqa: E402  (also tests/browser on
 from appserver import free_port, healthy, start_server, stop_server  # noqa: E402
 
 from benchmarks.classroom_records import (  # noqa: E402
-    KERNEL_PRESETS,
     KINDS,
-    PRESET_NAMES,
     InteractionError,
 )
-from benchmarks.classroom_ws import WS_KINDS, WsStudent  # noqa: E402
+from benchmarks.classroom_ws import WsStudent, action  # noqa: E402
 from benchmarks.percentiles import nearest_rank  # noqa: E402
 
 COOKIE = "EXPLORER"
@@ -159,34 +157,6 @@ async def open_view(proxy: str, cookie: str | None, query: str, timeout: float):
     me.query = query
     _, shown = await me.rerun([], timeout)
     return ws, me, cookie, routed, shown
-
-
-def action(me: WsStudent, sid: int, i: int, rng: random.Random, preset: list[str]) -> list:
-    """The widgets of action i (benchmarks/classroom_ws.py's rotation)."""
-    kind = WS_KINDS.get(KINDS[i % len(KINDS)], KINDS[i % len(KINDS)])
-    if kind in ("kernel", "stride"):
-        key, (a, b), q = (("kh", ("2", "3"), "k") if kind == "kernel" else ("sh", ("1", "2"), "s"))
-        w = me.widget(key)
-        w.double_value = float(b if me.param(q) == a else a)
-    elif kind == "step":
-        w = me.widget("step")
-        w.double_array_value.data.append(float(rng.randrange(me.steps)))
-    elif kind == "cell":
-        editor = next((k for k in me.ids if k.startswith("grid_editor_")), None)
-        if editor is None:
-            raise InteractionError("no grid editor on the page")
-        rows = me.edits.setdefault(editor, {})
-        rows.setdefault(str(i % 3), {})[str((i // 3) % 4)] = f"{sid + 1}.{i + 1:02d}"
-        w = me.widget(editor)
-        w.json_value = json.dumps({"edited_rows": rows})
-    elif kind == "preset":
-        preset[0] = rng.choice([p for p in KERNEL_PRESETS if p != preset[0]])
-        w = me.widget("preset")
-        w.string_value = PRESET_NAMES[preset[0]]
-    else:
-        w = me.widget("load_preset")
-        w.trigger_value = True
-    return [kind, w]
 
 
 async def student(st: Student, proxy: str, args, start: asyncio.Event, killed: dict,
