@@ -194,10 +194,13 @@ def grid_and_results(boxes: dict[str, DeltaGenerator], spec_box: DeltaGenerator,
     if n_steps > 1:
         st.slider(t("steps.jump"), 0, n_steps - 1, key="step", help=t("help.jump"))
     predict_switch()
+    def on_step(k: int) -> None:
+        ss.step = min(k, n_steps - 1)
+
     show_player(player_page(x, gy, spec, int(ss.step), projector_on(), current_language(),
                             index_base(), symbols_on()),
-                on_step=lambda k: ss.update(step=min(k, n_steps - 1)),
-                **(player_predict(res.steps, config, int(ss.step), current_language())
+                on_step=on_step,
+                **(player_predict(res.steps, config, int(ss.step), current_language(), on_step)
                    if predicting else {}))
 
     st.subheader(t("result.header"))

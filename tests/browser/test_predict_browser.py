@@ -135,12 +135,21 @@ def test_keyboard_only(browser: Browser, app_url: str):
         page.keyboard.press("Enter")  # the step is marked: Enter goes on
         wait_idle(page, since=before)
         expect(player(page).locator("#counter")).to_have_text("Step 2 / 16")
+        expect(player(page).locator("#sentence")).to_have_text(
+            t("predict.prompt", "en", step=2, i=0, j=1, g="1"))
+        expect(grid).to_be_focused()
         # Window 1 starts at (0,1): down twice and right once reach (2,2); a digit picks it.
-        for key in ("ArrowDown", "ArrowDown", "ArrowRight", "-", "1"):
+        for key in ("ArrowDown", "ArrowDown", "ArrowRight"):
             page.keyboard.press(key)
+        expect(announce).to_have_text("x[2,2] = 9")
+        for key in ("-", "1"):
+            page.keyboard.press(key)
+        expect(box).to_be_focused()
+        expect(box).to_have_value("-1")
         before = reruns(page)
         page.keyboard.press("Enter")
         wait_idle(page, since=before)
+        expect(player(page).locator("#counter")).to_have_text("Step 2 / 16")
         expect(feed(page)).to_contain_text("x[2,2] receives 1, not -1.")
         expect(player(page).locator("#pscore")).to_have_text(
             "Score (steps right / steps tried): 1 / 2")

@@ -76,6 +76,21 @@ def test_first_steps_of_the_default_example(session, overlap) -> None:
     assert d["finished"] is False and d["error"] is None
 
 
+def test_a_checked_prediction_puts_the_page_on_its_step(session, overlap) -> None:
+    """The step a prediction is checked on is where the student is: the callback hands it to
+    `on_step` (the Explorer's jump slider state), marked, refused as no number, or not."""
+    moved: list[int] = []
+    on_predict = pv.player_predict(overlap, "c", 0, "en", moved.append)["on_predict"]
+    on_predict({"k": 1, "cells": [[2, 2, "-1"]]})  # window 1 sends 1 to x[2,2]: wrong
+    on_predict({"k": 2, "cells": [[2, 2, "1/0"]]})  # no number: kept as the error
+    on_predict({"k": 99, "cells": []})  # no such step: refused, nothing moves
+    on_predict(None)
+    assert moved == [1, 2]
+    assert session[pv.LOG_KEY]["marks"][1]["ok"] is False
+    assert session[pv.LOG_KEY]["error"]["k"] == 2
+    assert pv.player_predict(overlap, "c", 0, "en")["on_predict"]({"k": 3, "cells": []}) is None
+
+
 def test_a_block_gets_its_own_steps_only(session, overlap) -> None:
     pv.record_prediction(overlap, "c", {"k": 0, "cells": [[2, 2, "1"]]})
     d = data(overlap, first=4, stop=8)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
@@ -45,12 +45,22 @@ def predict_switch(key: str = SWITCH_KEY) -> bool:
     return bool(st.toggle(t("predict.switch"), key=key, help=t("predict.switch.help")))
 
 
-def player_predict(steps: ScatterSteps, config: object, start: int, lang: str) -> dict:
+def player_predict(steps: ScatterSteps, config: object, start: int, lang: str,
+                   on_step: Callable[[int], None] | None = None) -> dict:
     """`show_player`'s predict arguments for the block of `steps` holding step `start`:
-    {"predict": predict_data text, "on_predict": the callback that marks a prediction}."""
+    {"predict": predict_data text, "on_predict": the callback that marks a prediction}.
+
+    `on_step(k)` is called with the step a prediction was checked on: the student is on that
+    step, whatever the rerun's other widgets say (a jump slider the browser had not yet moved
+    to the step the player last reported would otherwise send the player back)."""
     first, stop = block_of(steps, start)
-    return {"predict": predict_data(steps, config, first, stop, lang),
-            "on_predict": lambda value: record_prediction(steps, config, value)}
+
+    def checked(value: object) -> None:
+        k = record_prediction(steps, config, value)
+        if k is not None and on_step is not None:
+            on_step(k)
+
+    return {"predict": predict_data(steps, config, first, stop, lang), "on_predict": checked}
 
 
 def _log(config: object) -> dict:
@@ -83,14 +93,14 @@ def read_prediction(value: object, n_steps: int) -> tuple[int, list[tuple[int, i
     return k, out
 
 
-def record_prediction(steps: ScatterSteps, config: object, value: object) -> None:
+def record_prediction(steps: ScatterSteps, config: object, value: object) -> int | None:
     """Callback: mark the prediction `value` (see `read_prediction`) of a step of `steps` and
     keep it in this configuration's log; a text that is no number is kept as the error shown,
-    and the step stays hidden."""
+    and the step stays hidden. Returns the step the prediction is for (None: no prediction)."""
     log = _log(config)
     got = read_prediction(value, len(steps))
     if got is None:
-        return
+        return None
     k, cells = got
     amounts = []
     for r, c, text in cells:
@@ -98,12 +108,12 @@ def record_prediction(steps: ScatterSteps, config: object, value: object) -> Non
         if amount is None or math.isnan(amount):
             log["error"] = {"k": k, "r": r, "c": c, "text": text.strip(),
                             "code": "blank" if amount is not None else "not_number"}
-            return
+            return k
         amounts.append(amount)
     try:
         mark = mark_prediction(steps, k, [(r, c) for r, c, _ in cells], amounts)
     except PoolingError:
-        return
+        return k
     log["error"] = None
     log["marks"][k] = {
         "ok": mark.correct, "mistakes": mark.mistakes, "params": mark.params,
@@ -112,6 +122,7 @@ def record_prediction(steps: ScatterSteps, config: object, value: object) -> Non
                       mark.cells, mark.verdict, mark.rule, mark.given, mark.expected,
                       mark.before, strict=True)],
     }
+    return k
 
 
 # ----------------------------------------------------------------- wording
