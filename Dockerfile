@@ -20,10 +20,6 @@ RUN pip install --require-hashes -r requirements.txt
 
 COPY . .
 
-# plotly.js for the charts goes into static/ now, as root, the way the app would copy it at its
-# first chart (ui/views/charts.py), so the running app writes nothing under /app.
-RUN python -c "from ui.views.charts import copy_plotly_js; print('static/' + copy_plotly_js())"
-
 # Run as an unprivileged user that owns nothing under /app: it can read the app, not change it
 # (Streamlit writes nothing there; its own settings would go to the user's home).
 RUN useradd --create-home --uid 10001 explorer

@@ -3,13 +3,15 @@ st.plotly_chart fallback when the app's static folder is not served."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-import threading
+import re
 from pathlib import Path
 
 import numpy as np
 import plotly
 import pytest
+import streamlit as st
 from page_helpers import X6, chart_values, charts
 from streamlit.testing.v1 import AppTest
 
@@ -43,77 +45,40 @@ def test_static_folder_is_the_one_streamlit_serves_beside_app_py() -> None:
     assert (ROOT / "app.py").is_file()
 
 
-def test_plotly_js_is_copied_once_under_its_version(tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ui_charts, "STATIC_DIR", tmp_path / "static")
-    ui_charts._static_plotly_js.cache_clear()
-    try:
-        name = ui_charts._static_plotly_js()
-        assert name == f"plotly-{plotly.__version__}.min.js"
-        copied = tmp_path / "static" / name
-        assert copied.read_bytes() == PLOTLY_JS.read_bytes()
-        assert [p.name for p in (tmp_path / "static").iterdir()] == [name]  # no partial file
-    finally:
-        ui_charts._static_plotly_js.cache_clear()
+def test_plotly_js_is_the_cartesian_bundle_of_the_locked_plotly_packages_version() -> None:
+    """The committed plotly.js is npm's plotly.js-cartesian-dist-min, unchanged, of the same
+    plotly.js version as the full bundle inside the locked `plotly` package (the fallback
+    st.plotly_chart and the figures' JSON follow that version)."""
+    bundle = ROOT / "static" / ui_charts.PLOTLY_JS
+    head = bundle.read_bytes()[:200].decode()
+    full = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", PLOTLY_JS.read_bytes()[:200].decode())
+    assert full, "no version in the plotly package's plotly.min.js"
+    assert f"plotly.js (cartesian - minified) v{full.group(1)}" in head
+    assert f"plotly-cartesian-{full.group(1)}.min.js" == ui_charts.PLOTLY_JS
+    # sha256 of plotly-cartesian.min.js in plotly.js-cartesian-dist-min-4.1.1.tgz from npm
+    assert hashlib.sha256(bundle.read_bytes()).hexdigest() == (
+        "79542150855a52c567260e3137095dbe2b744e6d702a5cabe67da246942fba7a")
+    assert "MIT License" in (bundle.parent / "plotly-cartesian-4.1.1.LICENSE.txt").read_text()
 
 
-def test_many_threads_on_an_empty_static_folder_all_get_the_whole_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The first reruns of a fresh server run in parallel threads: each must get the name, and
-    whenever it gets it the file must already be complete (a browser may fetch it at once)."""
-    source = PLOTLY_JS.read_bytes()
-    name = f"plotly-{plotly.__version__}.min.js"
-    threads_n, rounds = 8, 6
-    for round_ in range(rounds):
-        static = tmp_path / f"static{round_}"
-        monkeypatch.setattr(ui_charts, "STATIC_DIR", static)
-        ui_charts._static_plotly_js.cache_clear()
-        start = threading.Barrier(threads_n)
-        got: list[tuple[str | None, int]] = []
-
-        def call(start: threading.Barrier = start, static: Path = static,
-                 got: list[tuple[str | None, int]] = got) -> None:
-            start.wait()
-            result = ui_charts._static_plotly_js()
-            target = static / name
-            got.append((result, target.stat().st_size if target.is_file() else -1))
-
-        threads = [threading.Thread(target=call) for _ in range(threads_n)]
-        try:
-            for th in threads:
-                th.start()
-            for th in threads:
-                th.join(timeout=60)
-        finally:
-            ui_charts._static_plotly_js.cache_clear()
-        assert got == [(name, len(source))] * threads_n, f"round {round_}"
-        assert (static / name).read_bytes() == source
-        assert [p.name for p in static.iterdir()] == [name]  # no temporary file left
+def test_every_trace_the_explorer_draws_is_in_the_bundle() -> None:
+    registered = set(re.findall(r'name:"(\w+)",basePlotModule',
+                                (ROOT / "static" / ui_charts.PLOTLY_JS).read_text()))
+    assert {"heatmap", "scatter"} <= registered and "scatter3d" not in registered
+    at = _explorer()
+    drawn = {trace.get("type", "scatter")
+             for c in at.get("bidi_component") if c.proto.component_name == "pbe_chart"
+             for trace in json.loads(json.loads(c.proto.json)["fig"])["data"]}
+    assert drawn and drawn <= registered, drawn - registered
 
 
-def test_a_folder_that_cannot_be_written_gives_none(tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    blocker = tmp_path / "static"
-    blocker.write_text("a file where the folder should be")
-    monkeypatch.setattr(ui_charts, "STATIC_DIR", blocker)
-    ui_charts._static_plotly_js.cache_clear()
-    try:
-        assert ui_charts._static_plotly_js() is None
-        blocker.unlink()  # the folder can be made now: a failure was not kept
-        assert ui_charts._static_plotly_js() == f"plotly-{plotly.__version__}.min.js"
-    finally:
-        ui_charts._static_plotly_js.cache_clear()
-
-
-def test_a_truncated_copy_is_replaced_and_the_copy_is_readable_by_all(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    static = tmp_path / "static"
-    static.mkdir()
-    name = f"plotly-{plotly.__version__}.min.js"
-    (static / name).write_bytes(PLOTLY_JS.read_bytes()[:1000])  # left by an older copier
-    assert ui_charts.copy_plotly_js(static) == name
-    assert (static / name).read_bytes() == PLOTLY_JS.read_bytes()
-    assert (static / name).stat().st_mode & 0o444 == 0o444  # the app's user reads root's copy
+def test_a_static_folder_without_the_bundle_falls_back(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ui_charts, "STATIC_DIR", tmp_path)
+    monkeypatch.setattr(st, "get_option", lambda name: True)
+    assert ui_charts.plotly_js_url() is None
+    (tmp_path / ui_charts.PLOTLY_JS).write_text("")
+    assert ui_charts.plotly_js_url() == f"app/static/{ui_charts.PLOTLY_JS}"
 
 
 def _explorer() -> AppTest:
@@ -129,7 +94,7 @@ def test_explorer_charts_are_components_fed_with_the_core_numbers() -> None:
     components = [c for c in at.get("bidi_component") if c.proto.component_name == "pbe_chart"]
     assert len(components) >= 4 and not at.get("plotly_chart")
     data = json.loads(components[0].proto.json)
-    assert data["src"] == f"app/static/plotly-{plotly.__version__}.min.js"
+    assert data["src"] == "app/static/plotly-cartesian-4.1.1.min.js"
     assert data["config"] == {"displayModeBar": False}
     assert data["alt"] and data["failed"].startswith("This chart could not be drawn")
     np.testing.assert_array_equal(chart_values(at, "fig_input"), X6)

@@ -6,22 +6,15 @@ at their own size, an alt text for screen readers. (Projector mode: ui/views/pro
 A chart is a small v2 component (ui/assets/chart.js) that stays mounted across reruns and
 redraws its figure with `Plotly.react`: `st.plotly_chart` builds a new chart whenever the
 figure changes (25-30 ms per chart in the browser, measured; the Explorer has four). The
-component loads plotly.js, the copy that ships with the installed `plotly` package, from the
-app's static folder (`server.enableStaticServing`); when that cannot be served, charts fall
-back to `st.plotly_chart`.
+component loads plotly.js (its cartesian bundle, committed in `static/`) from the app's static
+folder (`server.enableStaticServing`); when that cannot be served, charts fall back to
+`st.plotly_chart`.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
-import threading
-from collections.abc import Callable
-from contextlib import suppress
-from functools import wraps
 from pathlib import Path
 
 import numpy as np
@@ -41,90 +34,19 @@ CHART_FONT = ('"Source Sans 3", "Source Sans Pro", "Noto Sans", "Noto Sans CJK S
               '"DejaVu Sans", sans-serif')
 
 
-_COPY_LOCK = threading.Lock()  # one copy at a time in this process (reruns run in threads)
-
-
-def copy_plotly_js(static_dir: Path | None = None) -> str:
-    """Copy plotly.js from the installed `plotly` package into the app's static folder, unless
-    a complete copy is there already; return its file name (named by the plotly version, so
-    browsers never keep an old one). Raises OSError when it cannot (no such file, a read-only
-    folder).
-
-    Safe against other threads and other processes: the copy is written to a temporary file
-    of its own in the same folder, checked against the source's size, made readable by every
-    user (the Docker image copies it at build time as root), then renamed into place, so a
-    browser never gets part of the file. Also run by the Dockerfile at build time.
-    """
-    import plotly
-
-    static_dir = STATIC_DIR if static_dir is None else static_dir
-    name = f"plotly-{plotly.__version__}.min.js"
-    source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    target = static_dir / name
-    size = source.stat().st_size
-    with _COPY_LOCK:
-        if _has_size(target, size):
-            return name
-        static_dir.mkdir(exist_ok=True)
-        fd, part = tempfile.mkstemp(dir=static_dir, prefix=f".{name}.", suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-                shutil.copyfileobj(src, out)
-            os.chmod(part, 0o644)  # mkstemp makes it readable by its owner only
-            if os.path.getsize(part) != size:
-                raise OSError(f"copying {source} to {static_dir} gave a file of the wrong size")
-            os.replace(part, target)  # atomic
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(part)
-            raise
-        if not _has_size(target, size):
-            raise OSError(f"{target} is not a complete copy of {source}")
-    return name
-
-
-def _has_size(path: Path, size: int) -> bool:
-    try:
-        return path.is_file() and path.stat().st_size == size
-    except OSError:
-        return False
-
-
-def _cache_success(fn: Callable[[], str | None]) -> Callable[[], str | None]:
-    """Like functools.cache for a function of no arguments, but a None (a failure) is not
-    kept: the next call tries again. `cache_clear()` forgets a kept result."""
-    kept: list[str] = []
-
-    @wraps(fn)
-    def cached() -> str | None:
-        if kept:
-            return kept[0]
-        value = fn()
-        if value is not None:
-            kept[:] = [value]
-        return value
-
-    cached.cache_clear = kept.clear  # type: ignore[attr-defined]
-    return cached
-
-
-@_cache_success
-def _static_plotly_js() -> str | None:
-    """The file name of plotly.js in the app's static folder (copied there the first time),
-    or None when it cannot be (see copy_plotly_js); a failure is tried again next time."""
-    try:
-        return copy_plotly_js()
-    except OSError:
-        return None
+# plotly.js, committed: its "cartesian" bundle (heatmaps and the other x-y traces; 1.5 MB where
+# the full bundle inside the plotly package is 4.8 MB, so a first visit loads and compiles a
+# third of it), npm's plotly.js-cartesian-dist-min, the plotly.js version that the locked
+# `plotly` package ships (tests/ui/test_charts.py keeps the two in step; README: upgrading).
+PLOTLY_JS = "plotly-cartesian-4.1.1.min.js"
 
 
 def plotly_js_url() -> str | None:
     """Where the browser finds plotly.js (relative to the page), or None when the app's
-    static folder is not served (then charts are drawn by st.plotly_chart)."""
-    if not st.get_option("server.enableStaticServing"):
+    static folder is not served or lacks it (then charts are drawn by st.plotly_chart)."""
+    if not st.get_option("server.enableStaticServing") or not (STATIC_DIR / PLOTLY_JS).is_file():
         return None
-    name = _static_plotly_js()
-    return f"app/static/{name}" if name else None
+    return f"app/static/{PLOTLY_JS}"
 
 
 def figure_json(fig: dict) -> str:
