@@ -149,7 +149,9 @@ def open_app(page: Page, url: str) -> None:
     track_runs(page)
     page.goto(url)
     page.wait_for_selector(f"{PLAYER} #counter", timeout=60_000)
-    wait_idle(page)
+    # A first load asks for one run only (nothing mounted asks for another); a short settle
+    # still catches one that would come, at a third of the default's cost on every test.
+    wait_idle(page, settle_ms=300)
     expect(player(page).locator("#counter")).to_have_text(re.compile(r"\S"), timeout=20_000)
 
 
