@@ -618,3 +618,22 @@ def test_example_note_only_while_the_grid_is_the_example():
     assert note not in [c.value for c in at.caption]
     run(at.button(key="load_preset").click())
     assert note in [c.value for c in at.caption]
+
+
+def test_example_note_only_while_the_layer_is_the_examples():
+    """With kernel 2 stride 2 the example's windows (0,0) and (0,1) no longer share the 9 at
+    (2,2) (they are rows 0-1, columns 0-1 and 2-3): the note goes, and comes back with the
+    example's kernel. The tie policy, which the notes invite changing, keeps it."""
+    note = t(f"preset.{DEFAULT_PRESET}.note", "en")
+    at = fresh()
+    run(at.number_input(key="kh").set_value(2))
+    assert note not in [c.value for c in at.caption]
+    run(at.number_input(key="kh").set_value(3))
+    assert note in [c.value for c in at.caption]
+    run(at.number_input(key="sw").set_value(2))
+    assert note not in [c.value for c in at.caption]
+    run(at.number_input(key="sw").set_value(1))
+    run(at.selectbox(key="ties").set_value("split"))
+    assert note in [c.value for c in at.caption]
+    run(at.radio(key="mode").set_value("avg"))
+    assert note not in [c.value for c in at.caption]

@@ -161,6 +161,15 @@ def _sources() -> None:
             image_input(on_load=lambda grid: set_grid(to_text(grid)))
 
 
+def _is_presets_layer(key: str) -> bool:
+    """Whether the sidebar's layer is still the one example `key` loads, so that its note
+    ("windows (0,0) and (0,1) share their maximum") still holds; the tie policy aside, as the
+    notes invite changing it."""
+    ss = st.session_state
+    return all(ss.get(k) == v for k, v in layer_state(PRESETS[key].params).items()
+               if k != "ties")
+
+
 def grid_controls() -> tuple[np.ndarray | None, list[CellError]]:
     """Size, random fill, CSV file, picture and the grid editor (below `example_row`).
 
@@ -177,7 +186,7 @@ def grid_controls() -> tuple[np.ndarray | None, list[CellError]]:
     # The editor's own state replays the edits onto this text, which then already holds them;
     # kept here, they outlive the editor when the student visits another page.
     ss.grid_text = rows
-    if rows == preset_text(ss.preset):  # an edited grid is no longer the example it describes
+    if rows == preset_text(ss.preset) and _is_presets_layer(ss.preset):  # else: no longer true
         note.caption(t(f"preset.{ss.preset}.note"))
     x, errors = parse_grid(rows)
     if errors:
