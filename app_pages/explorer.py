@@ -192,7 +192,11 @@ def grid_and_results(boxes: dict[str, DeltaGenerator], spec_box: DeltaGenerator,
     st.subheader(t("steps.header"))
     st.caption(t("steps.explain"))
     if n_steps > 1:
-        st.slider(t("steps.jump"), 0, n_steps - 1, key="step", help=t("help.jump"))
+        # Counted from 1, as the player counts ("Step 5 / 16" is 5 on the slider); ss.step,
+        # the link's and the player's step, counts from 0.
+        ss.jump = int(ss.step) + 1
+        st.slider(t("steps.jump"), 1, n_steps, key="jump", help=t("help.jump"),
+                  on_change=lambda: ss.update(step=int(ss.jump) - 1))
     predict_switch()
     def on_step(k: int) -> None:
         ss.step = min(k, n_steps - 1)

@@ -225,7 +225,7 @@ def test_player_keeps_its_step_across_an_edit(page: Page) -> None:
     expect(fr.locator("#counter")).to_have_text("Step 5 / 16")
     expect(page.locator(".st-key-fig_input .gtitle")).to_have_text(re.compile(r"window \(1,0\)"))
     wait_idle(page)
-    expect(page.locator(".st-key-step input[type=range]")).to_have_value("4")
+    expect(page.locator(".st-key-jump input[type=range]")).to_have_value("5")
     edit_cell(page, 5, 5, "11")
     expect(fr.locator("#counter")).to_have_text("Step 5 / 16")
     expect(fr.locator("#gx .cell").last).to_have_attribute("title", "x[5,5] = 11")

@@ -176,9 +176,10 @@ def test_player_keeps_its_step_across_other_reruns_and_follows_the_jump_slider(
     expect_counter(page, 3, n)
     assert cell_titles(page, "gx2") == expected_running_titles(DEFAULT_X, DEFAULT_SPEC, 2)
 
-    # The player reported its step: the slider says step 2; one step right jumps to step 3.
-    thumb = page.locator(".st-key-step input[type=range]")
-    expect(thumb).to_have_value("2")
+    # The player reported its step: the slider says step 3, as the player (it counts from 1);
+    # one step right jumps to step 4.
+    thumb = page.locator(".st-key-jump input[type=range]")
+    expect(thumb).to_have_value("3")
     for k in (3, 4):
         thumb.focus()
         thumb.press("ArrowRight")

@@ -89,6 +89,6 @@ def test_moving_the_step_slider_computes_nothing(calls: Counter) -> None:
         "edited_rows": {3: {"2": "777.125"}}}
     at.run()
     calls.clear()
-    at.slider(key="step").set_value(5).run()
+    at.slider(key="jump").set_value(6).run()
     assert not at.exception
     assert calls["steps"] == 0 and calls["backward"] == 0, calls

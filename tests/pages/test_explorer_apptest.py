@@ -498,7 +498,7 @@ def _window_outline(at: AppTest) -> tuple[float, float, float, float]:
 @pytest.mark.parametrize("step", [0, 1, 5, 15])
 def test_step_slider_moves_the_current_window(step):
     at = fresh()
-    run(at.slider(key="step").set_value(step))
+    run(at.slider(key="jump").set_value(step + 1))  # the slider counts from 1
     i, j = divmod(step, 4)
     assert title(at, "fig_input") == f"Input x — window ({i},{j})"
     st = scatter_steps(X6, np.ones((4, 4)), SPEC6)[step]
@@ -513,12 +513,26 @@ def test_step_slider_moves_the_current_window(step):
     assert (marked[0]["y0"] + 0.5 - 0.08, marked[0]["x0"] + 0.5 - 0.08) == pytest.approx((i, j))
 
 
+def test_the_jump_slider_counts_steps_from_1_as_the_player():
+    """Step 6 of 16 (0-based 5 in the session and the link) is 6 on the slider, 1..16, as the
+    player's "Step 6 / 16"; the link keeps counting from 0."""
+    at = fresh({"step": "5"})
+    slider = at.slider(key="jump")
+    assert (slider.min, slider.max, slider.value) == (1, 16, 6)
+    assert at.session_state.step == 5 and player(at)["start"] == 5
+    run(at.slider(key="jump").set_value(1))
+    assert at.session_state.step == 0 and at.query_params.get("step") in (None, "0")
+    run(at.slider(key="jump").set_value(16))
+    assert at.session_state.step == 15 and at.query_params["step"] == "15"
+    assert at.slider(key="jump").value == 16
+
+
 def test_step_is_clamped_when_the_output_shrinks():
     at = fresh()
-    run(at.slider(key="step").set_value(15))
+    run(at.slider(key="jump").set_value(16))
     assert title(at, "fig_input") == "Input x — window (3,3)"
     run(at.number_input(key="kh").set_value(5))   # output 2x4: 8 steps, step 15 -> 7
-    assert at.session_state.step == 7
+    assert at.session_state.step == 7 and at.slider(key="jump").value == 8
     assert title(at, "fig_input") == "Input x — window (1,3)"
     run(at.number_input(key="kw").set_value(5))   # output 2x2: 4 steps -> 3
     assert at.session_state.step == 3
