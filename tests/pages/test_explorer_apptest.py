@@ -37,8 +37,7 @@ from pooling_core import (
     scatter_steps,
 )
 from ui.format import fmt
-from ui.i18n import t
-from ui.widgets.grid import DEFAULT_PRESET, PRESETS
+from ui.widgets.grid import PRESETS
 
 # The default example X6, SPEC6 (tests/page_helpers.py): a 4x4 output.
 # Worked by hand with dL/dy = ones: the 9 at (2,2) is the maximum of the 9 windows whose rows
@@ -621,10 +620,23 @@ def test_divisor_override_below_the_window_size_is_explained_as_growth():
     assert "not passed on" not in info and "not in the input" not in info
 
 
+NOTE_0 = ("Windows (0,0) and (0,1) share their maximum 9 at (2,2): its gradient is "
+          "dL/dy[0,0] + dL/dy[0,1].")
+
+
+def test_example_note_names_cells_in_the_index_base():
+    """Counting from 1, the note names the cells as the grid's labels do."""
+    assert NOTE_0 in [c.value for c in fresh().caption]
+    at = fresh({"base": "1"})
+    assert ("Windows (1,1) and (1,2) share their maximum 9 at (3,3): its gradient is "
+            "dL/dy[1,1] + dL/dy[1,2].") in [c.value for c in at.caption]
+    assert NOTE_0 not in [c.value for c in at.caption]
+
+
 def test_example_note_only_while_the_grid_is_the_example():
     """The example's caption describes its grid ("... share their maximum 9 at (2,2)"): once a
     cell is edited it is gone, and loading the example again brings it back."""
-    note = t(f"preset.{DEFAULT_PRESET}.note", "en")
+    note = NOTE_0
     at = fresh()
     assert note in [c.value for c in at.caption]
     edit_grid(at, {2: {"2": "1"}})
@@ -638,7 +650,7 @@ def test_example_note_only_while_the_layer_is_the_examples():
     """With kernel 2 stride 2 the example's windows (0,0) and (0,1) no longer share the 9 at
     (2,2) (they are rows 0-1, columns 0-1 and 2-3): the note goes, and comes back with the
     example's kernel. The tie policy, which the notes invite changing, keeps it."""
-    note = t(f"preset.{DEFAULT_PRESET}.note", "en")
+    note = NOTE_0
     at = fresh()
     run(at.number_input(key="kh").set_value(2))
     assert note not in [c.value for c in at.caption]

@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from ui.errors import InputError, cell_errors_text, input_error_text
-from ui.format import index_base
+from ui.format import index_base, ix
 from ui.i18n import t
 from ui.views.projector import projector_on
 from ui.widgets.grid import (
@@ -161,6 +161,12 @@ def _sources() -> None:
             image_input(on_load=lambda grid: set_grid(to_text(grid)))
 
 
+def preset_note(key: str, base: int | None = None) -> str:
+    """Example `key`'s note, its rows, columns and cells ({r0}..{r6} in the catalogue) named in
+    `base` (default: the session's index base), as the grid's own labels."""
+    return t(f"preset.{key}.note", **{f"r{n}": ix(n, base) for n in range(7)})
+
+
 def _is_presets_layer(key: str) -> bool:
     """Whether the sidebar's layer is still the one example `key` loads, so that its note
     ("windows (0,0) and (0,1) share their maximum") still holds; the tie policy aside, as the
@@ -187,7 +193,7 @@ def grid_controls() -> tuple[np.ndarray | None, list[CellError]]:
     # kept here, they outlive the editor when the student visits another page.
     ss.grid_text = rows
     if rows == preset_text(ss.preset) and _is_presets_layer(ss.preset):  # else: no longer true
-        note.caption(t(f"preset.{ss.preset}.note"))
+        note.caption(preset_note(ss.preset))
     x, errors = parse_grid(rows)
     if errors:
         c1.error(cell_errors_text(errors), icon=":material/error:")
