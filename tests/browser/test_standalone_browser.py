@@ -251,3 +251,23 @@ def test_explorer_and_ties_buttons_download_the_page(page: Page, app_url: str,
     assert [s["s"] for s in data["steps"]] == step_sentences(steps, lang="es")
     assert data["lang"] == "es" and '<html lang="es">' in html
     assert re.search(rf'href="{re.escape(app_url)}/\?x=[^"]*&amp;ties={spec.ties}', html)
+
+
+def test_a_page_counted_from_1_labels_names_and_words_cells_from_1(offline: Offline,
+                                                                   tmp_path: Path) -> None:
+    """Made in a session that counts from 1: the static grids' labels, the cells' names and
+    the player's sentences count from 1, as the app's grids did."""
+    path = tmp_path / "page_base1.html"
+    gy = np.ones((4, 4))
+    path.write_text(standalone_html(_results(DEFAULT_X, gy, DEFAULT_SPEC), "en", base=1),
+                    encoding="utf-8")
+    page = offline.open(path)
+    assert texts(page, "#g-x .hdr") == [str(k) for k in range(1, 7)] * 2
+    assert page.locator("#g-x .cell").first.get_attribute("title") == "x[1,1] = 1"
+    assert page.locator("#g-y .cell").last.get_attribute("title") == "y[4,4] = 8"
+    pl = offline.player()
+    sentences = step_sentences(scatter_steps(DEFAULT_X, gy, DEFAULT_SPEC), lang="en", base=1)
+    assert pl.locator("#sentence").text_content() == sentences[0]
+    assert "(3,3)" in sentences[0]  # the maximum 9 of window 1, counted from 1
+    assert texts(page, "#pbe-player-host #gx .hdr")[:6] == [str(k) for k in range(1, 7)]
+    assert not offline.requests and not offline.errors

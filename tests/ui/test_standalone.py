@@ -237,3 +237,18 @@ def test_make_pages_command(tmp_path: Path) -> None:
         "01_pooling_max_k2x2_s2x2_en.html", "01_pooling_max_k2x2_s2x2_es.html",
         "one_en.html", "one_es.html"]
     assert len(run.stdout.splitlines()) == 4
+
+
+def test_a_page_counted_from_1_names_its_cells_from_1() -> None:
+    """The plateau's tied 5s at (0,0), (0,1), (1,0) fail the finite-difference check: counted
+    from 1 the note names them (1,1), (1,2), (2,1); the grids and the player say base 1."""
+    from ui.exports.standalone import result_notes
+
+    res = _results(PLATEAU, np.ones((2, 2)), PoolSpec(kernel_size=2, stride=1))
+    warn0 = [text for kind, text in result_notes(res, "en") if kind == "warn"]
+    warn1 = [text for kind, text in result_notes(res, "en", base=1) if kind == "warn"]
+    assert len(warn0) == len(warn1) == 1
+    assert "(0,0), (0,1), (1,0)" in warn0[0] and "(1,1), (1,2), (2,1)" in warn1[0]
+    grids, player = data_of(standalone_html(res, "en", base=1))
+    assert grids["ib"] == 1 and player["ib"] == 1
+    assert data_of(standalone_html(res, "en"))[0]["ib"] == 0

@@ -14,6 +14,8 @@ function pbeStandalone() {
 
   // One static grid: a header row and column, then one cell per value (as the player builds
   // its grids), its colour the heatmap's for the same value and range.
+  // Rows and columns are labelled and named from page.ib (0 or 1: the app's index base).
+  const ib = page.ib || 0;
   function build(el, g) {
     el.replaceChildren();
     el.setAttribute("role", "group");
@@ -21,12 +23,12 @@ function pbeStandalone() {
     const cells = [];
     el.appendChild(document.createElement("div"));
     for (let c = 0; c < g.cols; c++) {
-      const h = document.createElement("div"); h.className = "hdr"; h.textContent = c;
+      const h = document.createElement("div"); h.className = "hdr"; h.textContent = c + ib;
       h.setAttribute("aria-hidden", "true");
       el.appendChild(h);
     }
     for (let r = 0; r < g.rows; r++) {
-      const h = document.createElement("div"); h.className = "hdr"; h.textContent = r;
+      const h = document.createElement("div"); h.className = "hdr"; h.textContent = r + ib;
       h.setAttribute("aria-hidden", "true");
       el.appendChild(h);
       for (let c = 0; c < g.cols; c++) {
@@ -38,7 +40,7 @@ function pbeStandalone() {
         d.textContent = g.text[i];
         // Named as the player names its cells; an image of one number, so that an empty cell
         // (a count of 0) is named too.
-        d.title = g.name + "[" + r + "," + c + "] = " + g.hover[i];
+        d.title = g.name + "[" + (r + ib) + "," + (c + ib) + "] = " + g.hover[i];
         d.setAttribute("role", "img");
         d.setAttribute("aria-label", d.title);
         if (g.marked && g.marked[i]) d.classList.add("marked");

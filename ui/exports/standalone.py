@@ -27,7 +27,7 @@ import numpy as np
 
 from pooling_core import PoolSpec, output_size
 from ui.assets import read_asset
-from ui.format import fmt, fmt_full
+from ui.format import cell_name, fmt, fmt_full
 from ui.i18n import LANGUAGES, t
 from ui.views import figures
 from ui.views.player import _payload, _step_costs
@@ -153,9 +153,9 @@ def config_rows(spec, input_hw: tuple[int, int], lang: str) -> list[tuple[str, s
     return rows
 
 
-def result_notes(res: Results, lang: str) -> list[tuple[str, str]]:
+def result_notes(res: Results, lang: str, base: int = 0) -> list[tuple[str, str]]:
     """The sums and the finite-difference verdict as (kind, text) notes; kind "ok", "info",
-    "warn" or "" (plain), as the Explorer shows them."""
+    "warn" or "" (plain), as the Explorer shows them; cells named in index `base`."""
     sums, chk = res.sums, res.check
     out = [("", t("result.sums", lang, gy=fmt(sums.sum_grad_output),
                    gx=fmt(sums.sum_grad_input)))]
@@ -172,7 +172,7 @@ def result_notes(res: Results, lang: str) -> list[tuple[str, str]]:
         out.append(("ok", t("result.gradcheck_ok", lang, n=int(chk.checked.sum()),
                             diff=f"{chk.max_abs_diff:.1e}")))
     else:
-        cells = ", ".join(f"({r},{c})" for r, c in chk.mismatch_cells[:8])
+        cells = ", ".join(cell_name((r, c), base) for r, c in chk.mismatch_cells[:8])
         if len(chk.mismatch_cells) > 8:
             cells += t("grid.more", lang, n=len(chk.mismatch_cells) - 8)
         key = "result.gradcheck_ties" if res.forward.spec.mode == "max" else "result.gradcheck_bad"
@@ -193,20 +193,23 @@ def _grid_panel(g: dict, caption: str = "") -> str:
 
 
 def standalone_html(res: Results, lang: str = "en", *, app_link: str | None = None,
-                    projector: bool = False, start: int = 0) -> str:
+                    projector: bool = False, start: int = 0, base: int = 0) -> str:
     """The standalone page of one configuration's `Results`, in language `lang`, as HTML text.
 
     `app_link`: the address of the same view in the app (an http(s) link; anything else is left
     out); `projector`: open in projector sizing (the page has a switch); `start`: the step the
-    player opens on. Raises StandaloneTooLargeError for a configuration over MAX_PAGE_BYTES.
+    player opens on; `base`: rows, columns and cells counted from 0 or 1 (labels, sentences,
+    notes), as the app's index base. Raises StandaloneTooLargeError for a configuration over
+    MAX_PAGE_BYTES.
     """
+    base = 1 if base == 1 else 0
     lang = lang if lang in LANGUAGES else "en"
     steps, spec = res.steps, res.forward.spec
     est = estimated_bytes(steps)
     if est > MAX_PAGE_BYTES:
         raise StandaloneTooLargeError(est, lang)
     x, y = steps.input_values, res.forward.output
-    player = _payload(steps, bool(projector), lang)
+    player = _payload(steps, bool(projector), lang, ib=base)
     player_text = json.dumps(player, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     grids = [grid_data("g-x", x, t("input.header", lang), "value", "x"),
              grid_data("g-y", y, t("forward.output", lang), "value", "y")]
@@ -221,7 +224,7 @@ def standalone_html(res: Results, lang: str = "en", *, app_link: str | None = No
     grids.append(grid_data("g-gy", steps.grad_output, t("gy.header", lang), "value", "dL/dy"))
     grids.append(grid_data("g-gx", res.grad_input, t("result.grad_input", lang), "grad",
                            "dL/dx"))
-    page = {"grids": grids, "projector": bool(projector),
+    page = {"grids": grids, "projector": bool(projector), "ib": base,
             "start": int(min(max(start, 0), len(steps) - 1)),
             "cells": {"normal": asdict(figures.CELL_SIZES[False]),
                       "projector": asdict(figures.CELL_SIZES[True])}}
@@ -235,7 +238,7 @@ def standalone_html(res: Results, lang: str = "en", *, app_link: str | None = No
     config = "".join(f"<dt>{_esc(a)}</dt><dd>{_esc(b)}</dd>"
                      for a, b in config_rows(spec, x.shape, lang))
     notes = []
-    for kind, text in result_notes(res, lang):
+    for kind, text in result_notes(res, lang, base):
         if kind == "h":
             notes.append(f"<h3>{_esc(text)}</h3>")
         else:

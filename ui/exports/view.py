@@ -144,12 +144,13 @@ def standalone_button(box: object, x: np.ndarray, grad_output: np.ndarray, spec:
         return
     if start is None:
         start = int(st.session_state.get("step", 0) or 0)
+    base = index_base()
     cache, key_ = results_cache(), ("standalone", *content_key(x, grad_output, spec), lang,
-                                    projector, link, start)
+                                    projector, link, start, base)
 
     def page() -> str:  # made when the button is clicked (on another thread): not every run
         return cache.get_or_compute(key_, lambda: standalone_html(
-            results, lang, app_link=link, projector=projector, start=start))
+            results, lang, app_link=link, projector=projector, start=start, base=base))
 
     box.download_button(
         t("standalone.button"), page, file_name=f"{file_stem(spec)}_{lang}.html",
