@@ -71,8 +71,8 @@ class WsStudent:
                 wid = getattr(getattr(el, name), "id", "") if name else ""
                 if wid.startswith("$$ID-"):
                     ids[wid.rsplit("-", 1)[-1]] = wid
-                if name == "slider" and wid.endswith("-step"):
-                    self.steps = int(el.slider.max) + 1
+                if name == "slider" and wid.endswith("-jump"):  # counts steps from 1
+                    self.steps = int(el.slider.max)
             elif kind == "page_info_changed":
                 self.query = fm.page_info_changed.query_string
             elif kind == "script_finished" and fm.script_finished != 2:  # 2: early, rerun
@@ -107,8 +107,8 @@ def action(me: WsStudent, sid: int, i: int, rng: random.Random, preset: list[str
         w = me.widget(key)
         w.double_value = float(b if me.param(q) == a else a)
     elif kind == "step":
-        w = me.widget("step")
-        w.double_array_value.data.append(float(rng.randrange(me.steps)))
+        w = me.widget("jump")  # the jump slider counts from 1
+        w.double_array_value.data.append(float(rng.randrange(me.steps) + 1))
     elif kind == "cell":
         editor = next((k for k in me.ids if k.startswith("grid_editor_")), None)
         if editor is None:

@@ -100,7 +100,7 @@ def big_input(page: Page, url: str, n: int, meter: Meter, out: dict) -> None:
     out["big_edit_cell"] = collect(rows, times)
 
     # The jump slider (a rerun that changes only the step): ArrowRight on its thumb.
-    thumb = page.locator(".st-key-step input[type=range]")
+    thumb = page.locator(".st-key-jump input[type=range]")
     times, rows = [], []
     for k in range(1, min(n, 10) + 1):
         i, j = divmod(k, 31)
