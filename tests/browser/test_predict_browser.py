@@ -204,6 +204,13 @@ def test_a_padding_cell_can_be_picked_and_never_wins(browser: Browser, app_url: 
         expect(feed(page)).to_contain_text("x[-1,-1] receives nothing from this window")
         expect(feed(page)).to_contain_text("Padding never wins — a padding cell is not part of x")
         expect(pad).to_have_class(re.compile(r"\bv-extra\b"))
+        expect(pad).to_have_attribute("title", re.compile(r"^x\[-1,-1\]: "))
+        # dL/dx, drawn below x, starts one ring further right: its column c under x's c.
+        xs = [x_cell(page, 0, c).bounding_box()["x"] for c in range(W)]
+        gs = [player(page).locator("#gx2 .cell").nth(c).bounding_box()["x"] for c in range(W)]
+        below = player(page).locator("#gx2").bounding_box()["y"]
+        assert below > x_cell(page, 5, 0).bounding_box()["y"]
+        assert max(abs(a - b) for a, b in zip(xs, gs, strict=True)) < 1, (xs, gs)
         ARTIFACTS.mkdir(exist_ok=True)
         player(page).screenshot(path=str(ARTIFACTS / "predict-padding.png"))
         # Predict mode off: the player's x is x alone again.

@@ -187,8 +187,20 @@ function createPlayer(host) {
     $("gx2").style.setProperty("--font", best.fg + "px");
     $("gx2").style.setProperty("--badge", Math.max(10, Math.round(best.fg * 0.55)) + "px");
     root.classList.toggle("notext", best.f < 8);
+    align();
   }
   new ResizeObserver(() => fit()).observe(root);
+  // With x's padding ring shown (predict mode) and dL/dx right below x, dL/dx starts the
+  // ring's width further right, so that its column c stands under x's column c.
+  function align() {
+    const xp = $("gx").parentElement, gp = $("gx2").parentElement;
+    const left = (predict.ring() || [0, 0, 0, 0])[2];
+    gp.style.marginLeft = "";
+    if (left > 0 && gp.offsetLeft === xp.offsetLeft && gp.offsetTop > xp.offsetTop) {
+      const pitch = parseFloat(getComputedStyle(root).getPropertyValue("--cell")) + GAP;
+      gp.style.marginLeft = left * pitch + "px";
+    }
+  }
 
   // A grid of rows x cols cells with row and column numbers; `ring` (predict mode, x only):
   // [above, below, left, right] cells of padding around it, labelled `ringLabel`.
@@ -210,7 +222,7 @@ function createPlayer(host) {
         const d = document.createElement("div"); d.className = "cell";
         if (r < 0 || r >= rows || c < 0 || c >= cols) {  // padding: not a cell of x
           d.className = "cell padcell"; d.dataset.rc = r + "," + c;
-          d.title = prefix + "[" + r + "," + c + "]: " + ringLabel;
+          d.title = prefix + idx(r, c) + ": " + ringLabel;
           d.setAttribute("aria-label", d.title);
           el.appendChild(d);
           continue;
@@ -373,6 +385,7 @@ function createPlayer(host) {
     cx = build($("gx"), D.H, D.W, D.x, "x", predict.ring(), predict.ringLabel());
     cy = build($("gy"), D.oh, D.ow, D.gy, "dL/dy");
     cg = build($("gx2"), D.H, D.W, null, "dL/dx");
+    align();
     shownU = new Array(cg.length).fill(null);
     marked = null; shown = null;
     predict.attach();
