@@ -221,6 +221,15 @@ def test_pages_from_links_and_configurations(tmp_path: Path) -> None:
     assert [s["s"] for s in player["steps"]] == step_sentences(steps, lang="zh-CN")
     pl = (tmp_path / "01_pooling_avg_k2x2_s2x2_pl.html").read_text(encoding="utf-8")
     assert 'href="https://h.example/?k=2&amp;s=2' in pl
+    assert data_of(pl)[0]["ib"] == 0 and cfg.base == 0
+    # A link that counts from 1 (base=1) gives a page that counts from 1, as the app would.
+    one = example_from_link("https://h.example/?k=2&s=2&base=1&lang=en")
+    assert one.base == 1 and example_from_config({"link": one.link}).base == 1
+    (path, _), = write_pages([one], tmp_path / "one")
+    grids, player = data_of(path.read_text(encoding="utf-8"))
+    assert grids["ib"] == player["ib"] == 1
+    steps = scatter_steps(X6, np.ones((3, 3)), PoolSpec(2, 2))
+    assert player["steps"][0]["s"] == step_sentences(steps, lang="en", base=1)[0]
 
 
 def test_make_pages_command(tmp_path: Path) -> None:

@@ -27,7 +27,8 @@ _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 @dataclass(frozen=True)
 class Example:
     """One configuration to export: x (H, W), dL/dy (OH, OW), the layer, the languages, the
-    link back to the app (or None), the step the player opens on and a file-name stem."""
+    link back to the app (or None), the step the player opens on, a file-name stem and the
+    index base rows and columns are counted from (0 or 1, as a link's `base=1`)."""
 
     x: np.ndarray
     grad_output: np.ndarray
@@ -37,6 +38,7 @@ class Example:
     start: int = 0
     name: str = ""
     notes: list[str] = field(default_factory=list)  # link parameters that were ignored
+    base: int = 0
 
 
 def upstream_array(link: tuple, out_hw: tuple[int, int]) -> np.ndarray:
@@ -66,6 +68,7 @@ def example_from_link(url: str, langs: tuple[str, ...] | None = None) -> Example
     """The Explorer view an Explorer classroom link opens (its grid, layer, dL/dy, step and
     language; what the link leaves out at the Explorer's defaults; parameters the app would
     ignore are ignored and noted). `langs`: the pages' languages (default: the link's)."""
+    from ui.format import BASE_KEY
     from ui.links.explorerlink import decode_state
     from ui.widgets.grid import DEFAULT_PRESET, PRESETS
     from ui.widgets.params import PARAM_DEFAULTS, spec_from_state
@@ -81,17 +84,19 @@ def example_from_link(url: str, langs: tuple[str, ...] | None = None) -> Example
     gy = upstream_array(state_upstream({**GY_DEFAULTS, **fields}) or ("ones",), out_hw)
     lang = normalise_language(query.get(LANG_KEY)) or "en"
     return Example(x, gy, spec, tuple(langs or (lang,)), url, int(fields.get("step", 0)),
-                   notes=[f"{name}: {code}" for name, code in problems])
+                   notes=[f"{name}: {code}" for name, code in problems],
+                   base=1 if fields.get(BASE_KEY) == 1 else 0)
 
 
 def example_from_config(entry: dict, langs: tuple[str, ...] | None = None) -> Example:
     """An example from a JSON object: {"x": [[...]], "gy": [[...]] or "ones" (default),
-    "spec": {PoolSpec keyword values}, optional "name", "lang" or "langs", "link", "start"};
+    "spec": {PoolSpec keyword values}, optional "name", "lang" or "langs", "link", "start",
+    "base" (1: count rows and columns from 1)};
     or {"link": classroom link} alone (then read as `example_from_link`)."""
     if "x" not in entry and "link" in entry:
         ex = example_from_link(str(entry["link"]), langs)
         return Example(ex.x, ex.grad_output, ex.spec, ex.langs, ex.link, ex.start,
-                       str(entry.get("name", "")), ex.notes)
+                       str(entry.get("name", "")), ex.notes, ex.base)
     x = np.array(entry["x"], dtype=np.float64)
     if x.ndim != 2:
         raise ValueError("x must be a grid (a list of rows)")
@@ -102,7 +107,8 @@ def example_from_config(entry: dict, langs: tuple[str, ...] | None = None) -> Ex
           upstream_array(("custom", gy_value), out_hw))
     own = entry.get("langs") or [entry.get("lang", "en")]
     return Example(x, gy, spec, tuple(langs or own), entry.get("link"),
-                   int(entry.get("start", 0)), str(entry.get("name", "")))
+                   int(entry.get("start", 0)), str(entry.get("name", "")),
+                   base=1 if entry.get("base") == 1 else 0)
 
 
 def page_name(ex: Example, number: int, lang: str) -> str:
@@ -125,7 +131,8 @@ def write_pages(examples: list[Example], folder: Path) -> list[tuple[Path, int |
                 raise ValueError(f"unknown language {lang!r}: one of {', '.join(LANGUAGES)}")
             path = folder / page_name(ex, n, lang)
             try:
-                text = standalone_html(res, lang, app_link=ex.link, start=ex.start)
+                text = standalone_html(res, lang, app_link=ex.link, start=ex.start,
+                                       base=ex.base)
             except StandaloneTooLargeError as e:
                 out.append((path, e.message))
                 continue
