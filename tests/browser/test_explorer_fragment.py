@@ -44,8 +44,12 @@ def test_a_cell_edit_updates_the_share_link(page: Page) -> None:
     wait_idle(page)
     code = sidebar(page).locator(".st-key-share_link").get_by_role(
         "textbox", name=t("share.link", lang="en"), exact=True)
-    before = decode_grid(parse_qs(urlparse(code.input_value().strip()).query)["x"][0])
+    old = code.input_value()
+    before = decode_grid(parse_qs(urlparse(old.strip()).query)["x"][0])
     assert before[0][0] == 1  # the default example's top-left cell
     edit_cell(page, 0, 0, "42")
+    # The box is drawn again a moment after the run that wrote it ends (seen once on a fresh
+    # clone: read at once, it still held the old link while the page's URL had the new one).
+    expect(code).not_to_have_value(old, timeout=10_000)
     after = decode_grid(parse_qs(urlparse(code.input_value().strip()).query)["x"][0])
     assert after[0][0] == 42 and after[1:] == before[1:] and after[0][1:] == before[0][1:]
