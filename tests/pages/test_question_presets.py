@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.page_helpers import chart_values
+from ui.format import BASE_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,10 +107,26 @@ def test_relu_tie_opens_ties_page_with_four_policies(tmp_path: Path) -> None:
 def test_dense_question_shows_weights_and_depends_on_w(tmp_path: Path) -> None:
     at = ask(nav_app(tmp_path), "dense")
     assert QUESTION_TEXT["dense"] in question_shown(at)
-    assert any("depends on the weights W" in c.value for c in at.caption)
+    assert any("depends on the weights W" in c.value  # shown literally: Markdown escaped
+               and "2·W₀ⱼ + 3·W₁ⱼ + 6·W₂ⱼ" in c.value.replace("\\", "") for c in at.caption)
     assert at.session_state["nl_from"] == "dense"
     np.testing.assert_array_equal(chart_values(at, "nl_fig_dense_grad"), DENSE_GP)
     np.testing.assert_array_equal(chart_values(at, "nl_fig_back_gx"), DENSE_GX)
+
+
+def test_dense_question_names_the_weight_rows_in_the_index_base() -> None:
+    """Counting from 1 (set on the Explorer, kept in the session), the note's weight rows are
+    W₁ⱼ, W₂ⱼ, W₃ⱼ, as the Next layer page counts them."""
+    at = AppTest.from_file(str(ROOT / "app_pages" / "next_layer.py"), default_timeout=90)
+    at.session_state["lang"] = "en"
+    at.session_state[BASE_KEY] = 1
+    at.query_params.update({"q": "dense", "lang": "en"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert QUESTION_TEXT["dense"] in question_shown(at)
+    notes = [c.value.replace("\\", "") for c in at.caption
+             if "depends on the weights W" in c.value]
+    assert len(notes) == 1 and "2·W₁ⱼ + 3·W₂ⱼ + 6·W₃ⱼ" in notes[0], notes
 
 
 def test_conv_question_corner_one_output_middle_four(tmp_path: Path) -> None:
