@@ -177,21 +177,19 @@ def _winning_taps(planes: np.ndarray, plan: _TapPlan, last: bool) -> tuple[np.nd
             m.reshape(n, OH, plan.width)[:, :, :OW])
 
 
-def _winner_index(taps: np.ndarray, plan: _TapPlan, dtype: type, global_: bool) -> np.ndarray:
-    """Flat input index of each winner: r * W + c within its plane, or, with `global_`,
-    within all P planes (p * H * W + r * W + c). `dtype` must hold the largest index."""
+def _winner_index(taps: np.ndarray, plan: _TapPlan, dtype: type) -> np.ndarray:
+    """Flat input index of each winner of `taps` (P, OH, OW) within all P planes
+    (p * H * W + r * W + c). `dtype` must hold the largest index."""
     idx = plan.tap_offset.astype(dtype).take(taps, mode="clip")  # in range; "clip" skips checks
     idx += plan.origin.astype(dtype)
-    if global_:
-        idx += (np.arange(taps.shape[0], dtype=dtype) * (plan.g.H * plan.g.W))[:, None, None]
-    return idx
+    return _add_plane_offsets(idx, plan.g.H * plan.g.W)
 
 
-def _plane_index_to_global(index: np.ndarray, plane_size: int, dtype: type) -> np.ndarray:
-    """Flat indices within their plane (n, OH, OW) -> within all n planes (p * H * W + r * W +
-    c), in `dtype` (which must hold n * plane_size - 1)."""
-    offsets = np.arange(index.shape[0], dtype=dtype) * dtype(plane_size)
-    return np.add(index, offsets[:, None, None], dtype=dtype)
+def _add_plane_offsets(index: np.ndarray, plane_size: int) -> np.ndarray:
+    """Flat indices within their plane (n, OH, OW) -> within all n planes (p * plane_size +
+    index), in place; `index`'s dtype must hold n * plane_size - 1. Returns `index`."""
+    index += (np.arange(index.shape[0], dtype=index.dtype) * plane_size)[:, None, None]
+    return index
 
 
 def _scatter_winners(grad: np.ndarray, flat: np.ndarray, gout: np.ndarray) -> None:

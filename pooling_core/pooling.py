@@ -28,10 +28,10 @@ from .errors import PoolingError
 from .geometry import AxisSize, PlaneGeometry, output_size, plane_geometry, window_end, window_start
 from .ieee import quiet_overflow
 from .maxscan import (
+    _add_plane_offsets,
     _index_dtype,
     _max_pool,
     _plane_blocks,
-    _plane_index_to_global,
     _scatter_winners,
     _TapPlan,
     _winner_index,
@@ -151,10 +151,10 @@ def _max_backward(
             grad_blk = grad[blk].reshape(-1)  # a view: grad is C-contiguous
             itype = _index_dtype(grad_blk.size)
             if plan is None:
-                flat = _plane_index_to_global(index[blk], g.H * g.W, itype)
+                flat = _add_plane_offsets(index[blk].astype(itype), g.H * g.W)
             else:
                 taps, _ = _winning_taps(planes[blk], plan, last=policy.scan_last)
-                flat = _winner_index(taps, plan, itype, global_=True)
+                flat = _winner_index(taps, plan, itype)
             _scatter_winners(grad_blk, flat, gout[blk])
 
         run_blocks(scatter, _plane_blocks(planes, threads), threads)
