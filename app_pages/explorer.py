@@ -198,6 +198,7 @@ def grid_and_results(boxes: dict[str, DeltaGenerator], spec_box: DeltaGenerator,
         st.slider(t("steps.jump"), 1, n_steps, key="jump", help=t("help.jump"),
                   on_change=lambda: ss.update(step=int(ss.jump) - 1))
     predict_switch()
+
     def on_step(k: int) -> None:
         ss.step = min(k, n_steps - 1)
 

@@ -18,18 +18,16 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from ui.format import ix, literal
+from ui.format import ix, literal, subscript
 from ui.i18n import t
 from ui.links.pagelink import OPENING_LINK_KEY
 from ui.widgets.grid import PRESETS, QUESTIONS, Question, preset_text
-
-_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _subscripts() -> dict[str, str]:
     """{w0}..{w2} of a question's note: the subscripts of rows 0..2 in the session's index
     base (W₀ⱼ counting from 0, W₁ⱼ from 1), as the Next layer page names them."""
-    return {f"w{n}": str(ix(n)).translate(_SUBSCRIPT) for n in range(3)}
+    return {f"w{n}": subscript(ix(n)) for n in range(3)}
 
 
 PAGE_FILES = {"": "app_pages/explorer.py", "ties": "app_pages/ties.py",
