@@ -7,7 +7,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.i18n import LANG_KEY, LANGUAGES, normalise_language, t
-from ui.links.pagelink import remember_opening_link
+from ui.links.pagelink import read_app_params, remember_opening_link
 from ui.views.projector import PROJECTOR_KEY, apply_projector_style
 
 # The tab's icon, a 288-byte file of the app's own sent inline as a data: URL: the browser
@@ -51,6 +51,7 @@ if LANG_KEY not in ss:
         or normalise_language(st.context.locale)
         or "en"
     )
+read_app_params()  # a link's base=1 counts rows and columns from 1, whichever page it opens
 
 st.set_page_config(page_title=t("app.title"), page_icon=FAVICON, layout="wide")
 

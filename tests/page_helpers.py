@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from pooling_core import PoolSpec
@@ -31,6 +34,28 @@ X6 = np.array(
 SPEC6 = PoolSpec(kernel_size=3, stride=1)
 APP = Path(__file__).resolve().parents[1] / "app.py"
 SPECIAL = {"NaN": math.nan, "∞": math.inf, "-∞": -math.inf}  # how a cell prints them
+
+
+@pytest.fixture(scope="module")
+def app_frame() -> Iterator[None]:
+    """Make AppTest run app.py (the st.navigation frame) on every page, as the server does.
+
+    AppTest resets `PagesManager.uses_pages_directory` before each run; with a `app_pages/` folder
+    next to app.py it becomes True again, and a run after `at.switch_page` then executes the
+    page file alone (Streamlit's pages-directory mode), skipping app.py. In a real server the
+    first `st.navigation` call sets the flag to False for good; this does the same. With it,
+    `at.switch_page(page)` before the first run opens a session with a link to that page.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(PagesManager, "__init__", init)
+        yield
+    PagesManager.uses_pages_directory = None
 
 
 # --------------------------------------------------------------------------- the Explorer

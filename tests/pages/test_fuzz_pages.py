@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from streamlit.runtime.pages_manager import PagesManager
+from page_helpers import app_frame  # noqa: F401  (a fixture: app.py runs on every page)
 from streamlit.testing.v1 import AppTest
 from test_page_links import HOSTILE_TEXTS, live_markup
 
@@ -31,6 +31,7 @@ PAGES = tuple(f"app_pages/{name}.py"
               for name in ("explorer", "ties", "exercise", "next_layer", "theory", "frameworks"))
 
 pytestmark = [
+    pytest.mark.usefixtures("app_frame"),
     pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning"),
     pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning"),
 ]
@@ -55,27 +56,6 @@ QUERIES = st.dictionaries(KEYS, VALUES, max_size=8)
 
 def exceptions(at: AppTest) -> list[str]:
     return [e.value for e in at.exception]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def navigation_frame_always_runs():
-    """Make AppTest run app.py (the st.navigation frame) on every page, as the server does.
-
-    AppTest resets `PagesManager.uses_pages_directory` before each run; with a `app_pages/` folder
-    next to app.py it becomes True again, and a run after `at.switch_page` then executes the
-    page file alone (Streamlit's pages-directory mode), skipping app.py. In a real server the
-    first `st.navigation` call sets the flag to False for good; this does the same.
-    """
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(PagesManager, "__init__", init)
-        yield
-    PagesManager.uses_pages_directory = None
 
 
 @settings(max_examples=60, deadline=None,

@@ -16,8 +16,8 @@ import streamlit as st
 from pooling_core import PoolingError, PoolSpec, output_size
 from ui.errors import error_text
 from ui.format import BASE_KEY
-from ui.i18n import LANG_KEY, t
-from ui.links.pagelink import note_texts, share_box, take_link
+from ui.i18n import t
+from ui.links.pagelink import app_params, note_texts, share_box, take_link
 from ui.links.urlstate import (
     EXPLORER_FIELDS,
     SPEC_FIELDS,
@@ -123,7 +123,7 @@ def current_query(x: np.ndarray, gy: np.ndarray, spec: PoolSpec) -> dict[str, st
         "step": ss.get("step", 0), "hide": ss.get("hide"), "predict": bool(ss.get("predict_on")),
         "base": ss.get(BASE_KEY) == 1,
     })
-    q[LANG_KEY] = ss.get(LANG_KEY, "en")
+    q.update(app_params())  # base (already in its place) and the language
     return q
 
 

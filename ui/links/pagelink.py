@@ -14,9 +14,10 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui.format import MAX_CELL_CHARS, literal
+from ui.errors import InputError
+from ui.format import BASE_KEY, MAX_CELL_CHARS, literal
 from ui.i18n import LANG_KEY, t
-from ui.links.urlstate import Field, decode_fields
+from ui.links.urlstate import BASE_FIELD, Field, decode_fields
 
 OPENING_LINK_KEY = "opening_link"
 
@@ -26,6 +27,30 @@ def remember_opening_link(url_path: str) -> None:
     ss = st.session_state
     if OPENING_LINK_KEY not in ss:
         ss[OPENING_LINK_KEY] = (url_path, st.query_params.to_dict())
+
+
+def read_app_params() -> None:
+    """On a session's first run (app.py, whichever page the link opens): the index base the
+    link carries, `base=1` (ui.format.index_base), for every page of the session. An invalid
+    value counts from 0; the page's own link notes name it (decode_fields reads APP_FIELDS)."""
+    ss = st.session_state
+    if BASE_KEY in ss:
+        return
+    value = st.query_params.get(BASE_FIELD.name)
+    try:
+        one = value is not None and BASE_FIELD.decode(value) is True
+    except InputError:
+        one = False
+    ss[BASE_KEY] = 1 if one else 0
+
+
+def app_params() -> dict[str, str]:
+    """The app's own parameters of every page's link, for the session: `base=1` when it
+    counts from 1, and the language."""
+    ss = st.session_state
+    q = {BASE_FIELD.name: BASE_FIELD.encode(True)} if ss.get(BASE_KEY) == 1 else {}
+    q[LANG_KEY] = ss.get(LANG_KEY, "en")
+    return q
 
 
 def take_link(page: str) -> dict[str, str] | None:
@@ -85,8 +110,8 @@ def show_notes(page: str) -> None:
 
 
 def publish(query: Mapping[str, str]) -> None:
-    """Make the address bar hold `query` and the language (only when it differs)."""
-    q = {**query, LANG_KEY: st.session_state.get(LANG_KEY, "en")}
+    """Make the address bar hold `query` and the app's parameters (only when it differs)."""
+    q = {**query, **app_params()}
     if st.query_params.to_dict() != q:
         st.query_params.from_dict(q)
 
@@ -106,7 +131,7 @@ def share_box(query: Mapping[str, str], hide_options: Sequence[str] = (),
         return
     with box:
         q = {k: v for k, v in query.items() if k != "hide"}
-        q[LANG_KEY] = st.session_state.get(LANG_KEY, "en")
+        q.update(app_params())
         for option in hide_options:
             st.checkbox(t(f"classroom.hide_{option}"), key=f"share_hide_{option}")
         hide = [o for o in hide_options if ss.get(f"share_hide_{o}")]

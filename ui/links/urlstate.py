@@ -24,6 +24,8 @@ The Explorer's parameters (EXPLORER_FIELDS, all optional):
     q      a question people ask (ui.widgets.grid QUESTIONS; on Ties and Next layer too)
     base   index base            1 (math: z₁₁, x₃₃); absent: 0 (code: y[0,0], cell (2,2))
     lang   language (handled by app.py)
+`base` and `lang` are the app's own (APP_FIELDS): every page's link may carry them, and app.py
+reads them on a session's first run, whichever page the link opens.
 The layer's fields name the PoolSpec attribute they carry (`Field.attr`): `spec_link` and
 `link_spec` are the one map between a PoolSpec's values and the link.
 """
@@ -131,14 +133,21 @@ class Field:
         return str(value)
 
 
+# The app's own parameters, which every page's link may carry (app.py reads them, whichever
+# page a link opens; ui.links.pagelink.app_params writes them); `lang` is app.py's alone.
+BASE_FIELD = Field("base", "flag", optional=True)  # 1-based indices (ui.format.index_base)
+APP_FIELDS = (BASE_FIELD,)
+
+
 def decode_fields(fields: Sequence[Field], query: Mapping[str, str],
                   ) -> tuple[dict[str, object], list[tuple[str, str]]]:
     """Query parameters -> ({name: value} of the valid ones, [(parameter, problem code)]).
 
     Never raises: each parameter is checked on its own; what fails is left out and noted.
-    `lang` is the app's and is skipped.
+    `lang` is the app's and is skipped; the other APP_FIELDS are read (and noted when
+    invalid) on every page.
     """
-    by_name = {f.name: f for f in fields}
+    by_name = {f.name: f for f in (*APP_FIELDS, *fields)}
     out: dict[str, object] = {}
     notes: list[tuple[str, str]] = []
     for key, value in query.items():
@@ -204,7 +213,7 @@ EXPLORER_FIELDS = (
     Field("hide", "hide", choices=HIDE_OPTIONS),
     Field("predict", "flag", optional=True),  # the player in predict mode
     question_field(""),
-    Field("base", "flag", optional=True),  # 1-based indices (ui.format.index_base)
+    BASE_FIELD,
 )
 KNOWN = (*(f.name for f in EXPLORER_FIELDS), "lang")
 # The kernel layer's pairs (kernel, stride, padding, dilation) and their ranges.
