@@ -253,3 +253,38 @@ def edit_cell(page: Page, r: int, c: int, text: str, editor: Locator | None = No
     if wait:
         wait_idle(page, since=before)
     expect(cell).to_have_value(text)
+
+
+# The first element matching a CSS selector, looked for in the document and in every open
+# shadow root under it (our components draw in shadow roots).
+DEEP_QUERY_JS = """(sel) => {
+  const find = (root) => {
+    const e = root.querySelector(sel);
+    if (e) return e;
+    for (const host of root.querySelectorAll("*"))
+      if (host.shadowRoot) { const f = find(host.shadowRoot); if (f) return f; }
+    return null;
+  };
+  return find(document);
+}"""
+
+
+def fonts_used(page: Page, selector: str) -> dict[str, int]:
+    """The fonts Chromium drew an element's text with: {family name: glyphs drawn}.
+
+    Through the DevTools protocol (CSS.getPlatformFontsForNode): what was actually used, after
+    the font stack and Chromium's fallback for each character. The element is the first match
+    of `selector` in the document or any open shadow root."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})
+        found = cdp.send("Runtime.evaluate", {
+            "expression": f"({DEEP_QUERY_JS})({selector!r})"})["result"]
+        assert found.get("subtype") == "node", f"nothing matches {selector}"
+        node = cdp.send("DOM.requestNode", {"objectId": found["objectId"]})["nodeId"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    finally:
+        cdp.detach()
+    return {f["familyName"]: int(f["glyphCount"]) for f in fonts}

@@ -30,7 +30,7 @@ def test_figure_json_keeps_the_figure_and_sets_font_and_no_template() -> None:
     assert trace["text"] == [["1", "NaN"], ["∞", "-2.5"]]
     layout = sent["layout"]
     assert not layout.get("template")  # plotly.py's default template is not sent
-    assert layout["font"]["family"].startswith('"Source Sans 3"')
+    assert layout["font"]["family"].startswith('"Source Sans",')
     assert layout["font"]["size"] == 13  # the figure's own size stays
     assert layout["title"]["text"] == "A title"
     assert layout["title"]["font"]["family"] == layout["font"]["family"]

@@ -147,8 +147,8 @@ SHARE_COMPONENT = "pbe_share_link"
 # right. st.code showed its copy button only on hover, over the end of the link.
 _SHARE_CSS = """
 .pbe-share { display: flex; gap: 6px; align-items: flex-start;
-             font-family: "Source Sans 3", "Source Sans Pro", "Noto Sans", "Noto Sans CJK SC",
-                          "DejaVu Sans", system-ui, sans-serif; }
+             font-family: "Source Sans", "Source Sans 3", "Source Sans Pro", "Noto Sans",
+                          "DejaVu Sans", "Noto Sans CJK SC", system-ui, sans-serif; }
 textarea { flex: 1 1 auto; min-width: 0; box-sizing: border-box; resize: none; overflow: hidden;
            font: 13px/1.35 "Source Code Pro", "DejaVu Sans Mono", monospace; color: #111;
            background: #f5f6f8; border: 1px solid #c9ced6; border-radius: 6px; padding: 6px;

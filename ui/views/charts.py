@@ -30,8 +30,12 @@ COMPONENT_NAME = "pbe_chart"
 # Streamlit serves `static/` next to the main script (app.py) at app/static/.
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"  # beside app.py
 # What Streamlit's own Plotly theme sets and a plain figure lacks: its type face and colours.
-CHART_FONT = ('"Source Sans 3", "Source Sans Pro", "Noto Sans", "Noto Sans CJK SC", '
-              '"DejaVu Sans", sans-serif')
+# Streamlit's web font ("Source Sans", with the Latin letters of every catalogue: ś, ł, ñ)
+# first, and a CJK font only after a Latin one: Noto Sans CJK, first, drew "ś" as "s" with
+# its accent over the next letter (Polish chart titles). The components' CSS (grid editor,
+# player, share box, standalone page) uses the same stack (tests/ui/test_fonts.py).
+CHART_FONT = ('"Source Sans", "Source Sans 3", "Source Sans Pro", "Noto Sans", "DejaVu Sans", '
+              '"Noto Sans CJK SC", sans-serif')
 
 
 # plotly.js, committed: its "cartesian" bundle (heatmaps and the other x-y traces; 1.5 MB where
