@@ -224,6 +224,10 @@ def test_kernel_and_stride_from_sidebar(page: Page) -> None:
     fr.locator("#last").click()
     expect_counter(page, 9, 9)
     assert cell_titles(page, "gx2") == expected_running_titles(DEFAULT_X, spec, 8)
+    # The player reports its step (350 ms after the click): the slider follows it, and the
+    # picture below shows the page as it settles, not the slider still at step 1.
+    expect(page.locator(".st-key-jump input[type=range]")).to_have_value("9")
+    wait_idle(page)
     expect(page.locator("[data-testid=stSidebar]")).to_contain_text(
         "⌊(6 + 2·0 − 1·(2 − 1) − 1) / 2⌋ + 1 = ⌊4 / 2⌋ + 1 = 3")
     assert_no_exception(page)
