@@ -29,7 +29,9 @@ def test_figure_json_keeps_the_figure_and_sets_font_and_no_template() -> None:
     assert trace["z"] == [[1.0, None], [None, -2.5]]
     assert trace["text"] == [["1", "NaN"], ["∞", "-2.5"]]
     layout = sent["layout"]
-    assert not layout.get("template")  # plotly.py's default template is not sent
+    # No template at all (plotly.py's default is not sent); an empty one made Plotly.react
+    # draw every chart from scratch on every rerun (tests/browser/test_explorer_browser.py).
+    assert "template" not in layout
     assert layout["font"]["family"].startswith('"Source Sans",')
     assert layout["font"]["size"] == 13  # the figure's own size stays
     assert layout["title"]["text"] == "A title"

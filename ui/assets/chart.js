@@ -92,6 +92,20 @@ function busy(box, on) {
   else box.removeAttribute("aria-busy");
 }
 
+// A trace whose JSON is the one drawn last time keeps the object Plotly was given then.
+// Plotly.react compares data arrays (z, text, hover texts) by reference, so a figure whose
+// cells are the same and whose outlines, marks or title moved (the jump slider, the player's
+// step report) is redrawn as a layout change: the outlines move, and the cells and their
+// numbers are not written again (about 1000 of them per chart on 32 x 32).
+function keepSameTraces(box, fig) {
+  const json = fig.data.map((tr) => JSON.stringify(tr));
+  const before = box.__traceJSON || [];
+  fig.data = fig.data.map((tr, i) => (json[i] === before[i] ? box.__traces[i] : tr));
+  box.__traceJSON = json;
+  box.__traces = fig.data;
+  return fig;
+}
+
 function draw(box, Plotly) {
   const fig = box.__fig;
   const base = fitted(fig, box.parentElement.clientWidth);
@@ -125,7 +139,7 @@ export default function (component) {
   box.setAttribute("aria-label", data.alt || "");
   if (box.__figText === data.fig) return;
   box.__figText = data.fig;
-  box.__fig = JSON.parse(data.fig);
+  box.__fig = keepSameTraces(box, JSON.parse(data.fig));
   box.__config = data.config;
   // Hold the chart's place while plotly.js loads, so the page does not jump.
   const first = fitTitle(fitted(box.__fig, parentElement.clientWidth));

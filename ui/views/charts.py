@@ -55,7 +55,10 @@ def plotly_js_url() -> str | None:
 
 def figure_json(fig: dict) -> str:
     """The JSON the browser draws for a figure from ui.views.figures: Plotly's own JSON, with no
-    template (the figure sets what it needs) and Streamlit's type face and text colour.
+    template (the figure sets what it needs; plotly.js has none unless given one) and
+    Streamlit's type face and text colour. No `template` key at all: Plotly.react takes any
+    template object, even an equal one, as a new template and draws the chart from scratch
+    (about 130 ms for a 32 x 32 chart whose outline only moved; chart.js keeps the rest).
 
     Written with the standard library: the figures hold only plain values (and NumPy
     scalars), so neither a plotly Figure nor Plotly's encoder is needed (they took about 2 ms
@@ -63,8 +66,8 @@ def figure_json(fig: dict) -> str:
     layout = fig.get("layout", {})
     font = {"family": CHART_FONT, "color": "#111111", **layout.get("font", {})}
     title = layout.get("title")
-    styled = {**fig, "layout": {**layout, "font": font, "template": {},
-                                "paper_bgcolor": "#ffffff"}}
+    styled = {**fig, "layout": {**{k: v for k, v in layout.items() if k != "template"},
+                                "font": font, "paper_bgcolor": "#ffffff"}}
     if isinstance(title, dict):  # Plotly draws a title in its own font unless told
         styled["layout"]["title"] = {**title, "font": {"family": CHART_FONT, "color": "#111111",
                                                        **title.get("font", {})}}
