@@ -15,6 +15,7 @@ from pooling_core import (
     pool_backward,
     pool_forward,
 )
+from ui.format import index_base
 from ui.i18n import t
 from ui.links import pagelink
 from ui.links.urlstate import NEXT_FIELDS, encode_fields
@@ -34,7 +35,9 @@ from ui.widgets.layer_inputs import (
 def dense_section(P: np.ndarray, cell: tuple[int, int], link: dict[str, object],
                   projector: bool) -> np.ndarray | None:
     """The dense tab: its inputs, its backward, its views. dL/dP (OH, OW), or None."""
-    st.markdown(t("next.dense.explain", n=P.size, oh=P.shape[0], ow=P.shape[1]))
+    ow = P.shape[1]  # j counts from the session's base, as the cells do: (r − 1)·OW + c from 1
+    j_rule = t("next_base.j_rule" if index_base() else "next.dense.j_rule", ow=ow)
+    st.markdown(t("next.dense.explain", n=P.size, oh=P.shape[0], ow=ow, j_rule=j_rule))
     dense = dense_inputs(P.size)
     if dense is None:
         return None

@@ -6,6 +6,7 @@ padding Y is 1 x 1, so P[0,1] is reached by δ[0,0] through K[0,1] (1-based δ[1
 
 from __future__ import annotations
 
+from page_helpers import grid_editor_data
 from test_next_layer_page import all_text, markdown_with, new_app, run
 
 
@@ -26,6 +27,13 @@ def test_dense_sentences_in_one_based_cells():
     # names the followed cell by its 0-based name.
     assert not [m for m in (*at.markdown, *at.caption) if "P[1,1]" in m.value]
     assert [str(i) for i in at.table[0].value.index] == ["1", "2", "3"]  # neurons i
+    # The page's own words count from 1 too: 3 neurons are i = 1 … 3, and the flattening
+    # rule puts P[2,2] of a 2 x 2 P at j = (2 − 1)·2 + 2 = 4, as the option says.
+    assert "j = (r − 1)·2 + c" in markdown_with(at, "The dense layer reads P")
+    assert grid_editor_data(at, "nl_b_3_0")["label"] == (
+        "Bias b: one per neuron (columns i = 1 … 3).")
+    assert grid_editor_data(at, "nl_da_3")["label"] == (
+        "Upstream gradient δ = dL/da: one per neuron (columns i = 1 … 3).")
 
 
 def test_dense_sentences_default_zero_based():
@@ -35,6 +43,9 @@ def test_dense_sentences_default_zero_based():
     assert "P[1,1]  (j = 3)" in page and "P[2,2]" not in page
     assert "j = r·OW + c" in at.selectbox(key="nl_cell_2x2").help
     assert [str(i) for i in at.table[0].value.index] == ["0", "1", "2"]
+    assert "j = r·2 + c" in markdown_with(at, "The dense layer reads P")
+    assert grid_editor_data(at, "nl_b_3_0")["label"] == (
+        "Bias b: one per neuron (columns i = 0 … 2).")
 
 
 def test_conv_sum_in_one_based_cells():

@@ -32,6 +32,8 @@ SAME_AS_ENGLISH: dict[str, set[str] | str] = {
     "param.ceil_mode": "*",  # PyTorch argument name, shown as is
     "param.count_include_pad": "*",  # PyTorch argument name, shown as is
     "policy.split.who": "*",  # "tf.reduce_max, jnp.max, torch.amax": only code names
+    "next.dense.j_rule": "*",  # "r·{ow} + c": a formula, the same in every language
+    "next_base.j_rule": "*",  # "(r − 1)·{ow} + c"
     "gy.mode": "*",  # "dL/dy"
     "theory.size.case": "*",  # "n = {n}, k = {k}, ... ceil_mode = {ceil}:"
     "ties.policy.heading": "*",  # "{policy}": the option value first/last/split/all
