@@ -16,7 +16,7 @@ import streamlit as st
 
 from pooling_core import ACTIVATIONS, PoolingError, PoolSpec, output_size
 from ui.errors import cell_error_text, error_text
-from ui.format import index_base
+from ui.format import index_base, ix
 from ui.i18n import shape_words, t
 from ui.links import pagelink
 from ui.links.urlstate import NEXT_FIELDS, NEXT_SOURCES
@@ -275,13 +275,11 @@ def dense_inputs(n: int) -> DenseInputs | None:
     W = edit(f"nl_W_{m}x{n}_{seed}", to_text(W0), t("next.dense.W_caption", **shape_words(m, n)),
              "W")
     e1, e2 = st.columns(2)
-    ib = index_base()  # the neurons i are counted from the session's base, as the editors' headers
+    neurons = {"first": ix(0), "last": ix(m - 1)}  # i in the session's base, as the headers
     with e1:
-        bias = edit(f"nl_b_{m}_{seed}", to_text(b0),
-                    t("next.dense.b_caption", first=ib, last=m - 1 + ib), "b")
+        bias = edit(f"nl_b_{m}_{seed}", to_text(b0), t("next.dense.b_caption", **neurons), "b")
     with e2:
-        da = edit(f"nl_da_{m}", [["1"] * m],
-                  t("next.dense.da_caption", first=ib, last=m - 1 + ib), "dL/da")
+        da = edit(f"nl_da_{m}", [["1"] * m], t("next.dense.da_caption", **neurons), "dL/da")
     if W is None or bias is None or da is None:
         return None
     link = {"m": m, "act": ss.nl_act, "ws": seed, "W": changed(W, W0), "b": changed(bias, b0),
