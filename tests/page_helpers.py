@@ -66,12 +66,15 @@ def run(target) -> AppTest:
     return at
 
 
-def fresh(query: dict[str, str] | None = None) -> AppTest:
-    """A new session of the app (the Explorer) in English, opened with `query`, run once."""
+def fresh(query: dict[str, str] | None = None, page: str | None = None) -> AppTest:
+    """A new session of the app in English, opened with `query`, run once: on the Explorer,
+    or on `page` (a file of app_pages/, e.g. "next_layer"; needs the `app_frame` fixture)."""
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.query_params["lang"] = "en"  # the texts the tests expect are the English catalogue's
     for k, v in (query or {}).items():
         at.query_params[k] = v
+    if page is not None:
+        at.switch_page(f"app_pages/{page}.py")
     return run(at)
 
 

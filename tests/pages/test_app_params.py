@@ -14,8 +14,8 @@ import re
 
 import pytest
 from page_helpers import (
-    APP,
     app_frame,  # noqa: F401  (a fixture: app.py runs on every page)
+    fresh,
     run,
 )
 from streamlit.testing.v1 import AppTest
@@ -26,12 +26,8 @@ PAGES = ("explorer", "ties", "exercise", "next_layer", "theory", "frameworks")
 
 
 def open_link(page: str, **query: str) -> AppTest:
-    """A new session opened by a link to `page` (English unless the query says otherwise)."""
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    for k, v in {"lang": "en", **query}.items():
-        at.query_params[k] = v
-    at.switch_page(f"app_pages/{page}.py")
-    return run(at)
+    """A new session opened by a link to `page`, in English."""
+    return fresh(query, page)
 
 
 def cell_names(at: AppTest) -> set[str]:
