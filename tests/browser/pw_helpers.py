@@ -19,6 +19,7 @@ Streamlit facts these rely on (Streamlit 1.67, see /work/shared/STYLE.md):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
@@ -39,6 +40,10 @@ DEFAULT_X = np.array([
     [1, 7, 2, 5, 1, 3],
 ], dtype=np.float64)
 DEFAULT_SPEC = PoolSpec(kernel_size=3, stride=1)
+
+# The `open_tab` fixture (conftest.py): open_tab(viewport=None, timeout_ms=30_000) -> a new
+# tab in the worker's shared browser profile.
+OpenTab = Callable[..., Page]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"

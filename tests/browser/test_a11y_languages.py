@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser
-from pw_helpers import ARTIFACTS, assert_no_exception, fonts_used, wait_idle
+from pw_helpers import ARTIFACTS, OpenTab, assert_no_exception, fonts_used, wait_idle
 
 from ui.i18n import LANGUAGES, t
 
@@ -37,42 +36,37 @@ CHARTS_DRAWN = """() => [...document.querySelectorAll('.pbe-chart')].every(
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
-def test_every_page_translated_and_accessible(browser: Browser, app_url: str, lang: str) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 2400}, locale="en-US")
-    context.set_default_timeout(30_000)
+def test_every_page_translated_and_accessible(open_tab: OpenTab, app_url: str, lang: str) -> None:
+    page = open_tab(viewport={"width": 1280, "height": 2400})
     axe = Axe()
     problems: list[str] = []
-    try:
-        page = context.new_page()
-        for n, (path, title_key) in enumerate(PAGES):
-            if n == 0:
-                page.goto(f"{app_url}/{path}?lang={lang}")
-                page.wait_for_selector("[data-testid=stApp]")
-            else:
-                page.locator(f"[data-testid=stSidebarNav] a[href$='/{path}']").first.click()
-                page.wait_for_url(f"**/{path}?*")
-            wait_idle(page, settle_ms=800)
-            assert_no_exception(page)
-            title = page.locator("h1").first.inner_text()
-            assert title.strip() == t(title_key, lang=lang).strip(), (path, lang, title)
-            # The language sticks to the URL (classroom links, page switches).
-            assert f"lang={lang}" in page.url, page.url
-            # Every chart drawn before the picture (plotly.js may still be loading) and axe.
-            page.wait_for_function(CHARTS_DRAWN)
-            if n == 0 and not lang.startswith("zh"):
-                for selector in OWN_TEXT:
-                    used = fonts_used(page, selector)
-                    cjk = [f for f in used if "CJK" in f]
-                    if cjk or not used:
-                        problems.append(f"explorer [{lang}] {selector} drawn with {used}")
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"lang-{lang}-{path or 'explorer'}.png"))
-            result = axe.run(page)
-            for v in result.response["violations"]:
-                if v.get("impact") in SEVERE:
-                    targets = [n.get("target") for n in v.get("nodes", [])][:3]
-                    problems.append(f"{path or 'explorer'} [{lang}] {v['id']} ({v['impact']}): "
-                                    f"{v['help']} at {targets}")
-    finally:
-        context.close()
+    for n, (path, title_key) in enumerate(PAGES):
+        if n == 0:
+            page.goto(f"{app_url}/{path}?lang={lang}")
+            page.wait_for_selector("[data-testid=stApp]")
+        else:
+            page.locator(f"[data-testid=stSidebarNav] a[href$='/{path}']").first.click()
+            page.wait_for_url(f"**/{path}?*")
+        wait_idle(page, settle_ms=800)
+        assert_no_exception(page)
+        title = page.locator("h1").first.inner_text()
+        assert title.strip() == t(title_key, lang=lang).strip(), (path, lang, title)
+        # The language sticks to the URL (classroom links, page switches).
+        assert f"lang={lang}" in page.url, page.url
+        # Every chart drawn before the picture (plotly.js may still be loading) and axe.
+        page.wait_for_function(CHARTS_DRAWN)
+        if n == 0 and not lang.startswith("zh"):
+            for selector in OWN_TEXT:
+                used = fonts_used(page, selector)
+                cjk = [f for f in used if "CJK" in f]
+                if cjk or not used:
+                    problems.append(f"explorer [{lang}] {selector} drawn with {used}")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"lang-{lang}-{path or 'explorer'}.png"))
+        result = axe.run(page)
+        for v in result.response["violations"]:
+            if v.get("impact") in SEVERE:
+                targets = [n.get("target") for n in v.get("nodes", [])][:3]
+                problems.append(f"{path or 'explorer'} [{lang}] {v['id']} ({v['impact']}): "
+                                f"{v['help']} at {targets}")
     assert not problems, "\n".join(problems)

@@ -13,8 +13,9 @@ import re
 from urllib.parse import unquote
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from pw_helpers import (
+    OpenTab,
     assert_no_exception,
     choose,
     grid_cell,
@@ -35,32 +36,29 @@ def names(snapshot: str, role: str) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-TW"])
-def test_sidebar_fields_have_distinct_names_without_icon_codes(browser: Browser, app_url: str,
+def test_sidebar_fields_have_distinct_names_without_icon_codes(open_tab: OpenTab,
+                                                               app_url: str,
                                                                lang: str) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 2400}, locale="en-US")
-    try:
-        page = context.new_page()
-        page.goto(f"{app_url}/?lang={lang}")
-        page.wait_for_selector(".st-key-kh input", timeout=60_000)
-        wait_idle(page)
-        sidebar = page.locator("[data-testid=stSidebar]")
-        tree = sidebar.aria_snapshot()
-        assert ":material/" not in tree, tree
-        spin = names(tree, "spinbutton")
-        assert spin == [t(key, lang=lang) for key in FIELDS], spin  # 8 names, all different
-        assert len(set(spin)) == 8
-        for key in FIELDS:
-            expect(sidebar.get_by_role("spinbutton", name=t(key, lang=lang), exact=True)
-                   ).to_have_count(1)
-        helps = [n for n in names(tree, "button") if n.startswith("Help")]
-        assert len(helps) >= 4 and len(set(helps)) == len(helps), helps
-        expect(sidebar.get_by_role("combobox", name=t("app.language", lang=lang),
-                                   exact=True)).to_have_count(1)
-        expect(sidebar.get_by_role("switch", name=t("app.projector", lang=lang), exact=True)
+    page = open_tab(viewport={"width": 1280, "height": 2400})
+    page.goto(f"{app_url}/?lang={lang}")
+    page.wait_for_selector(".st-key-kh input", timeout=60_000)
+    wait_idle(page)
+    sidebar = page.locator("[data-testid=stSidebar]")
+    tree = sidebar.aria_snapshot()
+    assert ":material/" not in tree, tree
+    spin = names(tree, "spinbutton")
+    assert spin == [t(key, lang=lang) for key in FIELDS], spin  # 8 names, all different
+    assert len(set(spin)) == 8
+    for key in FIELDS:
+        expect(sidebar.get_by_role("spinbutton", name=t(key, lang=lang), exact=True)
                ).to_have_count(1)
-        assert_no_exception(page)
-    finally:
-        context.close()
+    helps = [n for n in names(tree, "button") if n.startswith("Help")]
+    assert len(helps) >= 4 and len(set(helps)) == len(helps), helps
+    expect(sidebar.get_by_role("combobox", name=t("app.language", lang=lang),
+                               exact=True)).to_have_count(1)
+    expect(sidebar.get_by_role("switch", name=t("app.projector", lang=lang), exact=True)
+           ).to_have_count(1)
+    assert_no_exception(page)
 
 
 def test_language_switch_relabels_the_example_box(page: Page) -> None:

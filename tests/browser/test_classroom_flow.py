@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 from appserver import start_server, stop_server
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from pw_helpers import (
+    OpenTab,
     assert_no_exception,
     choose,
     edit_cell,
@@ -37,10 +38,8 @@ SEED = 34  # a 4x4 "ties" exercise whose own policy is "first"; the teacher pick
 VIEWPORT = {"width": 1280, "height": 4000}
 
 
-def open_page(browser: Browser, url: str) -> Page:
-    context = browser.new_context(viewport=VIEWPORT, locale="en-US")
-    context.set_default_timeout(30_000)
-    page = context.new_page()
+def open_page(open_tab: OpenTab, url: str) -> Page:
+    page = open_tab(viewport=VIEWPORT)
     page.goto(url)
     page.wait_for_selector("[data-testid=stApp]")
     wait_idle(page, settle_ms=600)
@@ -56,9 +55,9 @@ def fill_editor(page: Page, key: str, texts: list[list[str]]) -> None:
     wait_idle(page)
 
 
-def test_teacher_link_to_a_tie_exercise_student_solves_it(browser: Browser, app_url: str) -> None:
+def test_teacher_link_to_a_tie_exercise_student_solves_it(open_tab: OpenTab, app_url: str) -> None:
     # --- the teacher: level 3 (ties), exercise 34, policy "all", answers hidden, copy the link
-    teacher = open_page(browser, f"{app_url}/exercise")
+    teacher = open_page(open_tab, f"{app_url}/exercise")
     choose(teacher, "ex_level", t("exercise.level.ties"))
     set_number(teacher, "ex_seed", SEED)
     choose(teacher, "ex_policy", f"all — {t('policy.all.who')}")
@@ -77,11 +76,11 @@ def test_teacher_link_to_a_tie_exercise_student_solves_it(browser: Browser, app_
     assert button_box["x"] >= text_box["x"] + text_box["width"] - 0.5  # beside it, not over it
     assert code.evaluate("el => el.scrollHeight <= el.clientHeight + 2")  # nothing hidden
     screenshot(teacher, "classroom-teacher-share")
-    teacher.context.close()
+    teacher.close()
 
     # --- the student opens it: that exercise, the teacher's policy, no way to show answers
     ex = generate("ties", SEED)  # the problem's x and dL/dy (the answers are not taken from it)
-    student = open_page(browser, link)
+    student = open_page(open_tab, link)
     expect(student.locator("h1").first).to_have_text(t("exercise.title"))
     assert heatmap_text(student, "ex_fig_x") == [[fmt(v) for v in row] for row in ex.x]
     rule = t("exercise.rule.all")
@@ -128,41 +127,41 @@ def test_teacher_link_to_a_tie_exercise_student_solves_it(browser: Browser, app_
     wait_idle(student)
     expect(student.get_by_text(t("exercise.solved", total=total))).to_be_visible()
     screenshot(student, "classroom-student-solved")
-    student.context.close()
+    student.close()
 
 
-def test_ties_and_next_layer_links_open_the_exact_view(browser: Browser, app_url: str) -> None:
+def test_ties_and_next_layer_links_open_the_exact_view(open_tab: OpenTab, app_url: str) -> None:
     grid = [[3.0, 3.0, 1.0], [0.0, 3.0, 2.0], [2.0, 2.0, 2.0]]
-    page = open_page(browser, f"{app_url}/ties?x={encode_grid(grid)}&k=2&s=1&policy=all&lang=es")
+    page = open_page(open_tab, f"{app_url}/ties?x={encode_grid(grid)}&k=2&s=1&policy=all&lang=es")
     expect(page.locator("h1").first).to_have_text(t("ties.title", lang="es"))
     # Hand-worked (kernel 2, stride 1, dL/dy = 1): see tests/pages/test_page_links.py.
     assert heatmap_text(page, "ties_fig_all") == [["1", "2", "0"], ["0", "4", "0"], ["0", "0", "0"]]
     assert "policy=all" in page.url and "k=2" in page.url
     screenshot(page, "link-ties-es")
-    page.context.close()
+    page.close()
 
     x = np.arange(30, dtype=np.float64).reshape(5, 6) % 7
-    page = open_page(browser, f"{app_url}/next_layer?src=random&rows=5&cols=6&rs=3"
+    page = open_page(open_tab, f"{app_url}/next_layer?src=random&rows=5&cols=6&rs=3"
                               f"&x={encode_grid(x.tolist())}&k=2&s=2&mode=avg&cell=4")
     y, _ = loop_pool_forward(x, kernel_size=2, stride=2, mode="avg")
     assert heatmap_text(page, "nl_fig_P") == [[fmt(v) for v in row] for row in y]
     expect(page.locator(".st-key-nl_cell_2x3 [role=combobox]")).to_have_value(
         t("next.cell_option", r=1, c=1, j=4))
     screenshot(page, "link-next-layer")
-    page.context.close()
+    page.close()
 
 
 def test_a_fresh_server_opens_a_link_to_any_page_inside_the_app(
-        browser: Browser, tmp_path: Path) -> None:
+        open_tab: OpenTab, tmp_path: Path) -> None:
     """The first visitor after a restart may arrive on a page link, not on the root: the page
     must still run inside app.py's frame (language, projector switch, page titles)."""
     proc, url, _ = start_server(tmp_path / "server.log")
     try:
-        page = open_page(browser, f"{url}/exercise?level=ties&seed=34&lang=pl")
+        page = open_page(open_tab, f"{url}/exercise?level=ties&seed=34&lang=pl")
         expect(page.locator("h1").first).to_have_text(t("exercise.title", lang="pl"))
         nav = page.locator("[data-testid=stSidebarNav]")
         expect(nav).to_contain_text(t("nav.explorer", lang="pl"))
         expect(page.locator(".st-key-projector")).to_be_attached()
-        page.context.close()
+        page.close()
     finally:
         stop_server(proc)

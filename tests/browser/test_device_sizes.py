@@ -14,11 +14,12 @@ import re
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from pw_helpers import (
     ARTIFACTS,
     DEFAULT_SPEC,
     DEFAULT_X,
+    OpenTab,
     assert_no_exception,
     edit_cell,
     open_app,
@@ -88,11 +89,9 @@ CHART_JS = """box => {
 }"""
 
 
-def open_at(browser: Browser, app_url: str, device: str, query: str = "") -> Page:
+def open_at(open_tab: OpenTab, app_url: str, device: str, query: str = "") -> Page:
     viewport, projector, _ = DEVICES[device]
-    context = browser.new_context(viewport=viewport, locale="en-US")
-    context.set_default_timeout(30_000)
-    page = context.new_page()
+    page = open_tab(viewport=viewport)
     open_app(page, app_url + query)
     if projector:
         page.locator(".st-key-projector label").first.click()
@@ -159,37 +158,34 @@ def shoot(page: Page, name: str) -> None:
 
 @pytest.mark.parametrize("device", list(DEVICES))
 @pytest.mark.parametrize("mode", ["max", "avg"])
-def test_every_number_readable(browser: Browser, app_url: str, device: str, mode: str) -> None:
+def test_every_number_readable(open_tab: OpenTab, app_url: str, device: str, mode: str) -> None:
     least = DEVICES[device][2]
-    page = open_at(browser, app_url, device, "/?mode=avg" if mode == "avg" else "")
-    try:
-        fr = player(page)
-        if mode == "avg":
-            # Step 5 of the average: cells fed by several windows (badges, 0.2222-like text).
-            for _ in range(4):
-                fr.locator("#next").click()
-            expect(fr.locator("#counter")).to_have_text(re.compile(r"Step 5 / 16"))
-            # The player reports its step: the outlined window follows it (step 4 = (1,0)).
-            expect(page.locator(".st-key-fig_input .gtitle")).to_have_text(
-                re.compile(r"window \(1,0\)"))
-            wait_idle(page)
-        shoot(page, f"{device}-{mode}")
-        problems = player_problems(page, least)
-        i = 1 if mode == "avg" else 0
-        titles = {"fig_input": t("forward.input", "en", i=i, j=0),
-                  "fig_output": t("forward.output", "en"),
-                  "fig_grad_input": t("result.grad_input", "en")}
-        if mode == "max":
-            titles["fig_mask"] = t("forward.mask", "en", policy="first")
-        else:
-            titles["fig_divisor"] = t("forward.divisor", "en")
-        for key, title in titles.items():
-            # Plotly's numbers may be a little smaller than the player's, never small.
-            problems += chart_problems(page, key, least - 2, title)
-        assert problems == [], f"{device} {mode}: {len(problems)} problems: {problems[:12]}"
-        assert_no_exception(page)
-    finally:
-        page.context.close()
+    page = open_at(open_tab, app_url, device, "/?mode=avg" if mode == "avg" else "")
+    fr = player(page)
+    if mode == "avg":
+        # Step 5 of the average: cells fed by several windows (badges, 0.2222-like text).
+        for _ in range(4):
+            fr.locator("#next").click()
+        expect(fr.locator("#counter")).to_have_text(re.compile(r"Step 5 / 16"))
+        # The player reports its step: the outlined window follows it (step 4 = (1,0)).
+        expect(page.locator(".st-key-fig_input .gtitle")).to_have_text(
+            re.compile(r"window \(1,0\)"))
+        wait_idle(page)
+    shoot(page, f"{device}-{mode}")
+    problems = player_problems(page, least)
+    i = 1 if mode == "avg" else 0
+    titles = {"fig_input": t("forward.input", "en", i=i, j=0),
+              "fig_output": t("forward.output", "en"),
+              "fig_grad_input": t("result.grad_input", "en")}
+    if mode == "max":
+        titles["fig_mask"] = t("forward.mask", "en", policy="first")
+    else:
+        titles["fig_divisor"] = t("forward.divisor", "en")
+    for key, title in titles.items():
+        # Plotly's numbers may be a little smaller than the player's, never small.
+        problems += chart_problems(page, key, least - 2, title)
+    assert problems == [], f"{device} {mode}: {len(problems)} problems: {problems[:12]}"
+    assert_no_exception(page)
 
 
 def test_small_grid_titles_whole_and_lone_maximum_not_a_tie(page: Page, app_url: str) -> None:

@@ -13,11 +13,12 @@ from urllib.parse import urlencode
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from pw_helpers import (
     DEFAULT_SPEC,
     DEFAULT_X,
     PLAYER_TITLE,
+    OpenTab,
     assert_no_exception,
     choose,
     edit_cell,
@@ -306,19 +307,15 @@ def test_stride_zero_names_the_problem(page: Page) -> None:
 
 
 # ------------------------------------------------------------------------- regressions
-def test_link_of_last_valid_view_opens_cleanly(page: Page, browser: Browser) -> None:
+def test_link_of_last_valid_view_opens_cleanly(page: Page, open_tab: OpenTab) -> None:
     set_number(page, "sh", 0)
     expect(page.get_by_text("Showing the last valid result")).to_be_visible()
     link = page.url
-    context = browser.new_context(viewport={"width": 1280, "height": 4000}, locale="en-US")
-    try:
-        other = context.new_page()
-        open_app(other, link)
-        expect_counter(other, 1, 16)  # the shown view (stride 1) is what the link reopens
-        notes = other.get_by_text("The link's parameter")
-        assert notes.count() == 0, f"{link} opens with: {notes.all_inner_texts()}"
-    finally:
-        context.close()
+    other = open_tab()
+    open_app(other, link)
+    expect_counter(other, 1, 16)  # the shown view (stride 1) is what the link reopens
+    notes = other.get_by_text("The link's parameter")
+    assert notes.count() == 0, f"{link} opens with: {notes.all_inner_texts()}"
 
 
 def test_default_grid_editor_shows_every_column(page: Page) -> None:

@@ -11,8 +11,8 @@ from urllib.parse import urlencode
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
-from pw_helpers import assert_no_exception, heatmap_text, screenshot, wait_idle
+from playwright.sync_api import Page, expect
+from pw_helpers import OpenTab, assert_no_exception, heatmap_text, screenshot, wait_idle
 from test_no_third_party import Recorder
 
 from ui.i18n import LANGUAGES, t
@@ -56,66 +56,56 @@ def open_frameworks(page: Page, url: str) -> None:
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
-def test_frameworks_page_in_every_language(browser: Browser, app_url: str, lang: str) -> None:
+def test_frameworks_page_in_every_language(open_tab: OpenTab, app_url: str, lang: str) -> None:
     rec = Recorder(app_url)
-    context = browser.new_context(viewport={"width": 1366, "height": 3000}, locale="en-US")
-    context.set_default_timeout(60_000)
-    context.on("request", rec.request)
-    context.on("requestfailed", rec.request_failed)
-    try:
-        page = context.new_page()
-        page.on("websocket", rec.websocket)
-        page.on("console", rec.console)
-        open_frameworks(page, link(app_url, lang))
-        assert_no_exception(page)
-        assert page.locator("h1").first.inner_text().strip() == t("frameworks.title", lang=lang)
-        assert heatmap_text(page, "fw_y_pytorch") == [["9"]]
-        assert heatmap_text(page, "fw_y_caffe") == CAFFE_Y
-        assert heatmap_text(page, "fw_dx_caffe") == CAFFE_DX
-        # Caffe's three extra outputs and the cell they feed are framed; PyTorch's none.
-        assert page.evaluate(FRAMES_JS, "fw_y_caffe") == 3
-        assert page.evaluate(FRAMES_JS, "fw_dx_caffe") == 1
-        assert page.evaluate(FRAMES_JS, "fw_y_pytorch") == 0
-        expect(page.get_by_text(t("frameworks.reason.output_size", lang=lang),
-                                exact=False).first).to_be_visible()
-        if port_available():  # the port section opened with the link's frameworks
-            expect(page.locator(".st-key-fw_from [role=combobox]")).to_have_value("Caffe")
-        problems = severe(page)
-        assert not problems, problems
-        screenshot(page, f"frameworks-{lang}-1366")
-        assert rec.third_party() == [], rec.third_party()
-        assert rec.network_errors() == [], rec.network_errors()
-    finally:
-        context.close()
+    page = open_tab(viewport={"width": 1366, "height": 3000}, timeout_ms=60_000)
+    page.on("request", rec.request)
+    page.on("requestfailed", rec.request_failed)
+    page.on("websocket", rec.websocket)
+    page.on("console", rec.console)
+    open_frameworks(page, link(app_url, lang))
+    assert_no_exception(page)
+    assert page.locator("h1").first.inner_text().strip() == t("frameworks.title", lang=lang)
+    assert heatmap_text(page, "fw_y_pytorch") == [["9"]]
+    assert heatmap_text(page, "fw_y_caffe") == CAFFE_Y
+    assert heatmap_text(page, "fw_dx_caffe") == CAFFE_DX
+    # Caffe's three extra outputs and the cell they feed are framed; PyTorch's none.
+    assert page.evaluate(FRAMES_JS, "fw_y_caffe") == 3
+    assert page.evaluate(FRAMES_JS, "fw_dx_caffe") == 1
+    assert page.evaluate(FRAMES_JS, "fw_y_pytorch") == 0
+    expect(page.get_by_text(t("frameworks.reason.output_size", lang=lang),
+                            exact=False).first).to_be_visible()
+    if port_available():  # the port section opened with the link's frameworks
+        expect(page.locator(".st-key-fw_from [role=combobox]")).to_have_value("Caffe")
+    problems = severe(page)
+    assert not problems, problems
+    screenshot(page, f"frameworks-{lang}-1366")
+    assert rec.third_party() == [], rec.third_party()
+    assert rec.network_errors() == [], rec.network_errors()
 
 
 @pytest.mark.parametrize(("width", "height", "projector"),
                          [(390, 844, False), (1024, 768, True), (1366, 768, False)])
-def test_frameworks_page_screenshots(browser: Browser, app_url: str, width: int, height: int,
+def test_frameworks_page_screenshots(open_tab: OpenTab, app_url: str, width: int, height: int,
                                      projector: bool) -> None:
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
-    context.set_default_timeout(60_000)
+    page = open_tab(viewport={"width": width, "height": height}, timeout_ms=60_000)
     name = f"frameworks-{width}x{height}" + ("-projector" if projector else "")
-    try:
-        page = context.new_page()
-        open_frameworks(page, link(app_url, "en"))
-        if projector:
-            page.locator(".st-key-projector label").first.click()
-            wait_idle(page, timeout_ms=90_000)
-            expect(page.locator(".st-key-projector input[type=checkbox]")).to_be_checked()
-            page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
-        assert_no_exception(page)
-        assert heatmap_text(page, "fw_y_caffe") == CAFFE_Y
-        screenshot(page, name)
-        for key in ("fw_y_caffe", "fw_dx_caffe", "fw_port_target_y"):
-            target = page.locator(f".st-key-{key}").first
-            if target.count():
-                target.scroll_into_view_if_needed()
-                screenshot(page, f"{name}-{key}")
-        if port_available():
-            page.locator(".st-key-fw_from").first.scroll_into_view_if_needed()
-            screenshot(page, f"{name}-port")
-        problems = severe(page)
-        assert not problems, problems
-    finally:
-        context.close()
+    open_frameworks(page, link(app_url, "en"))
+    if projector:
+        page.locator(".st-key-projector label").first.click()
+        wait_idle(page, timeout_ms=90_000)
+        expect(page.locator(".st-key-projector input[type=checkbox]")).to_be_checked()
+        page.wait_for_function(CHARTS_DRAWN, timeout=60_000)
+    assert_no_exception(page)
+    assert heatmap_text(page, "fw_y_caffe") == CAFFE_Y
+    screenshot(page, name)
+    for key in ("fw_y_caffe", "fw_dx_caffe", "fw_port_target_y"):
+        target = page.locator(f".st-key-{key}").first
+        if target.count():
+            target.scroll_into_view_if_needed()
+            screenshot(page, f"{name}-{key}")
+    if port_available():
+        page.locator(".st-key-fw_from").first.scroll_into_view_if_needed()
+        screenshot(page, f"{name}-port")
+    problems = severe(page)
+    assert not problems, problems

@@ -5,8 +5,16 @@ the format beside or below it. Element and viewport screenshots go to test-artif
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
-from pw_helpers import ARTIFACTS, assert_no_exception, choose, open_app, screenshot, wait_idle
+from playwright.sync_api import Page, expect
+from pw_helpers import (
+    ARTIFACTS,
+    OpenTab,
+    assert_no_exception,
+    choose,
+    open_app,
+    screenshot,
+    wait_idle,
+)
 
 SIZES = {"phone": (390, 844, False), "projector": (1024, 768, True), "laptop": (1366, 768, False)}
 # The two sizes as each language names them (ui/locales/<lang>/slides.json), the longest last.
@@ -41,30 +49,24 @@ def cut_texts(page: Page) -> list[str]:
 
 @pytest.mark.parametrize(("size", "lang"), [("phone", "en"), ("projector", "en"),
                                             ("laptop", "en"), ("projector", "es")])
-def test_gif_size_choice_is_readable(browser: Browser, app_url: str, size: str,
-                                     lang: str) -> None:
+def test_gif_size_choice_is_readable(open_tab: OpenTab, app_url: str, size: str, lang: str) -> None:
     width, height, projector = SIZES[size]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
-    context.set_default_timeout(60_000)
-    try:
-        page = context.new_page()
-        open_app(page, f"{app_url}/?lang={lang}")
-        if projector:
-            projector_on(page)
-        page.locator(".st-key-export_open summary").first.click()
-        wait_idle(page, settle_ms=1500)
-        assert_no_exception(page)
-        gif_box = page.locator(".st-key-gif_box")
-        gif_box.scroll_into_view_if_needed()
-        select = gif_box.locator(".st-key-gif_size [role=combobox]")
-        first = CHOICES[lang][0] if projector else CHOICES[lang][1]  # the room's size first
-        expect(select).to_have_value(first)
-        ARTIFACTS.mkdir(exist_ok=True)
-        gif_box.screenshot(path=str(ARTIFACTS / f"gif-controls-{size}-{lang}.png"))
-        screenshot(page, f"gif-controls-{size}-{lang}-viewport")
-        assert not cut_texts(page), cut_texts(page)
-        for choice in CHOICES[lang]:  # each choice shown whole once chosen
-            choose(page, "gif_size", choice)
-            assert not cut_texts(page), (choice, cut_texts(page))
-    finally:
-        context.close()
+    page = open_tab(viewport={"width": width, "height": height}, timeout_ms=60_000)
+    open_app(page, f"{app_url}/?lang={lang}")
+    if projector:
+        projector_on(page)
+    page.locator(".st-key-export_open summary").first.click()
+    wait_idle(page, settle_ms=1500)
+    assert_no_exception(page)
+    gif_box = page.locator(".st-key-gif_box")
+    gif_box.scroll_into_view_if_needed()
+    select = gif_box.locator(".st-key-gif_size [role=combobox]")
+    first = CHOICES[lang][0] if projector else CHOICES[lang][1]  # the room's size first
+    expect(select).to_have_value(first)
+    ARTIFACTS.mkdir(exist_ok=True)
+    gif_box.screenshot(path=str(ARTIFACTS / f"gif-controls-{size}-{lang}.png"))
+    screenshot(page, f"gif-controls-{size}-{lang}-viewport")
+    assert not cut_texts(page), cut_texts(page)
+    for choice in CHOICES[lang]:  # each choice shown whole once chosen
+        choose(page, "gif_size", choice)
+        assert not cut_texts(page), (choice, cut_texts(page))

@@ -12,9 +12,10 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from pw_helpers import (
     ARTIFACTS,
+    OpenTab,
     assert_no_exception,
     open_app,
     player,
@@ -30,12 +31,9 @@ W = 6  # the default example's width
 SEVERE = {"critical", "serious"}
 
 
-def open_predicting(browser: Browser, app_url: str, query: str = "predict=1",
+def open_predicting(open_tab: OpenTab, app_url: str, query: str = "predict=1",
                     viewport: dict | None = None) -> Page:
-    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 4000},
-                                  locale="en-US")
-    context.set_default_timeout(30_000)
-    page = context.new_page()
+    page = open_tab(viewport=viewport)
     open_app(page, f"{app_url}/?{query}")
     return page
 
@@ -66,221 +64,195 @@ def next_step(page: Page, step: int) -> None:
     expect(player(page).locator("#counter")).to_have_text(f"Step {step} / 16")
 
 
-def test_two_wrong_predictions_two_rule_named_corrections(browser: Browser, app_url: str):
-    page = open_predicting(browser, app_url)
-    try:
-        expect(page.locator(".st-key-predict_on input[type=checkbox]")).to_be_checked()
-        sentence = player(page).locator("#sentence")
-        expect(sentence).to_have_text(t("predict.prompt", "en", step=1, i=0, j=0, g="1"))
-        # Hidden until checked: no receiver marked, dL/dx still all 0.
-        expect(player(page).locator("#gx .cell.recv")).to_have_count(0)
-        expect(page.get_by_text(t("predict.result_hidden", "en"))).to_be_visible()
-        expect(player(page).locator("#play")).to_be_disabled()  # one step at a time
+def test_two_wrong_predictions_two_rule_named_corrections(open_tab: OpenTab,app_url: str):
+    page = open_predicting(open_tab, app_url)
+    expect(page.locator(".st-key-predict_on input[type=checkbox]")).to_be_checked()
+    sentence = player(page).locator("#sentence")
+    expect(sentence).to_have_text(t("predict.prompt", "en", step=1, i=0, j=0, g="1"))
+    # Hidden until checked: no receiver marked, dL/dx still all 0.
+    expect(player(page).locator("#gx .cell.recv")).to_have_count(0)
+    expect(page.get_by_text(t("predict.result_hidden", "en"))).to_be_visible()
+    expect(player(page).locator("#play")).to_be_disabled()  # one step at a time
 
-        predict_step(page, {(2, 2): "1"})  # right
-        expect(feed(page).locator("p").first).to_have_text(t("predict.right", "en"))
-        expect(x_cell(page, 2, 2)).to_have_class(re.compile(r"\bv-right\b"))
-        expect(player(page).locator("#gx2 .cell").nth(2 * W + 2)).to_have_text("1")
+    predict_step(page, {(2, 2): "1"})  # right
+    expect(feed(page).locator("p").first).to_have_text(t("predict.right", "en"))
+    expect(x_cell(page, 2, 2)).to_have_class(re.compile(r"\bv-right\b"))
+    expect(player(page).locator("#gx2 .cell").nth(2 * W + 2)).to_have_text("1")
 
-        next_step(page, 2)
-        predict_step(page, {(2, 2): "2"})  # the running total, not what window 1 sends
-        lines = feed(page).locator("p")
-        expect(lines.first).to_have_text(t("predict.wrong", "en"))
-        expect(feed(page)).to_contain_text("x[2,2] receives 1, not 2.")
-        expect(feed(page)).to_contain_text("Overlap accumulation — this window sends 1 to x[2,2]; "
-                                           "the 1 already there")
-        expect(x_cell(page, 2, 2)).to_have_class(re.compile(r"\bv-amount\b"))
+    next_step(page, 2)
+    predict_step(page, {(2, 2): "2"})  # the running total, not what window 1 sends
+    lines = feed(page).locator("p")
+    expect(lines.first).to_have_text(t("predict.wrong", "en"))
+    expect(feed(page)).to_contain_text("x[2,2] receives 1, not 2.")
+    expect(feed(page)).to_contain_text("Overlap accumulation — this window sends 1 to x[2,2]; "
+                                       "the 1 already there")
+    expect(x_cell(page, 2, 2)).to_have_class(re.compile(r"\bv-amount\b"))
 
-        next_step(page, 3)
-        predict_step(page, {(1, 2): "1"})  # the 5 above the maximum 9
-        expect(feed(page)).to_contain_text("x[1,2] receives nothing from this window")
-        expect(feed(page)).to_contain_text("x[2,2] receives 1, but you did not pick it.")
-        expect(feed(page)).to_contain_text("Argmax routing — only the window's maximum (9)")
-        expect(x_cell(page, 1, 2)).to_have_class(re.compile(r"\bv-extra\b"))
-        expect(x_cell(page, 2, 2)).to_have_class(re.compile(r"\bv-missed\b"))
+    next_step(page, 3)
+    predict_step(page, {(1, 2): "1"})  # the 5 above the maximum 9
+    expect(feed(page)).to_contain_text("x[1,2] receives nothing from this window")
+    expect(feed(page)).to_contain_text("x[2,2] receives 1, but you did not pick it.")
+    expect(feed(page)).to_contain_text("Argmax routing — only the window's maximum (9)")
+    expect(x_cell(page, 1, 2)).to_have_class(re.compile(r"\bv-extra\b"))
+    expect(x_cell(page, 2, 2)).to_have_class(re.compile(r"\bv-missed\b"))
 
-        expect(player(page).locator("#pscore")).to_have_text(
-            "Score (steps right / steps tried): 1 / 3")
-        player(page).locator("#psum").click()
-        expect(player(page).locator("#psummary")).to_have_text(
-            "Mistakes by rule: Argmax routing ×1, Overlap accumulation ×1.")
-        assert_no_exception(page)
-        screenshot(page, "predict-corrections")
-    finally:
-        page.context.close()
+    expect(player(page).locator("#pscore")).to_have_text(
+        "Score (steps right / steps tried): 1 / 3")
+    player(page).locator("#psum").click()
+    expect(player(page).locator("#psummary")).to_have_text(
+        "Mistakes by rule: Argmax routing ×1, Overlap accumulation ×1.")
+    assert_no_exception(page)
+    screenshot(page, "predict-corrections")
 
 
-def test_keyboard_only(browser: Browser, app_url: str):
-    page = open_predicting(browser, app_url)
-    try:
-        grid = player(page).locator("#gx")
-        grid.focus()
-        announce = player(page).locator("#pannounce")
-        for key in ("ArrowDown", "ArrowDown", "ArrowRight", "ArrowRight"):  # (0,0) -> (2,2)
-            page.keyboard.press(key)
-        expect(announce).to_have_text("x[2,2] = 9")
-        page.keyboard.press("Space")
-        expect(announce).to_have_text("x[2,2] = 9, picked")
-        page.keyboard.press("1")  # a digit on the grid starts the picked cell's amount
-        box = player(page).locator('#picks input[data-cell="2,2"]')
-        expect(box).to_be_focused()
-        page.keyboard.type("/1")
-        expect(box).to_have_value("1/1")
-        before = reruns(page)
-        page.keyboard.press("Enter")
-        wait_idle(page, since=before)
-        expect(feed(page).locator("p").first).to_have_text(t("predict.right", "en"))
-        expect(grid).to_be_focused()
-        before = reruns(page)
-        page.keyboard.press("Enter")  # the step is marked: Enter goes on
-        wait_idle(page, since=before)
-        expect(player(page).locator("#counter")).to_have_text("Step 2 / 16")
-        expect(player(page).locator("#sentence")).to_have_text(
-            t("predict.prompt", "en", step=2, i=0, j=1, g="1"))
-        expect(grid).to_be_focused()
-        # Window 1 starts at (0,1): down twice and right once reach (2,2); a digit picks it.
-        for key in ("ArrowDown", "ArrowDown", "ArrowRight"):
-            page.keyboard.press(key)
-        expect(announce).to_have_text("x[2,2] = 9")
-        for key in ("-", "1"):
-            page.keyboard.press(key)
-        expect(box).to_be_focused()
-        expect(box).to_have_value("-1")
-        before = reruns(page)
-        page.keyboard.press("Enter")
-        wait_idle(page, since=before)
-        expect(player(page).locator("#counter")).to_have_text("Step 2 / 16")
-        expect(feed(page)).to_contain_text("x[2,2] receives 1, not -1.")
-        expect(player(page).locator("#pscore")).to_have_text(
-            "Score (steps right / steps tried): 1 / 2")
-        assert_no_exception(page)
-    finally:
-        page.context.close()
+def test_keyboard_only(open_tab: OpenTab, app_url: str):
+    page = open_predicting(open_tab, app_url)
+    grid = player(page).locator("#gx")
+    grid.focus()
+    announce = player(page).locator("#pannounce")
+    for key in ("ArrowDown", "ArrowDown", "ArrowRight", "ArrowRight"):  # (0,0) -> (2,2)
+        page.keyboard.press(key)
+    expect(announce).to_have_text("x[2,2] = 9")
+    page.keyboard.press("Space")
+    expect(announce).to_have_text("x[2,2] = 9, picked")
+    page.keyboard.press("1")  # a digit on the grid starts the picked cell's amount
+    box = player(page).locator('#picks input[data-cell="2,2"]')
+    expect(box).to_be_focused()
+    page.keyboard.type("/1")
+    expect(box).to_have_value("1/1")
+    before = reruns(page)
+    page.keyboard.press("Enter")
+    wait_idle(page, since=before)
+    expect(feed(page).locator("p").first).to_have_text(t("predict.right", "en"))
+    expect(grid).to_be_focused()
+    before = reruns(page)
+    page.keyboard.press("Enter")  # the step is marked: Enter goes on
+    wait_idle(page, since=before)
+    expect(player(page).locator("#counter")).to_have_text("Step 2 / 16")
+    expect(player(page).locator("#sentence")).to_have_text(
+        t("predict.prompt", "en", step=2, i=0, j=1, g="1"))
+    expect(grid).to_be_focused()
+    # Window 1 starts at (0,1): down twice and right once reach (2,2); a digit picks it.
+    for key in ("ArrowDown", "ArrowDown", "ArrowRight"):
+        page.keyboard.press(key)
+    expect(announce).to_have_text("x[2,2] = 9")
+    for key in ("-", "1"):
+        page.keyboard.press(key)
+    expect(box).to_be_focused()
+    expect(box).to_have_value("-1")
+    before = reruns(page)
+    page.keyboard.press("Enter")
+    wait_idle(page, since=before)
+    expect(player(page).locator("#counter")).to_have_text("Step 2 / 16")
+    expect(feed(page)).to_contain_text("x[2,2] receives 1, not -1.")
+    expect(player(page).locator("#pscore")).to_have_text(
+        "Score (steps right / steps tried): 1 / 2")
+    assert_no_exception(page)
 
 
-def test_a_bad_amount_is_named_and_the_step_stays_hidden(browser: Browser, app_url: str):
-    page = open_predicting(browser, app_url)
-    try:
-        predict_step(page, {(2, 2): "1/0"})
-        expect(feed(page)).to_have_text(t("predict.error.not_number", "en", r=2, c=2, text="1/0"))
-        expect(player(page).locator("#gx .cell.recv")).to_have_count(0)
-        expect(player(page).locator("#pscore")).to_have_text("")
-        # The typed text stays, to be corrected.
-        expect(player(page).locator('#picks input[data-cell="2,2"]')).to_have_value("1/0")
-    finally:
-        page.context.close()
+def test_a_bad_amount_is_named_and_the_step_stays_hidden(open_tab: OpenTab,app_url: str):
+    page = open_predicting(open_tab, app_url)
+    predict_step(page, {(2, 2): "1/0"})
+    expect(feed(page)).to_have_text(t("predict.error.not_number", "en", r=2, c=2, text="1/0"))
+    expect(player(page).locator("#gx .cell.recv")).to_have_count(0)
+    expect(player(page).locator("#pscore")).to_have_text("")
+    # The typed text stays, to be corrected.
+    expect(player(page).locator('#picks input[data-cell="2,2"]')).to_have_value("1/0")
 
 
-def test_the_link_carries_predict(browser: Browser, app_url: str):
-    page = open_predicting(browser, app_url, "predict=1&step=3")
-    try:
-        expect(player(page).locator("#counter")).to_have_text("Step 4 / 16")
-        expect(player(page).locator("#sentence")).to_have_text(
-            t("predict.prompt", "en", step=4, i=0, j=3, g="1"))
-        assert "predict=1" in page.url
-        page.locator(".st-key-predict_on label").first.click()  # off: the step as usual
-        wait_idle(page)
-        expect(player(page).locator("#predict")).to_be_hidden()
-        expect(player(page).locator("#play")).to_be_enabled()
-        assert "predict=1" not in page.url
-        expect(player(page).locator("#gx .cell.recv")).to_have_count(1)
-    finally:
-        page.context.close()
+def test_the_link_carries_predict(open_tab: OpenTab, app_url: str):
+    page = open_predicting(open_tab, app_url, "predict=1&step=3")
+    expect(player(page).locator("#counter")).to_have_text("Step 4 / 16")
+    expect(player(page).locator("#sentence")).to_have_text(
+        t("predict.prompt", "en", step=4, i=0, j=3, g="1"))
+    assert "predict=1" in page.url
+    page.locator(".st-key-predict_on label").first.click()  # off: the step as usual
+    wait_idle(page)
+    expect(player(page).locator("#predict")).to_be_hidden()
+    expect(player(page).locator("#play")).to_be_enabled()
+    assert "predict=1" not in page.url
+    expect(player(page).locator("#gx .cell.recv")).to_have_count(1)
 
 
-def test_a_padding_cell_can_be_picked_and_never_wins(browser: Browser, app_url: str):
+def test_a_padding_cell_can_be_picked_and_never_wins(open_tab: OpenTab, app_url: str):
     # k 3, s 2, p 1 on the 6 x 6 example: windows start at rows/columns -1, 1, 3 and end at
     # 1, 3, 5, so only the padding above and to the left is read: x is drawn 7 x 7.
-    page = open_predicting(browser, app_url, "predict=1&k=3&s=2&p=1")
-    try:
-        pad = player(page).locator('#gx .padcell[data-rc="-1,-1"]')
-        expect(pad).to_have_class(re.compile(r"\binwin\b"))
-        expect(player(page).locator("#gx .padcell")).to_have_count(7 * 7 - 36)
-        pad.click()
-        player(page).locator('#picks input[data-cell="-1,-1"]').fill("1")
-        before = reruns(page)
-        player(page).locator("#pcheck").click()
-        wait_idle(page, since=before)
-        expect(feed(page)).to_contain_text("x[-1,-1] receives nothing from this window")
-        expect(feed(page)).to_contain_text("Padding never wins — a padding cell is not part of x")
-        expect(pad).to_have_class(re.compile(r"\bv-extra\b"))
-        expect(pad).to_have_attribute("title", re.compile(r"^x\[-1,-1\]: "))
-        # dL/dx, drawn below x, starts one ring further right: its column c under x's c.
-        xs = [x_cell(page, 0, c).bounding_box()["x"] for c in range(W)]
-        gs = [player(page).locator("#gx2 .cell").nth(c).bounding_box()["x"] for c in range(W)]
-        below = player(page).locator("#gx2").bounding_box()["y"]
-        assert below > x_cell(page, 5, 0).bounding_box()["y"]
-        assert max(abs(a - b) for a, b in zip(xs, gs, strict=True)) < 1, (xs, gs)
-        ARTIFACTS.mkdir(exist_ok=True)
-        player(page).screenshot(path=str(ARTIFACTS / "predict-padding.png"))
-        # Predict mode off: the player's x is x alone again.
-        page.locator(".st-key-predict_on label").first.click()
-        wait_idle(page)
-        expect(player(page).locator("#gx .padcell")).to_have_count(0)
-        expect(player(page).locator("#gx .cell")).to_have_count(36)
-        assert_no_exception(page)
-    finally:
-        page.context.close()
+    page = open_predicting(open_tab, app_url, "predict=1&k=3&s=2&p=1")
+    pad = player(page).locator('#gx .padcell[data-rc="-1,-1"]')
+    expect(pad).to_have_class(re.compile(r"\binwin\b"))
+    expect(player(page).locator("#gx .padcell")).to_have_count(7 * 7 - 36)
+    pad.click()
+    player(page).locator('#picks input[data-cell="-1,-1"]').fill("1")
+    before = reruns(page)
+    player(page).locator("#pcheck").click()
+    wait_idle(page, since=before)
+    expect(feed(page)).to_contain_text("x[-1,-1] receives nothing from this window")
+    expect(feed(page)).to_contain_text("Padding never wins — a padding cell is not part of x")
+    expect(pad).to_have_class(re.compile(r"\bv-extra\b"))
+    expect(pad).to_have_attribute("title", re.compile(r"^x\[-1,-1\]: "))
+    # dL/dx, drawn below x, starts one ring further right: its column c under x's c.
+    xs = [x_cell(page, 0, c).bounding_box()["x"] for c in range(W)]
+    gs = [player(page).locator("#gx2 .cell").nth(c).bounding_box()["x"] for c in range(W)]
+    below = player(page).locator("#gx2").bounding_box()["y"]
+    assert below > x_cell(page, 5, 0).bounding_box()["y"]
+    assert max(abs(a - b) for a, b in zip(xs, gs, strict=True)) < 1, (xs, gs)
+    ARTIFACTS.mkdir(exist_ok=True)
+    player(page).screenshot(path=str(ARTIFACTS / "predict-padding.png"))
+    # Predict mode off: the player's x is x alone again.
+    page.locator(".st-key-predict_on label").first.click()
+    wait_idle(page)
+    expect(player(page).locator("#gx .padcell")).to_have_count(0)
+    expect(player(page).locator("#gx .cell")).to_have_count(36)
+    assert_no_exception(page)
 
 
-def test_an_average_without_the_padding_in_n(browser: Browser, app_url: str):
+def test_an_average_without_the_padding_in_n(open_tab: OpenTab, app_url: str):
     # Average, k 3, s 2, p 1, count_include_pad off: window (0,0) holds the 4 real cells
     # x[0..1, 0..1] (and 5 padding taps), so each receives 1 / 4.
-    page = open_predicting(browser, app_url, "predict=1&mode=avg&k=3&s=2&p=1&cip=0")
-    try:
-        predict_step(page, {(0, 0): "1/4", (0, 1): "0.25", (1, 0): "1/9", (1, 1): "1/4"})
-        expect(feed(page)).to_contain_text("x[1,0] receives 1/4, not 1/9.")
-        expect(feed(page)).to_contain_text(
-            "The average's 1/n — every real cell of an average's window receives dL/dy[0,0] / n "
-            "= 1 / 4 = 1/4, where n is the 4 real cells only (count_include_pad is off; with "
-            "the padding the window has 9 taps).")
-        expect(x_cell(page, 0, 1)).to_have_class(re.compile(r"\bv-right\b"))
-        expect(x_cell(page, 1, 0)).to_have_class(re.compile(r"\bv-amount\b"))
-        assert_no_exception(page)
-    finally:
-        page.context.close()
+    page = open_predicting(open_tab, app_url, "predict=1&mode=avg&k=3&s=2&p=1&cip=0")
+    predict_step(page, {(0, 0): "1/4", (0, 1): "0.25", (1, 0): "1/9", (1, 1): "1/4"})
+    expect(feed(page)).to_contain_text("x[1,0] receives 1/4, not 1/9.")
+    expect(feed(page)).to_contain_text(
+        "The average's 1/n — every real cell of an average's window receives dL/dy[0,0] / n "
+        "= 1 / 4 = 1/4, where n is the 4 real cells only (count_include_pad is off; with "
+        "the padding the window has 9 taps).")
+    expect(x_cell(page, 0, 1)).to_have_class(re.compile(r"\bv-right\b"))
+    expect(x_cell(page, 1, 0)).to_have_class(re.compile(r"\bv-amount\b"))
+    assert_no_exception(page)
 
 
-def test_the_ties_link_opens_the_explorer_predicting(browser: Browser, app_url: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 4000}, locale="en-US")
-    context.set_default_timeout(30_000)
-    page = context.new_page()
-    try:
-        page.goto(f"{app_url}/ties?predict=1&policy=split")
-        page.wait_for_selector("[data-testid=stApp]")
-        wait_idle(page, settle_ms=800)
-        expect(page.locator(".st-key-ties_predict input[type=checkbox]")).to_be_checked()
-        assert "predict=1" in page.url
-        page.locator(".st-key-ties_open button").click()
-        page.wait_for_selector(".st-key-player #counter", timeout=60_000)
-        wait_idle(page)
-        expect(page.locator(".st-key-predict_on input[type=checkbox]")).to_be_checked()
-        expect(player(page).locator("#predict")).to_be_visible()
-        assert_no_exception(page)
-    finally:
-        context.close()
+def test_the_ties_link_opens_the_explorer_predicting(open_tab: OpenTab, app_url: str):
+    page = open_tab()
+    page.goto(f"{app_url}/ties?predict=1&policy=split")
+    page.wait_for_selector("[data-testid=stApp]")
+    wait_idle(page, settle_ms=800)
+    expect(page.locator(".st-key-ties_predict input[type=checkbox]")).to_be_checked()
+    assert "predict=1" in page.url
+    page.locator(".st-key-ties_open button").click()
+    page.wait_for_selector(".st-key-player #counter", timeout=60_000)
+    wait_idle(page)
+    expect(page.locator(".st-key-predict_on input[type=checkbox]")).to_be_checked()
+    expect(player(page).locator("#predict")).to_be_visible()
+    assert_no_exception(page)
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
-def test_five_languages_and_axe(browser: Browser, app_url: str, lang: str):
-    page = open_predicting(browser, app_url, f"predict=1&lang={lang}",
+def test_five_languages_and_axe(open_tab: OpenTab, app_url: str, lang: str):
+    page = open_predicting(open_tab, app_url, f"predict=1&lang={lang}",
                            viewport={"width": 1280, "height": 2400})
-    try:
-        expect(player(page).locator("#sentence")).to_have_text(
-            t("predict.prompt", lang, step=1, i=0, j=0, g="1"))
-        predict_step(page, {(2, 2): "2"})
-        expect(feed(page).locator("p").first).to_have_text(t("predict.wrong", lang))
-        expect(feed(page)).to_contain_text(t("predict.rule_name.argmax", lang))
-        expect(player(page).locator("#pcheck")).to_have_text(t("predict.next", lang))
-        assert_no_exception(page)
-        ARTIFACTS.mkdir(exist_ok=True)
-        player(page).screenshot(path=str(ARTIFACTS / f"predict-{lang}.png"))
-        problems = [f"{v['id']} ({v['impact']}): {v['help']} at "
-                    f"{[n.get('target') for n in v.get('nodes', [])][:3]}"
-                    for v in Axe().run(page).response["violations"] if v.get("impact") in SEVERE]
-        assert not problems, "\n".join(problems)
-    finally:
-        page.context.close()
+    expect(player(page).locator("#sentence")).to_have_text(
+        t("predict.prompt", lang, step=1, i=0, j=0, g="1"))
+    predict_step(page, {(2, 2): "2"})
+    expect(feed(page).locator("p").first).to_have_text(t("predict.wrong", lang))
+    expect(feed(page)).to_contain_text(t("predict.rule_name.argmax", lang))
+    expect(player(page).locator("#pcheck")).to_have_text(t("predict.next", lang))
+    assert_no_exception(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    player(page).screenshot(path=str(ARTIFACTS / f"predict-{lang}.png"))
+    problems = [f"{v['id']} ({v['impact']}): {v['help']} at "
+                f"{[n.get('target') for n in v.get('nodes', [])][:3]}"
+                for v in Axe().run(page).response["violations"] if v.get("impact") in SEVERE]
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize(("name", "viewport", "projector"), [
@@ -288,28 +260,25 @@ def test_five_languages_and_axe(browser: Browser, app_url: str, lang: str):
     ("projector", {"width": 1024, "height": 768}, True),
     ("laptop", {"width": 1366, "height": 768}, False),
 ])
-def test_screenshots(browser: Browser, app_url: str, name: str, viewport: dict, projector: bool):
-    page = open_predicting(browser, app_url, viewport=viewport)
-    try:
-        if projector:
-            page.locator(".st-key-projector label").first.click()
-            wait_idle(page)
-            expect(player(page).locator(".projector").first).to_be_attached()
-        x_cell(page, 1, 2).click()
-        player(page).locator('#picks input[data-cell="1,2"]').fill("1/2")
-        player(page).locator("#predict").scroll_into_view_if_needed()
-        screenshot(page, f"predict-{name}-picking")
-        before = reruns(page)
-        player(page).locator("#pcheck").click()
-        wait_idle(page, since=before)
-        expect(feed(page).locator("p").first).to_have_text(t("predict.wrong", "en"))
-        player(page).locator("#predict").scroll_into_view_if_needed()
-        screenshot(page, f"predict-{name}-marked")
-        # The whole player at the same width (Streamlit scrolls inside its own container, so
-        # a tall element is only drawn whole in a tall window).
-        page.set_viewport_size({"width": viewport["width"], "height": 5000})
-        expect(feed(page).locator("p").first).to_be_visible()
-        player(page).screenshot(path=str(ARTIFACTS / f"predict-{name}-player.png"))
-        assert_no_exception(page)
-    finally:
-        page.context.close()
+def test_screenshots(open_tab: OpenTab, app_url: str, name: str, viewport: dict,projector: bool):
+    page = open_predicting(open_tab, app_url, viewport=viewport)
+    if projector:
+        page.locator(".st-key-projector label").first.click()
+        wait_idle(page)
+        expect(player(page).locator(".projector").first).to_be_attached()
+    x_cell(page, 1, 2).click()
+    player(page).locator('#picks input[data-cell="1,2"]').fill("1/2")
+    player(page).locator("#predict").scroll_into_view_if_needed()
+    screenshot(page, f"predict-{name}-picking")
+    before = reruns(page)
+    player(page).locator("#pcheck").click()
+    wait_idle(page, since=before)
+    expect(feed(page).locator("p").first).to_have_text(t("predict.wrong", "en"))
+    player(page).locator("#predict").scroll_into_view_if_needed()
+    screenshot(page, f"predict-{name}-marked")
+    # The whole player at the same width (Streamlit scrolls inside its own container, so
+    # a tall element is only drawn whole in a tall window).
+    page.set_viewport_size({"width": viewport["width"], "height": 5000})
+    expect(feed(page).locator("p").first).to_be_visible()
+    player(page).screenshot(path=str(ARTIFACTS / f"predict-{name}-player.png"))
+    assert_no_exception(page)
