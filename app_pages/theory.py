@@ -100,9 +100,13 @@ def size_cases() -> None:
 
 def page() -> None:
     """Four short derivations, each with buttons that open the Explorer on an example."""
-    pagelink.publish({})  # this page has no state of its own: the link is the language
+    # This page has no state of its own: its link holds only the app's parameters (language,
+    # base); anything else a link carried is named once, as on every page.
+    pagelink.load_fields("theory", ())
+    pagelink.publish({})
     st.title(t("theory.title"))
     st.markdown(t("theory.intro"))
+    pagelink.show_notes("theory")
     question_menu()
 
     st.header(t("theory.max.header"), divider="gray")

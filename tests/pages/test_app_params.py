@@ -65,6 +65,17 @@ def test_an_invalid_base_is_named_and_counts_from_0(value: str) -> None:
     assert [n for n in notes(at) if "“base”" in n], notes(at)
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_names_what_its_link_carried_that_it_cannot_use(page: str) -> None:
+    """`base=2` and a parameter no page knows, on each page's link: one note for each, in the
+    user's words (the Theory page, which has no state of its own, said nothing before)."""
+    at = open_link(page, base="2", colour="red")
+    assert at.session_state["index_base"] == 0
+    assert [n for n in notes(at) if "“base”" in n], notes(at)
+    assert "Unknown link parameters ignored: 1." in notes(at), notes(at)
+    assert not at.exception
+
+
 def test_the_base_stays_with_the_session_across_pages() -> None:
     at = open_link("ties", base="1")
     at.switch_page("app_pages/next_layer.py")
