@@ -100,6 +100,12 @@ WATCH_JS = """
   }
   function labels(key) {
     const els = document.querySelectorAll('.st-key-' + key + ' g.heatmap-label text');
+    if (!els.length) {  // drawn in colour only (cells too small for numbers, chart.js
+      // MIN_TEXT_PX): the texts of the data Plotly has drawn, once it is done
+      const gd = document.querySelector('.st-key-' + key + ' .pbe-chart');
+      const tr = gd && gd.getAttribute('aria-busy') !== 'true' && gd.data && gd.data[0];
+      return tr && tr.texttemplate === '' ? tr.text.flat().join('|') : '';
+    }
     const pts = [];
     for (const e of els) pts.push([Math.round(parseFloat(e.getAttribute('y'))),
                                    parseFloat(e.getAttribute('x')), e.textContent]);

@@ -20,7 +20,9 @@ It starts its own `streamlit run app.py` on a free loopback port and measures, o
 * The same on a 32x32 input with kernel 2, stride 1 (961 steps), loaded with a classroom link
   (ui.links.urlstate.encode_grid): a cell edit (a full rerun: every chart and the player change, the
   player's grids are rebuilt) with the websocket bytes the browser receives for it, a jump of
-  the step slider, and player steps.
+  the step slider, and player steps. Cells that small are drawn in colour only (no numbers:
+  ui/assets/chart.js MIN_TEXT_PX), so there a chart is done when Plotly has drawn the data
+  whose texts are pooling_core's numbers.
 * cold_start: from spawning `streamlit run` to the first painted chart in a fresh page.
 
 "Painted" is taken in the page: a requestAnimationFrame loop checks the DOM every frame, and

@@ -340,3 +340,30 @@ def test_gradcheck_warning_lists_or_counts_every_mismatch(blank_page: Page, app_
     assert all(cell in text for cell in named[:8]), text
     assert not any(cell in text for cell in named[8:]), text
     assert "… and 2 more" in text, text
+
+
+def test_a_32x32_grid_is_drawn_in_colour_with_every_value_on_hover(blank_page: Page,
+                                                                   app_url: str) -> None:
+    """Cells of a 32 x 32 chart beside another are ~10 px: no number is drawn in them (it
+    would be 4-6 px, unreadable; chart.js MIN_TEXT_PX), but the chart holds every value and a
+    hovered cell names it. x[r, c] = (r * 32 + c) % 7 - 3, by hand: x[0,0] = -3, x[5,9] =
+    (160 + 9) % 7 - 3 = 1 - 3 = -2."""
+    page = blank_page
+    x = (np.arange(32 * 32).reshape(32, 32) % 7 - 3).astype(float)
+    cells = ",".join(fmt(v) for v in x.ravel())
+    open_app(page, f"{app_url}/?" + urlencode({"x": f"t32x32~{cells}", "k": "2", "s": "1",
+                                               "lang": "en"}))
+    for key in ("fig_input", "fig_output", "fig_grad_input"):
+        expect(page.locator(f".st-key-{key} .pbe-chart")).not_to_have_attribute(
+            "aria-busy", "true")
+        assert page.locator(f".st-key-{key} g.heatmap-label text").count() == 0, key
+    shown = page.locator(".st-key-fig_input .pbe-chart").evaluate(
+        "gd => [gd.data[0].texttemplate, gd.data[0].text]")
+    assert shown == ["", [[fmt(v) for v in row] for row in x]]
+    # Hover x[5,9]: the plot area is 32 cells wide and 32 high, row 0 on top.
+    area = page.locator(".st-key-fig_input .nsewdrag").first.bounding_box()
+    cw, ch = area["width"] / 32, area["height"] / 32
+    page.mouse.move(area["x"] + (9 + 0.5) * cw, area["y"] + (5 + 0.5) * ch)
+    expect(page.locator(".st-key-fig_input .hovertext").first).to_contain_text("x[5,9] = -2")
+    screenshot(page, "explorer-32x32-colour-only")
+    assert_no_exception(page)

@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page
 
 from ui.assets import read_asset
 from ui.format import parse_number
-from ui.views.figures import CELL_SIZES, GRAD_SCALE, cell_px, grad_range
+from ui.views.figures import CELL_SIZES, GRAD_SCALE, cell_px, grad_range, heatmap
 from ui.widgets.grid import SEPARATOR_LINES, SEPARATORS, parse_csv
 
 
@@ -122,6 +122,32 @@ def test_player_cell_pitch_is_figures_cell_px(blank: Page, projector: bool) -> N
     cells = asdict(CELL_SIZES[projector])
     got = call(blank, "player.js", "cellPitch", [[r, c, w, cells] for r, c, w in cases])
     assert got == [cell_px(r, c, w, projector) for r, c, w in cases]
+
+
+# ----------------------------------------------------------------- numbers in chart cells
+def test_both_components_draw_numbers_from_the_same_font_size(blank: Page) -> None:
+    sizes = blank.evaluate("""async ([chart, player]) => [
+        (await import(chart)).MIN_TEXT_PX, (await import(player)).MIN_TEXT_PX]""",
+                           [module_url("chart.js"), module_url("player.js")])
+    assert sizes == [8, 8]
+
+
+@pytest.mark.parametrize(("cols", "pitch", "font"), [(32, 16, 8), (34, 15, None), (6, 64, 20)])
+def test_chart_cells_show_numbers_only_at_a_readable_size(blank: Page, cols: int, pitch: int,
+                                                          font: int | None) -> None:
+    """Hand-worked, for a chart of one-digit numbers drawn at its own width. A cell is its
+    pitch less the 2 px gap; a line of text is 1.45 em tall and the widest "1" is far below
+    the width bound, so the height decides: pitch 16 -> (14 - 2) / 1.45 = 8.3 -> 8 px,
+    numbers drawn; pitch 15 -> (13 - 2) / 1.45 = 7.6 -> 7 px, below 8: colour only (the
+    cell's value stays in the hover); 6 columns -> pitch 64, the figure's own 20 px kept."""
+    fig = heatmap(np.ones((cols, cols)), "t")
+    assert cell_px(cols, cols) == pitch  # the figure's cells, as the hand-work assumes
+    trace = call(blank, "chart.js", "fitText", [[fig["data"][0], fig["layout"]]])[0]
+    if font is None:
+        assert trace["texttemplate"] == ""
+    else:
+        assert trace["texttemplate"] == "%{text}" and trace["textfont"]["size"] == font
+    assert trace["text"] == fig["data"][0]["text"]  # the hover keeps every value
 
 
 # ----------------------------------------------------------------- paste separators

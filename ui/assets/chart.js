@@ -41,9 +41,16 @@ function textWidth(text, px, weight, family) {
   return ctx.measureText(text).width;
 }
 
+// Below this font size (px) a chart's cells show colour only, no numbers (the step player's
+// rule too, ui/assets/player.js): 32 x 32 cells drawn 16 px wide would get 4-6 px digits that
+// no one can read, and writing ~1000 of them took Plotly ~90 ms per chart on every edit. The
+// value of a cell is in its hover text (and in the grid editor).
+export const MIN_TEXT_PX = 8;
+
 // Every number inside its cell: the figure's font, or smaller so that the widest text of the
-// trace fits the cell the chart is drawn at (a text line is about 1.45 em tall).
-function fitText(trace, layout) {
+// trace fits the cell the chart is drawn at (a text line is about 1.45 em tall); none when
+// that is smaller than MIN_TEXT_PX.
+export function fitText(trace, layout) {
   if (!trace.text || !trace.textfont) return trace;
   const m = layout.margin || {}, xr = layout.xaxis.range, yr = layout.yaxis.range;
   const cw = (layout.width - (m.l ?? 80) - (m.r ?? 80)) / Math.abs(xr[1] - xr[0]) -
@@ -57,7 +64,8 @@ function fitText(trace, layout) {
   const size = trace.textfont.size;
   const w = widest ? textWidth(widest, 100, weight, family) / 100 : 0.6;
   const fit = Math.floor(Math.min(size, (cw - 4) / w, (ch - 2) / 1.45));
-  return fit >= size ? trace : { ...trace, textfont: { ...trace.textfont, size: Math.max(1, fit) } };
+  if (fit < MIN_TEXT_PX) return { ...trace, texttemplate: "" };
+  return fit >= size ? trace : { ...trace, textfont: { ...trace.textfont, size: fit } };
 }
 
 // The title whole: broken into lines at spaces to fit the chart's width (the top margin grows

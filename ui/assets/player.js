@@ -44,6 +44,10 @@ const MARKUP = `
   <div class="legend" data-label="legend"></div>
   <div class="note" id="note"></div>`;
 
+// Cells whose numbers would be drawn smaller than this (px) show colour only; the charts'
+// rule too (ui/assets/chart.js MIN_TEXT_PX). A cell's value stays in its title.
+export const MIN_TEXT_PX = 8;
+
 const ZERO = [-1, "0", 0, 0];  // a dL/dx cell back at 0 (see `shownU`)
 
 // ---- rules given by Python (ui/views/figures.py), applied here as Plotly and Python apply them.
@@ -186,7 +190,7 @@ function createPlayer(host) {
     $("gy").style.setProperty("--font", best.fy + "px");
     $("gx2").style.setProperty("--font", best.fg + "px");
     $("gx2").style.setProperty("--badge", Math.max(10, Math.round(best.fg * 0.55)) + "px");
-    root.classList.toggle("notext", best.f < 8);
+    root.classList.toggle("notext", best.f < MIN_TEXT_PX);
     align();
   }
   new ResizeObserver(() => fit()).observe(root);
