@@ -17,6 +17,7 @@ from pw_helpers import (
     ARTIFACTS,
     OpenTab,
     assert_no_exception,
+    edit_cell,
     open_app,
     player,
     reruns,
@@ -281,4 +282,17 @@ def test_screenshots(open_tab: OpenTab, app_url: str, name: str, viewport: dict,
     page.set_viewport_size({"width": viewport["width"], "height": 5000})
     expect(feed(page).locator("p").first).to_be_visible()
     player(page).screenshot(path=str(ARTIFACTS / f"predict-{name}-player.png"))
+    assert_no_exception(page)
+
+
+def test_after_an_edit_a_click_picks_a_cell_once(open_tab: OpenTab, app_url: str):
+    """The player keeps its cells across an edit of the same shape; a kept cell must not get
+    a second click handler (two would pick and unpick it in one click)."""
+    page = open_predicting(open_tab, app_url)
+    edit_cell(page, 5, 5, "7")
+    expect(player(page).locator("#gx .cell").nth(35)).to_have_attribute("title", "x[5,5] = 7")
+    x_cell(page, 2, 2).click()
+    expect(player(page).locator('#picks input[data-cell="2,2"]')).to_have_count(1)
+    x_cell(page, 2, 2).click()
+    expect(player(page).locator("#picks input")).to_have_count(0)
     assert_no_exception(page)
