@@ -405,4 +405,12 @@ def test_an_edit_keeps_the_players_cells_and_leaves_no_mark_of_the_view_before(
     assert [s.split(" = ")[0] for s in fr.locator("#gy .cell.cur").evaluate_all(titles)] == [
         f"dL/dy[{i},{j}]"]
     assert fr.locator("#gx .cell.tied").count() == 0
+    # Projector mode keeps the shapes but widens the row numbers' column (hdrWidth: 8 px a
+    # digit + 8, in projector mode 10 px a digit + 8; rows 0..5: one digit), so it is rebuilt.
+    columns = "e => e.style.gridTemplateColumns.split(' ')[0]"
+    assert fr.locator("#gx").evaluate(columns) == "16px"
+    page.locator(".st-key-projector label").first.click()
+    wait_idle(page)
+    expect(fr.locator(".projector").first).to_be_attached()
+    assert fr.locator("#gx").evaluate(columns) == "18px"
     assert_no_exception(page)

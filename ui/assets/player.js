@@ -212,8 +212,10 @@ function createPlayer(host) {
     const [pt, pb, pl, pr] = ring || [0, 0, 0, 0];
     // The same grid as last time (an edit that keeps the layer's shapes): its cells stay and
     // only what changed is written. Building ~3000 new cells on 32 x 32 cost ~250 ms of style,
-    // layout and paint on every edit.
-    const shape = [rows, cols, pt, pb, pl, pr, D.ib || 0, prefix, ringLabel || ""].join("|");
+    // layout and paint on every edit. Everything the header and the columns are made of is in
+    // the key (the row numbers' column is wider in projector mode: hdrWidth).
+    const shape = [rows, cols, pt, pb, pl, pr, D.ib || 0, !!D.projector, prefix,
+                   ringLabel || ""].join("|");
     if (el.__shape === shape) return refresh(el, cols, texts, prefix, ringLabel);
     el.replaceChildren();
     el.style.gridTemplateColumns = hdrWidth(rows) + "px repeat(" + (cols + pl + pr) +
