@@ -17,7 +17,14 @@ from urllib.parse import urlsplit
 
 import pytest
 from appserver import CHROMIUM_ARGS, start_server, stop_server
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Frame,
+    Page,
+    Playwright,
+    sync_playwright,
+)
 from pw_helpers import OpenTab, open_app, track_runs
 
 HERE = Path(__file__).resolve().parent
@@ -108,9 +115,13 @@ def open_tab(profile: BrowserContext) -> Iterator[OpenTab]:
     tabs: list[Page] = []
     origins: set[str] = set()
 
+    def visited(frame: Frame) -> None:
+        if origin := _origin(frame.url):
+            origins.add(origin)
+
     def open_(viewport: dict[str, int] | None = None, timeout_ms: int = 30_000) -> Page:
         tab = profile.new_page()
-        tab.on("framenavigated", lambda frame: origins.add(_origin(frame.url) or ""))
+        tab.on("framenavigated", visited)
         tab.set_viewport_size(viewport or VIEWPORT)
         tab.set_default_timeout(timeout_ms)
         track_runs(tab)  # count reruns from the first document on, as open_app does
@@ -120,13 +131,15 @@ def open_tab(profile: BrowserContext) -> Iterator[OpenTab]:
     try:
         yield open_
     finally:
-        cleaner = profile.new_page()
-        cdp = profile.new_cdp_session(cleaner)
-        for origin in sorted(origins - {""}):
-            cdp.send("Storage.clearDataForOrigin",
-                     {"origin": origin, "storageTypes": SITE_STORAGE})
+        if origins:  # the storage is the browser's: any open tab can ask it to be cleared
+            tab = next((t for t in tabs if not t.is_closed()), None) or profile.new_page()
+            tabs.append(tab)
+            cdp = profile.new_cdp_session(tab)
+            for origin in sorted(origins):
+                cdp.send("Storage.clearDataForOrigin",
+                         {"origin": origin, "storageTypes": SITE_STORAGE})
         profile.clear_cookies()
-        for tab in [*tabs, cleaner]:
+        for tab in tabs:
             if not tab.is_closed():
                 tab.close()
 
