@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
-from pw_helpers import assert_no_exception, open_app, player, screenshot, wait_idle
+from pw_helpers import assert_no_exception, open_app, player, reruns, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -109,8 +109,9 @@ def test_symbolic_view_at_three_sizes(browser: Browser, app_url: str, device: st
         # 0-based: the same cell is x[2,2].
         if narrow:
             open_sidebar(page)
+        before = reruns(page)  # wait for the switch's own rerun, however slow its request
         page.locator(".st-key-w_index_base label").filter(has_text="0 (code").first.click()
-        wait_idle(page)
+        wait_idle(page, since=before)
         if narrow:
             close_sidebar(page)
         eqs = tex_of_equations(page)
