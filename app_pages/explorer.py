@@ -26,7 +26,7 @@ from ui.views.unpool_view import unpool_applies, unpool_section
 from ui.widgets.grid import parse_grid
 from ui.widgets.inputs import example_row, grid_controls
 from ui.widgets.params import SLOT_CSS, SLOT_PREFIX, parameter_controls
-from ui.widgets.session import init_state
+from ui.widgets.session import init_state, keep_fragment_state
 from ui.widgets.upstream import upstream_controls
 
 
@@ -122,33 +122,36 @@ def page() -> None:
 
     with st.sidebar:
         st.header(t("param.header"))
-        boxes: dict[str, DeltaGenerator] = {}
+        controls_box = st.container()
         if "controls" in hidden:
             st.info(t("classroom.controls_hidden"), icon=":material/lock:")
-        else:
-            boxes = parameter_controls()
         st.html(SLOT_CSS)  # a slot that shows nothing takes no room
         spec_box = st.container(key=f"{SLOT_PREFIX}rule")
         notation_controls()
     st.subheader(t("input.header"))
     if "controls" not in hidden:
         example_row()
-    grid_and_results(boxes, spec_box, question)
+    grid_and_results(controls_box, spec_box, question)
 
 
 @st.fragment
-def grid_and_results(boxes: dict[str, DeltaGenerator], spec_box: DeltaGenerator,
+def grid_and_results(controls_box: DeltaGenerator, spec_box: DeltaGenerator,
                      question: DeltaGenerator) -> None:
-    """The grid and everything computed from it. A fragment: an edit of the grid (or of any
-    widget below it) reruns only this, not the title, the sidebar's layer controls and the
-    app's frame, which it does not change (each element sent is drawn again in the browser).
-    A layer control or an example reruns the whole page. It writes into the sidebar (the
-    rule under the controls, errors next to them, the share box) through slots it fills on
-    every run (Streamlit keeps a fragment's place in a container created outside it only
-    when the fragment writes there on every full run)."""
+    """The layer's controls, the grid and everything computed from them. A fragment: an edit
+    of a layer control, of the grid or of any widget below it reruns only this, not the
+    title, the example row and the app's frame, which it does not change (each element sent
+    is drawn again in the browser). An example or a question reruns the whole page. It writes
+    into the sidebar (the layer's controls, the rule under them, errors next to them, the
+    share box) through slots it fills on every run (Streamlit keeps a fragment's place in a
+    container created outside it only when the fragment writes there on every full run)."""
     ss = st.session_state
+    keep_fragment_state()
     hidden = set(ss.get("hide") or ())
     predicting = predict_mode()
+    boxes: dict[str, DeltaGenerator] = {}
+    if "controls" not in hidden:
+        with controls_box:
+            boxes = parameter_controls()
     slots = {name: box.empty() for name, box in boxes.items()}
     x, _ = parse_grid(ss.grid_text) if "controls" in hidden else grid_controls()
     spec, sizes = read_layer(x, slots, spec_box.container())

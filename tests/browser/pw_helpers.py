@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from pooling_core import PoolSpec
 
@@ -63,7 +64,8 @@ GRID = ".pbe-grid"
 # A run that ended early because a newer request interrupted it (status 2) is not counted.
 TRACKER_JS = """(() => {
   if (window.__pbeRuns) return;
-  const R = window.__pbeRuns = {seq: 0, sent: 0, lastSent: 0, lastFinished: 0, mark: 0};
+  const R = window.__pbeRuns = {seq: 0, sent: 0, lastSent: 0, lastFinished: 0, mark: 0,
+                                lastRequest: null};
   function fields(bytes) {  // a protobuf message's top-level fields: number -> varint or -1
     const out = new Map();
     let i = 0;
@@ -97,7 +99,7 @@ TRACKER_JS = """(() => {
       });
     }
     const b = bytesOf(data);
-    if (b && fields(b).has(11)) { R.sent++; R.lastSent = ++R.seq; }
+    if (b && fields(b).has(11)) { R.sent++; R.lastSent = ++R.seq; R.lastRequest = Array.from(b); }
     return send.call(this, data);
   };
 })()"""
@@ -126,6 +128,15 @@ def reruns(page: Page) -> int:
     """How many reruns this page has asked for so far (its current document)."""
     track_runs(page)
     return int(page.evaluate("window.__pbeRuns.sent"))
+
+
+def last_rerun_fragment(page: Page) -> str | None:
+    """The fragment the page's last rerun request asked the server to run ("" for the whole
+    page; None if it asked for none yet), read from the request's bytes with Streamlit's own
+    protobuf classes (BackMsg.rerun_script.fragment_id)."""
+    track_runs(page)
+    raw = page.evaluate("window.__pbeRuns.lastRequest")
+    return None if raw is None else BackMsg.FromString(bytes(raw)).rerun_script.fragment_id
 
 
 def wait_idle(page: Page, timeout_ms: int = 30_000, settle_ms: int = 1_000,

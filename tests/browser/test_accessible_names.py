@@ -84,11 +84,17 @@ def test_explorer_parameters_survive_a_visit_to_ties(page: Page, app_url: str) -
     wait_idle(page, since=before)
     # The link is written by the run (replaceState); wait for it rather than race it.
     page.wait_for_url(re.compile(r"[?&]s=2x1(&|$)"), timeout=10_000)
+    # dL/dy "Random": like the layer's controls, a widget of the Explorer's fragment, whose
+    # run is then the page's last before the visit.
+    before = reruns(page)
+    page.locator(".st-key-gy_mode").get_by_text("Random", exact=True).click()
+    wait_idle(page, since=before)
     nav(page, "ties")
     page.locator("[data-testid=stSidebarNav] a").first.click()  # back to the Explorer
     page.wait_for_selector(".st-key-sh input")
     wait_idle(page, settle_ms=800)
     expect(page.get_by_role("spinbutton", name="Stride height", exact=True)).to_have_value("2")
+    expect(page.get_by_role("radio", name="Random", exact=True)).to_be_checked()
     assert "s=2x1" in page.url, page.url
     assert_no_exception(page)
 

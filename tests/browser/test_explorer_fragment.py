@@ -9,7 +9,15 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import Page, expect
-from pw_helpers import edit_cell, set_number, wait_idle
+from pw_helpers import (
+    DEFAULT_X,
+    edit_cell,
+    heatmap_text,
+    last_rerun_fragment,
+    reruns,
+    set_number,
+    wait_idle,
+)
 
 from ui.i18n import t
 from ui.links.gridcodec import decode_grid
@@ -37,6 +45,32 @@ def test_resizing_the_grid_updates_the_rule_and_errors_in_the_sidebar(page: Page
     set_number(page, "rows", 6)
     expect(sidebar(page).locator("[data-testid=stAlert]")).to_have_count(0)
     expect(sidebar(page).get_by_text(re.compile(r"height: ⌊\(6 .*= 4"))).to_have_count(1)
+
+
+def test_a_layer_control_reruns_only_the_fragment(page: Page) -> None:
+    """The layer's controls are drawn by the fragment (into the sidebar): an edit of one asks
+    the server to run the fragment, not the page (its title, example row and frame are not
+    sent and drawn again), and the charts and the rule follow it. Loading an example still
+    reruns the whole page, which the same reading tells apart."""
+    set_number(page, "kh", 2)
+    assert last_rerun_fragment(page) not in (None, "")
+    # 6 x 6, kernel (2, 3), stride 1: a 5 x 4 output, each cell its window's maximum (a loop).
+    y = [[DEFAULT_X[i:i + 2, j:j + 3].max() for j in range(4)] for i in range(5)]
+    assert heatmap_text(page, "fig_output") == [[f"{v:g}" for v in row] for row in y]
+    expect(sidebar(page).get_by_text(re.compile(r"height: ⌊\(6 .*= 5"))).to_have_count(1)
+
+    before = reruns(page)
+    page.locator(".st-key-mode").get_by_text(t("mode.avg", lang="en"), exact=True).click()
+    wait_idle(page, since=before)
+    assert last_rerun_fragment(page) not in (None, "")
+    # Average of each 2 x 3 window: its sum over 6 (first row: 15/6, 17/6, 14/6, 11/6).
+    first = heatmap_text(page, "fig_output")[0]
+    assert first == ["2.5", "2.833", "2.333", "1.833"], first
+
+    before = reruns(page)
+    page.locator(".st-key-load_preset button").click()
+    wait_idle(page, since=before)
+    assert last_rerun_fragment(page) == ""
 
 
 def test_a_cell_edit_updates_the_share_link(page: Page) -> None:

@@ -19,6 +19,12 @@ from ui.widgets.upstream import GY_DEFAULTS
 # Widget values the Explorer keeps across reruns and page visits (ui.state.keep).
 EXPLORER_DEFAULTS: dict[str, object] = {**PARAM_DEFAULTS, **GY_DEFAULTS, **RANDOM_DEFAULTS,
                                         "step": 0, "preset": DEFAULT_PRESET}
+# Those of them whose widgets the Explorer's fragment draws (app_pages/explorer.py
+# `grid_and_results`: the layer, dL/dy, the random fill, the step): an edit of one runs only
+# the fragment, so the fragment keeps them itself (`keep_fragment_state`); the example box
+# ("preset") is drawn by the page.
+FRAGMENT_DEFAULTS: dict[str, object] = {k: v for k, v in EXPLORER_DEFAULTS.items()
+                                        if k != "preset"}
 
 
 def init_state() -> None:
@@ -32,6 +38,13 @@ def init_state() -> None:
         ss.grid_version = 0
     ss.setdefault("rows", len(ss.grid_text))
     ss.setdefault("cols", len(ss.grid_text[0]))
+
+
+def keep_fragment_state() -> None:
+    """`keep` the values of the widgets the Explorer's fragment draws, on each of its runs
+    (before they are drawn): a run of the fragment alone is the last run of the page before
+    a visit to another page, and what the visit drops is restored from these copies."""
+    keep(FRAGMENT_DEFAULTS)
 
 
 def open_in_explorer(rows: list[list[str]], spec: PoolSpec) -> None:
