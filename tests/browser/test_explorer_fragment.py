@@ -74,8 +74,9 @@ def test_a_layer_control_reruns_only_the_fragment(page: Page) -> None:
 
 
 def test_a_cell_edit_updates_the_share_link(page: Page) -> None:
+    runs0 = reruns(page)
     page.get_by_text(t("classroom.share", lang="en"), exact=True).click()
-    wait_idle(page)
+    wait_idle(page, since=runs0)
     code = sidebar(page).locator(".st-key-share_link").get_by_role(
         "textbox", name=t("share.link", lang="en"), exact=True)
     old = code.input_value()

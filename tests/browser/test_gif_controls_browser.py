@@ -12,6 +12,7 @@ from pw_helpers import (
     assert_no_exception,
     choose,
     open_app,
+    reruns,
     screenshot,
     wait_idle,
 )
@@ -30,8 +31,9 @@ def projector_on(page: Page) -> None:
     toggle = page.locator("[data-testid=stExpandSidebarButton]")
     if toggle.count():  # a collapsed sidebar: open it to reach the switch
         toggle.first.click()
+    runs0 = reruns(page)
     page.locator(".st-key-projector label").first.click()
-    wait_idle(page)
+    wait_idle(page, since=runs0)
 
 
 def cut_texts(page: Page) -> list[str]:

@@ -167,8 +167,9 @@ def test_the_link_carries_predict(open_tab: OpenTab, app_url: str):
     expect(player(page).locator("#sentence")).to_have_text(
         t("predict.prompt", "en", step=4, i=0, j=3, g="1"))
     assert "predict=1" in page.url
+    runs0 = reruns(page)
     page.locator(".st-key-predict_on label").first.click()  # off: the step as usual
-    wait_idle(page)
+    wait_idle(page, since=runs0)
     expect(player(page).locator("#predict")).to_be_hidden()
     expect(player(page).locator("#play")).to_be_enabled()
     assert "predict=1" not in page.url
@@ -200,8 +201,9 @@ def test_a_padding_cell_can_be_picked_and_never_wins(open_tab: OpenTab, app_url:
     ARTIFACTS.mkdir(exist_ok=True)
     player(page).screenshot(path=str(ARTIFACTS / "predict-padding.png"))
     # Predict mode off: the player's x is x alone again.
+    runs0 = reruns(page)
     page.locator(".st-key-predict_on label").first.click()
-    wait_idle(page)
+    wait_idle(page, since=runs0)
     expect(player(page).locator("#gx .padcell")).to_have_count(0)
     expect(player(page).locator("#gx .cell")).to_have_count(36)
     assert_no_exception(page)
@@ -264,8 +266,9 @@ def test_five_languages_and_axe(open_tab: OpenTab, app_url: str, lang: str):
 def test_screenshots(open_tab: OpenTab, app_url: str, name: str, viewport: dict,projector: bool):
     page = open_predicting(open_tab, app_url, viewport=viewport)
     if projector:
+        runs0 = reruns(page)
         page.locator(".st-key-projector label").first.click()
-        wait_idle(page)
+        wait_idle(page, since=runs0)
         expect(player(page).locator(".projector").first).to_be_attached()
     x_cell(page, 1, 2).click()
     player(page).locator('#picks input[data-cell="1,2"]').fill("1/2")

@@ -18,6 +18,7 @@ from pw_helpers import (
     heatmap_text,
     open_app,
     player,
+    reruns,
     screenshot,
     wait_idle,
 )
@@ -99,8 +100,9 @@ def test_same_padding_and_adaptive_bins_from_links(browser: Browser, app_url: st
     context, page = open_view(browser, link(app_url, x7, layer="adaptive", o="3", mode="avg"),
                               1024, 768)
     try:
+        runs0 = reruns(page)
         page.locator(".st-key-projector label").first.click()
-        wait_idle(page)
+        wait_idle(page, since=runs0)
         expect(page.locator(".st-key-projector input[type=checkbox]")).to_be_checked()
         assert heatmap_text(page, "fig_output") == fmt_grid(pool_forward(x7, spec7).output)
         assert heatmap_text(page, "fig_grad_input") == fmt_grid(
