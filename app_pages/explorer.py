@@ -131,27 +131,36 @@ def page() -> None:
     st.subheader(t("input.header"))
     if "controls" not in hidden:
         example_row()
-    grid_and_results(controls_box, spec_box, question)
+    layer_and_results(controls_box, spec_box, question)
 
 
 @st.fragment
-def grid_and_results(controls_box: DeltaGenerator, spec_box: DeltaGenerator,
-                     question: DeltaGenerator) -> None:
-    """The layer's controls, the grid and everything computed from them. A fragment: an edit
-    of a layer control, of the grid or of any widget below it reruns only this, not the
-    title, the example row and the app's frame, which it does not change (each element sent
-    is drawn again in the browser). An example or a question reruns the whole page. It writes
-    into the sidebar (the layer's controls, the rule under them, errors next to them, the
-    share box) through slots it fills on every run (Streamlit keeps a fragment's place in a
-    container created outside it only when the fragment writes there on every full run)."""
-    ss = st.session_state
-    keep_fragment_state()
-    hidden = set(ss.get("hide") or ())
-    predicting = predict_mode()
+def layer_and_results(controls_box: DeltaGenerator, spec_box: DeltaGenerator,
+                      question: DeltaGenerator) -> None:
+    """The layer's controls (into the sidebar's `controls_box`), then the grid and results. A
+    fragment: an edit of a layer control reruns this, not the title, the example row and the
+    app's frame (each element sent is drawn again in the browser); an example or a question
+    reruns the page."""
+    keep_fragment_state(layer=True)
     boxes: dict[str, DeltaGenerator] = {}
-    if "controls" not in hidden:
+    if "controls" not in set(st.session_state.get("hide") or ()):
         with controls_box:
             boxes = parameter_controls()
+    grid_and_results(boxes, spec_box, question)
+
+
+@st.fragment
+def grid_and_results(boxes: dict[str, DeltaGenerator], spec_box: DeltaGenerator,
+                     question: DeltaGenerator) -> None:
+    """The grid and everything computed from it. A fragment in `layer_and_results`: an edit of
+    the grid (or of any widget below it) reruns only this, not the layer's controls either.
+    It writes into the sidebar (the rule under the controls, errors next to them, the share
+    box) through slots it fills on every run (Streamlit keeps a fragment's place in a
+    container created outside it only when the fragment writes there on every full run)."""
+    ss = st.session_state
+    keep_fragment_state(layer=False)
+    hidden = set(ss.get("hide") or ())
+    predicting = predict_mode()
     slots = {name: box.empty() for name, box in boxes.items()}
     x, _ = parse_grid(ss.grid_text) if "controls" in hidden else grid_controls()
     spec, sizes = read_layer(x, slots, spec_box.container())

@@ -1,7 +1,9 @@
-"""The Explorer's grid and results are a fragment (app_pages/explorer.py `grid_and_results`):
-an edit below the layer controls reruns only that part. What it draws in the sidebar (the
-output-size rule under the controls, an error next to the control that caused it, the share
-link) must still follow every such edit. Expected numbers are worked out by hand here."""
+"""The Explorer's grid and results are a fragment (app_pages/explorer.py `grid_and_results`)
+inside another that draws the layer's controls (`layer_and_results`): an edit below the
+layer controls reruns only the inner part, a layer edit the two. What the inner one draws in
+the sidebar (the output-size rule under the controls, an error next to the control that
+caused it, the share link) must still follow every such edit. Expected numbers are worked
+out by hand here."""
 
 from __future__ import annotations
 
@@ -48,12 +50,14 @@ def test_resizing_the_grid_updates_the_rule_and_errors_in_the_sidebar(page: Page
 
 
 def test_a_layer_control_reruns_only_the_fragment(page: Page) -> None:
-    """The layer's controls are drawn by the fragment (into the sidebar): an edit of one asks
-    the server to run the fragment, not the page (its title, example row and frame are not
-    sent and drawn again), and the charts and the rule follow it. Loading an example still
-    reruns the whole page, which the same reading tells apart."""
+    """The layer's controls are drawn by a fragment (into the sidebar) around the grid's: an
+    edit of one asks the server to run that fragment, not the page (its title, example row
+    and frame are not sent and drawn again), and the charts and the rule follow it. A cell
+    edit asks for the inner fragment alone (the layer's controls are not sent again either);
+    loading an example reruns the whole page. The same reading tells the three apart."""
     set_number(page, "kh", 2)
-    assert last_rerun_fragment(page) not in (None, "")
+    layer_fragment = last_rerun_fragment(page)
+    assert layer_fragment not in (None, "")
     # 6 x 6, kernel (2, 3), stride 1: a 5 x 4 output, each cell its window's maximum (a loop).
     y = [[DEFAULT_X[i:i + 2, j:j + 3].max() for j in range(4)] for i in range(5)]
     assert heatmap_text(page, "fig_output") == [[f"{v:g}" for v in row] for row in y]
@@ -62,10 +66,14 @@ def test_a_layer_control_reruns_only_the_fragment(page: Page) -> None:
     before = reruns(page)
     page.locator(".st-key-mode").get_by_text(t("mode.avg", lang="en"), exact=True).click()
     wait_idle(page, since=before)
-    assert last_rerun_fragment(page) not in (None, "")
+    assert last_rerun_fragment(page) == layer_fragment
     # Average of each 2 x 3 window: its sum over 6 (first row: 15/6, 17/6, 14/6, 11/6).
     first = heatmap_text(page, "fig_output")[0]
     assert first == ["2.5", "2.833", "2.333", "1.833"], first
+
+    edit_cell(page, 0, 0, "7")  # a window's sum 15 -> 21: its average 21/6
+    assert last_rerun_fragment(page) not in (None, "", layer_fragment)
+    assert heatmap_text(page, "fig_output")[0][0] == "3.5"
 
     before = reruns(page)
     page.locator(".st-key-load_preset button").click()

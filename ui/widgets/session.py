@@ -19,12 +19,12 @@ from ui.widgets.upstream import GY_DEFAULTS
 # Widget values the Explorer keeps across reruns and page visits (ui.state.keep).
 EXPLORER_DEFAULTS: dict[str, object] = {**PARAM_DEFAULTS, **GY_DEFAULTS, **RANDOM_DEFAULTS,
                                         "step": 0, "preset": DEFAULT_PRESET}
-# Those of them whose widgets the Explorer's fragment draws (app_pages/explorer.py
-# `grid_and_results`: the layer, dL/dy, the random fill, the step): an edit of one runs only
-# the fragment, so the fragment keeps them itself (`keep_fragment_state`); the example box
-# ("preset") is drawn by the page.
-FRAGMENT_DEFAULTS: dict[str, object] = {k: v for k, v in EXPLORER_DEFAULTS.items()
-                                        if k != "preset"}
+# Those of them whose widgets the Explorer's fragments draw (app_pages/explorer.py): the
+# layer's (`layer_and_results`) and dL/dy's, the random fill's and the step
+# (`grid_and_results`); the example box ("preset") is drawn by the page. A fragment's run
+# alone can be the page's last before a visit to another page, so each fragment keeps its own
+# widgets' values (`keep_fragment_state`) before it draws them.
+RESULTS_DEFAULTS: dict[str, object] = {**GY_DEFAULTS, **RANDOM_DEFAULTS, "step": 0}
 
 
 def init_state() -> None:
@@ -40,11 +40,11 @@ def init_state() -> None:
     ss.setdefault("cols", len(ss.grid_text[0]))
 
 
-def keep_fragment_state() -> None:
-    """`keep` the values of the widgets the Explorer's fragment draws, on each of its runs
-    (before they are drawn): a run of the fragment alone is the last run of the page before
-    a visit to another page, and what the visit drops is restored from these copies."""
-    keep(FRAGMENT_DEFAULTS)
+def keep_fragment_state(layer: bool) -> None:
+    """`keep` the values of the widgets one of the Explorer's fragments draws, on each of its
+    runs, before they are drawn: the layer's controls (`layer`) or those of the grid and
+    results. What a visit to another page drops is restored from these copies."""
+    keep(PARAM_DEFAULTS if layer else RESULTS_DEFAULTS)
 
 
 def open_in_explorer(rows: list[list[str]], spec: PoolSpec) -> None:
