@@ -159,6 +159,22 @@ def test_player_steps_with_buttons_and_keys(page: Page) -> None:
     in_page_ms = timing["changed"] - timing["clicked"]
     print(f"\nplayer step latency: click -> #counter change {in_page_ms:.2f} ms in the page; "
           f"{round_trip_ms:.1f} ms including Playwright's round trips")
+
+    # A step writes the grids' changed cells, the sentence and the counter, nothing of the
+    # controls (a play button written again on every step laid the controls out again).
+    touched = fr.locator("#player").evaluate("""root => {
+        const seen = new Set();
+        const mo = new MutationObserver(() => {});
+        mo.observe(root, {subtree: true, childList: true, attributes: true, characterData: true});
+        root.querySelector('#next').click();
+        for (const m of mo.takeRecords()) {
+            const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
+            seen.add(el.closest('.controls') ? 'controls:' + (el.id || el.tagName) : 'other');
+        }
+        mo.disconnect();
+        return [...seen].sort();
+    }""")
+    assert touched == ["controls:counter", "other"], touched
     assert_no_exception(page)
 
 

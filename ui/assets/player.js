@@ -380,6 +380,9 @@ function createPlayer(host) {
   }
   function stop() {
     if (timer) { clearInterval(timer); timer = null; report(); }
+    // Every step stops the play: when not playing the button already says so, and writing
+    // its text again would replace the text node and lay the controls out again each step.
+    if (playBtn.textContent === "▶" && playBtn.title === D.labels.play) return;
     playBtn.textContent = "▶";
     playBtn.setAttribute("aria-label", D.labels.play); playBtn.title = D.labels.play;
   }
