@@ -12,6 +12,7 @@ from ui.exports.view import export_section
 from ui.format import index_base, ix
 from ui.i18n import current_language, t
 from ui.links.explorerlink import apply_url_state, current_query, share_controls
+from ui.state import keep
 from ui.views import figures
 from ui.views.charts import chart
 from ui.views.checks import sums_and_check
@@ -25,9 +26,14 @@ from ui.views.symbolic import notation_controls, symbolic_result, symbols_on
 from ui.views.unpool_view import unpool_applies, unpool_section
 from ui.widgets.grid import parse_grid
 from ui.widgets.inputs import example_row, grid_controls
-from ui.widgets.params import SLOT_CSS, SLOT_PREFIX, parameter_controls
-from ui.widgets.session import init_state, keep_fragment_state
+from ui.widgets.params import PARAM_DEFAULTS, SLOT_CSS, SLOT_PREFIX, parameter_controls
+from ui.widgets.session import RESULTS_DEFAULTS, init_state
 from ui.widgets.upstream import upstream_controls
+
+
+def hidden_parts() -> set[str]:
+    """The parts a classroom link hides ("controls", "answers")."""
+    return set(st.session_state.get("hide") or ())
 
 
 def columns() -> tuple:
@@ -112,7 +118,7 @@ def page() -> None:
     """Controls -> (x, dL/dy, spec) -> one Results -> forward, steps, result, exports."""
     init_state()
     url_notes = apply_url_state()
-    hidden = set(st.session_state.get("hide") or ())
+    hidden = hidden_parts()
     st.title(t("explorer.title"))
     question = take_question("")
     st.markdown(t("explorer.intro"))
@@ -141,9 +147,9 @@ def layer_and_results(controls_box: DeltaGenerator, spec_box: DeltaGenerator,
     fragment: an edit of a layer control reruns this, not the title, the example row and the
     app's frame (each element sent is drawn again in the browser); an example or a question
     reruns the page."""
-    keep_fragment_state(layer=True)
+    keep(PARAM_DEFAULTS)  # before the controls are drawn (ui/widgets/session.py)
     boxes: dict[str, DeltaGenerator] = {}
-    if "controls" not in set(st.session_state.get("hide") or ()):
+    if "controls" not in hidden_parts():
         with controls_box:
             boxes = parameter_controls()
     grid_and_results(boxes, spec_box, question)
@@ -158,8 +164,8 @@ def grid_and_results(boxes: dict[str, DeltaGenerator], spec_box: DeltaGenerator,
     box) through slots it fills on every run (Streamlit keeps a fragment's place in a
     container created outside it only when the fragment writes there on every full run)."""
     ss = st.session_state
-    keep_fragment_state(layer=False)
-    hidden = set(ss.get("hide") or ())
+    keep(RESULTS_DEFAULTS)  # before their widgets are drawn (ui/widgets/session.py)
+    hidden = hidden_parts()
     predicting = predict_mode()
     slots = {name: box.empty() for name, box in boxes.items()}
     x, _ = parse_grid(ss.grid_text) if "controls" in hidden else grid_controls()

@@ -16,15 +16,15 @@ from ui.widgets.inputs import RANDOM_DEFAULTS, set_grid
 from ui.widgets.params import PARAM_DEFAULTS, layer_state, values_of
 from ui.widgets.upstream import GY_DEFAULTS
 
-# Widget values the Explorer keeps across reruns and page visits (ui.state.keep).
-EXPLORER_DEFAULTS: dict[str, object] = {**PARAM_DEFAULTS, **GY_DEFAULTS, **RANDOM_DEFAULTS,
-                                        "step": 0, "preset": DEFAULT_PRESET}
-# Those of them whose widgets the Explorer's fragments draw (app_pages/explorer.py): the
-# layer's (`layer_and_results`) and dL/dy's, the random fill's and the step
-# (`grid_and_results`); the example box ("preset") is drawn by the page. A fragment's run
-# alone can be the page's last before a visit to another page, so each fragment keeps its own
-# widgets' values (`keep_fragment_state`) before it draws them.
+# Widget values the Explorer keeps across reruns and page visits (ui.state.keep). A fragment's
+# run alone can be the page's last before a visit to another page, so each of the Explorer's
+# fragments (app_pages/explorer.py) also keeps the values of the widgets it draws, before it
+# draws them: PARAM_DEFAULTS (the layer's controls, `layer_and_results`) and RESULTS_DEFAULTS
+# (dL/dy, the random fill and the step, `grid_and_results`); the example box ("preset") is
+# drawn by the page.
 RESULTS_DEFAULTS: dict[str, object] = {**GY_DEFAULTS, **RANDOM_DEFAULTS, "step": 0}
+EXPLORER_DEFAULTS: dict[str, object] = {**PARAM_DEFAULTS, **RESULTS_DEFAULTS,
+                                        "preset": DEFAULT_PRESET}
 
 
 def init_state() -> None:
@@ -38,13 +38,6 @@ def init_state() -> None:
         ss.grid_version = 0
     ss.setdefault("rows", len(ss.grid_text))
     ss.setdefault("cols", len(ss.grid_text[0]))
-
-
-def keep_fragment_state(layer: bool) -> None:
-    """`keep` the values of the widgets one of the Explorer's fragments draws, on each of its
-    runs, before they are drawn: the layer's controls (`layer`) or those of the grid and
-    results. What a visit to another page drops is restored from these copies."""
-    keep(PARAM_DEFAULTS if layer else RESULTS_DEFAULTS)
 
 
 def open_in_explorer(rows: list[list[str]], spec: PoolSpec) -> None:
