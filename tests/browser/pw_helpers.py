@@ -24,7 +24,7 @@ from contextlib import suppress
 from pathlib import Path
 
 import numpy as np
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Keyboard, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
@@ -158,6 +158,18 @@ def wait_idle(page: Page, timeout_ms: int = 30_000, settle_ms: int = 1_000,
                                    timeout=settle_ms)
     page.wait_for_function(IDLE_JS, timeout=timeout_ms)
     page.evaluate("window.__pbeRuns.mark = window.__pbeRuns.sent")
+
+
+def rerun_by(page: Page, target: Locator | Keyboard, key: str | None = None) -> None:
+    """Click `target` (or press `key` in it, or on `page.keyboard`), which asks the app for a
+    rerun, then wait for that rerun to be drawn (`wait_idle` since it: not the run before,
+    however late the request is sent on a busy machine)."""
+    before = reruns(page)
+    if key is None:
+        target.click()
+    else:
+        target.press(key)
+    wait_idle(page, since=before)
 
 
 def open_app(page: Page, url: str) -> None:

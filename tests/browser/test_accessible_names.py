@@ -19,7 +19,7 @@ from pw_helpers import (
     assert_no_exception,
     choose,
     grid_cell,
-    reruns,
+    rerun_by,
     screenshot,
     wait_idle,
 )
@@ -79,16 +79,12 @@ def nav(page: Page, path: str) -> None:
 def test_explorer_parameters_survive_a_visit_to_ties(page: Page, app_url: str) -> None:
     stride_h = page.get_by_role("spinbutton", name="Stride height", exact=True)
     stride_h.fill("2")
-    before = reruns(page)
-    stride_h.press("Enter")
-    wait_idle(page, since=before)
+    rerun_by(page, stride_h, "Enter")
     # The link is written by the run (replaceState); wait for it rather than race it.
     page.wait_for_url(re.compile(r"[?&]s=2x1(&|$)"), timeout=10_000)
     # dL/dy "Random": like the layer's controls, a widget of the Explorer's fragment, whose
     # run is then the page's last before the visit.
-    before = reruns(page)
-    page.locator(".st-key-gy_mode").get_by_text("Random", exact=True).click()
-    wait_idle(page, since=before)
+    rerun_by(page, page.locator(".st-key-gy_mode").get_by_text("Random", exact=True))
     nav(page, "ties")
     page.locator("[data-testid=stSidebarNav] a").first.click()  # back to the Explorer
     page.wait_for_selector(".st-key-sh input")
@@ -104,22 +100,16 @@ def test_the_ties_grid_goes_into_the_explorer(page: Page) -> None:
     for key in ("ties_rows", "ties_cols"):
         box = page.locator(f".st-key-{key} input")
         box.fill("2")
-        runs0 = reruns(page)
-        box.press("Enter")
-        wait_idle(page, since=runs0)
+        rerun_by(page, box, "Enter")
     # A ReLU's zeros: [[0, 0], [-1, -2]] (the plateau's corner is all 5s), stride 1.
     for (r, c), text in {(0, 0): "0", (0, 1): "0", (1, 0): "-1", (1, 1): "-2"}.items():
         cell = grid_cell(page, r, c)
         cell.click()
         cell.fill(text)
-        runs0 = reruns(page)
-        cell.press("Enter")
-        wait_idle(page, since=runs0)
+        rerun_by(page, cell, "Enter")
     stride = page.locator(".st-key-ties_s input")
     stride.fill("1")
-    runs0 = reruns(page)
-    stride.press("Enter")
-    wait_idle(page, since=runs0)
+    rerun_by(page, stride, "Enter")
     screenshot(page, "ties-relu-zeros")
     page.locator(".st-key-ties_open button").click()
     page.wait_for_selector(".st-key-kh input")
@@ -143,9 +133,7 @@ def test_next_layer_link_opens_its_tab_and_the_tab_drives_section_3(blank_page: 
     expect(page.get_by_role("tab", name=conv)).to_have_attribute("aria-selected", "true")
     source = page.get_by_text(re.compile(r"^dL/dP from the "))
     expect(source).to_contain_text(conv)
-    runs0 = reruns(page)
-    page.get_by_role("tab", name=dense).click()
-    wait_idle(page, since=runs0)
+    rerun_by(page, page.get_by_role("tab", name=dense))
     expect(source).to_contain_text(dense)
     assert "from=conv" not in page.url, page.url
     assert_no_exception(page)

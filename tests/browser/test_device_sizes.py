@@ -24,7 +24,7 @@ from pw_helpers import (
     edit_cell,
     open_app,
     player,
-    reruns,
+    rerun_by,
     wait_idle,
 )
 
@@ -95,9 +95,7 @@ def open_at(open_tab: OpenTab, app_url: str, device: str, query: str = "") -> Pa
     page = open_tab(viewport=viewport)
     open_app(page, app_url + query)
     if projector:
-        runs0 = reruns(page)
-        page.locator(".st-key-projector label").first.click()
-        wait_idle(page, since=runs0)
+        rerun_by(page, page.locator(".st-key-projector label").first)
         expect(player(page).locator(".projector").first).to_be_attached()
     return page
 

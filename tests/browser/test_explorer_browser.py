@@ -26,7 +26,7 @@ from pw_helpers import (
     heatmap_text,
     open_app,
     player,
-    reruns,
+    rerun_by,
     screenshot,
     set_number,
     wait_idle,
@@ -188,9 +188,7 @@ def test_player_keeps_its_step_across_other_reruns_and_follows_the_jump_slider(
     fr.locator("#next").click()
     fr.locator("#next").click()
     expect_counter(page, 3, n)
-    runs0 = reruns(page)
-    page.locator(".st-key-show_all_windows label").click()
-    wait_idle(page, since=runs0)
+    rerun_by(page, page.locator(".st-key-show_all_windows label"))
     expect(page.locator(".st-key-show_all_windows input")).to_be_checked()
     expect_counter(page, 3, n)
     assert cell_titles(page, "gx2") == expected_running_titles(DEFAULT_X, DEFAULT_SPEC, 2)
@@ -208,9 +206,7 @@ def test_player_keeps_its_step_across_other_reruns_and_follows_the_jump_slider(
                                " return els.length; }") == 36 + 16
     for k in (3, 4):
         thumb.focus()
-        runs0 = reruns(page)
-        thumb.press("ArrowRight")
-        wait_idle(page, since=runs0)
+        rerun_by(page, thumb, "ArrowRight")
         expect_counter(page, k + 1, n)
         assert cell_titles(page, "gx2") == expected_running_titles(DEFAULT_X, DEFAULT_SPEC, k)
         i, j = divmod(k, 4)  # the 4 x 4 output, row-major
@@ -269,9 +265,7 @@ def test_kernel_and_stride_from_sidebar(page: Page) -> None:
 # ---------------------------------------------------------------------------- tie policy
 def test_plateau_example_with_policy_all(page: Page) -> None:
     choose(page, "preset", t("preset.plateau", lang="en"))
-    runs0 = reruns(page)
-    page.locator(".st-key-load_preset button").click()
-    wait_idle(page, since=runs0)
+    rerun_by(page, page.locator(".st-key-load_preset button"))
     expect(grid_cell(page, 2, 2)).to_have_value("4")
     choose(page, "ties", t("policy.all.short", lang="en"))
 
@@ -429,9 +423,7 @@ def test_an_edit_keeps_the_players_cells_and_leaves_no_mark_of_the_view_before(
     # digit + 8, in projector mode 10 px a digit + 8; rows 0..5: one digit), so it is rebuilt.
     columns = "e => e.style.gridTemplateColumns.split(' ')[0]"
     assert fr.locator("#gx").evaluate(columns) == "16px"
-    runs0 = reruns(page)
-    page.locator(".st-key-projector label").first.click()
-    wait_idle(page, since=runs0)
+    rerun_by(page, page.locator(".st-key-projector label").first)
     expect(fr.locator(".projector").first).to_be_attached()
     assert fr.locator("#gx").evaluate(columns) == "18px"
     assert_no_exception(page)

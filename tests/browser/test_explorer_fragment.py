@@ -16,9 +16,8 @@ from pw_helpers import (
     edit_cell,
     heatmap_text,
     last_rerun_fragment,
-    reruns,
+    rerun_by,
     set_number,
-    wait_idle,
 )
 
 from ui.i18n import t
@@ -63,9 +62,7 @@ def test_a_layer_control_reruns_only_the_fragment(page: Page) -> None:
     assert heatmap_text(page, "fig_output") == [[f"{v:g}" for v in row] for row in y]
     expect(sidebar(page).get_by_text(re.compile(r"height: ⌊\(6 .*= 5"))).to_have_count(1)
 
-    before = reruns(page)
-    page.locator(".st-key-mode").get_by_text(t("mode.avg", lang="en"), exact=True).click()
-    wait_idle(page, since=before)
+    rerun_by(page, page.locator(".st-key-mode").get_by_text(t("mode.avg", lang="en"), exact=True))
     assert last_rerun_fragment(page) == layer_fragment
     # Average of each 2 x 3 window: its sum over 6 (first row: 15/6, 17/6, 14/6, 11/6).
     first = heatmap_text(page, "fig_output")[0]
@@ -75,16 +72,12 @@ def test_a_layer_control_reruns_only_the_fragment(page: Page) -> None:
     assert last_rerun_fragment(page) not in (None, "", layer_fragment)
     assert heatmap_text(page, "fig_output")[0][0] == "3.5"
 
-    before = reruns(page)
-    page.locator(".st-key-load_preset button").click()
-    wait_idle(page, since=before)
+    rerun_by(page, page.locator(".st-key-load_preset button"))
     assert last_rerun_fragment(page) == ""
 
 
 def test_a_cell_edit_updates_the_share_link(page: Page) -> None:
-    runs0 = reruns(page)
-    page.get_by_text(t("classroom.share", lang="en"), exact=True).click()
-    wait_idle(page, since=runs0)
+    rerun_by(page, page.get_by_text(t("classroom.share", lang="en"), exact=True))
     code = sidebar(page).locator(".st-key-share_link").get_by_role(
         "textbox", name=t("share.link", lang="en"), exact=True)
     old = code.input_value()

@@ -12,7 +12,7 @@ from pw_helpers import (
     assert_no_exception,
     choose,
     open_app,
-    reruns,
+    rerun_by,
     screenshot,
     wait_idle,
 )
@@ -31,9 +31,7 @@ def projector_on(page: Page) -> None:
     toggle = page.locator("[data-testid=stExpandSidebarButton]")
     if toggle.count():  # a collapsed sidebar: open it to reach the switch
         toggle.first.click()
-    runs0 = reruns(page)
-    page.locator(".st-key-projector label").first.click()
-    wait_idle(page, since=runs0)
+    rerun_by(page, page.locator(".st-key-projector label").first)
 
 
 def cut_texts(page: Page) -> list[str]:

@@ -20,6 +20,7 @@ from pw_helpers import (
     grid_cell,
     heatmap_text,
     open_cell_editor,
+    rerun_by,
     reruns,
     screenshot,
     wait_idle,
@@ -103,9 +104,7 @@ def test_browse_then_edit_with_enter_f2_or_typing(page: Page) -> None:
 def test_enter_commits_and_moves_down_arrows_move_escape_reverts(page: Page) -> None:
     cell = open_cell_editor(page, 0, 0)
     cell.press_sequentially("7")  # the text was selected: typing replaces it
-    runs0 = reruns(page)
-    cell.press("Enter")
-    wait_idle(page, since=runs0)
+    rerun_by(page, cell, "Enter")
     assert focused_cell(page) == "cell-1-0"  # Enter moved down, as in a spreadsheet
     x = X.copy()
     x[0, 0] = 7
@@ -143,17 +142,13 @@ def test_a_block_pasted_from_a_spreadsheet_fills_cells_in_one_rerun(page: Page) 
 def test_a_cell_that_is_not_a_number_is_marked_until_fixed(page: Page) -> None:
     cell = open_cell_editor(page, 4, 4)
     cell.fill("six")
-    runs0 = reruns(page)
-    cell.press("Enter")
-    wait_idle(page, since=runs0)
+    rerun_by(page, cell, "Enter")
     expect(grid_cell(page, 4, 4)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text("These cells are not numbers: (4,4) “six”")).to_be_visible()
     screenshot(page, "grid-editor-bad-cell")
     cell = open_cell_editor(page, 4, 4)
     cell.fill("6")
-    runs0 = reruns(page)
-    cell.press("Enter")
-    wait_idle(page, since=runs0)
+    rerun_by(page, cell, "Enter")
     expect(grid_cell(page, 4, 4)).not_to_have_attribute("aria-invalid", "true")
     expect(page.get_by_text("These cells are not numbers")).to_have_count(0)
     assert heatmap_text(page, "fig_output") == output_text(X)
@@ -220,9 +215,7 @@ def test_rows_and_columns_are_numbered_in_the_index_base(page: Page) -> None:
     # and the headers count from 1. Typing into it still edits that cell.
     grid = page.locator(GRID).first
     expect(grid.locator("thead th[scope=col]").first).to_have_text("0")
-    runs0 = reruns(page)
-    page.locator(".st-key-w_index_base label").filter(has_text="1 (math").first.click()
-    wait_idle(page, since=runs0)
+    rerun_by(page, page.locator(".st-key-w_index_base label").filter(has_text="1 (math").first)
     expect(grid.locator("thead th[scope=col]").first).to_have_text("1")
     expect(grid.locator("tbody th[scope=row]").last).to_have_text("6")
     expect(grid.get_by_role("textbox", name="Row 3, column 4", exact=True)).to_have_value("6")

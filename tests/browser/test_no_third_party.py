@@ -26,7 +26,7 @@ from pw_helpers import (
     edit_cell,
     open_app,
     player,
-    reruns,
+    rerun_by,
     screenshot,
     set_number,
     wait_idle,
@@ -136,9 +136,7 @@ def test_a_newcomers_visit_asks_only_the_apps_own_host(browser: Browser, app_url
             look(path)
         choose(page, "lang", "Español")
         look("language")
-        runs0 = reruns(page)
-        page.locator(".st-key-projector label").first.click()
-        wait_idle(page, since=runs0)
+        rerun_by(page, page.locator(".st-key-projector label").first)
         expect(page.locator(".st-key-projector input[type=checkbox]")).to_be_checked()
         look("projector")
         page.locator("[data-testid=stSidebarNav] a",

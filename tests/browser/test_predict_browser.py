@@ -20,7 +20,7 @@ from pw_helpers import (
     edit_cell,
     open_app,
     player,
-    reruns,
+    rerun_by,
     screenshot,
     wait_idle,
 )
@@ -52,16 +52,12 @@ def predict_step(page: Page, picks: dict[tuple[int, int], str]) -> None:
     for (r, c), text in picks.items():
         x_cell(page, r, c).click()
         player(page).locator(f'#picks input[data-cell="{r},{c}"]').fill(text)
-    before = reruns(page)
-    player(page).locator("#pcheck").click()
-    wait_idle(page, since=before)
+    rerun_by(page, player(page).locator("#pcheck"))
 
 
 def next_step(page: Page, step: int) -> None:
     """The Check button, once a step is marked, moves on (and the player reports the step)."""
-    before = reruns(page)
-    player(page).locator("#pcheck").click()
-    wait_idle(page, since=before)
+    rerun_by(page, player(page).locator("#pcheck"))
     expect(player(page).locator("#counter")).to_have_text(f"Step {step} / 16")
 
 
@@ -121,14 +117,10 @@ def test_keyboard_only(open_tab: OpenTab, app_url: str):
     expect(box).to_be_focused()
     page.keyboard.type("/1")
     expect(box).to_have_value("1/1")
-    before = reruns(page)
-    page.keyboard.press("Enter")
-    wait_idle(page, since=before)
+    rerun_by(page, page.keyboard, "Enter")
     expect(feed(page).locator("p").first).to_have_text(t("predict.right", "en"))
     expect(grid).to_be_focused()
-    before = reruns(page)
-    page.keyboard.press("Enter")  # the step is marked: Enter goes on
-    wait_idle(page, since=before)
+    rerun_by(page, page.keyboard, "Enter")  # the step is marked: Enter goes on
     expect(player(page).locator("#counter")).to_have_text("Step 2 / 16")
     expect(player(page).locator("#sentence")).to_have_text(
         t("predict.prompt", "en", step=2, i=0, j=1, g="1"))
@@ -141,9 +133,7 @@ def test_keyboard_only(open_tab: OpenTab, app_url: str):
         page.keyboard.press(key)
     expect(box).to_be_focused()
     expect(box).to_have_value("-1")
-    before = reruns(page)
-    page.keyboard.press("Enter")
-    wait_idle(page, since=before)
+    rerun_by(page, page.keyboard, "Enter")
     expect(player(page).locator("#counter")).to_have_text("Step 2 / 16")
     expect(feed(page)).to_contain_text("x[2,2] receives 1, not -1.")
     expect(player(page).locator("#pscore")).to_have_text(
@@ -167,9 +157,7 @@ def test_the_link_carries_predict(open_tab: OpenTab, app_url: str):
     expect(player(page).locator("#sentence")).to_have_text(
         t("predict.prompt", "en", step=4, i=0, j=3, g="1"))
     assert "predict=1" in page.url
-    runs0 = reruns(page)
-    page.locator(".st-key-predict_on label").first.click()  # off: the step as usual
-    wait_idle(page, since=runs0)
+    rerun_by(page, page.locator(".st-key-predict_on label").first)  # off: the step as usual
     expect(player(page).locator("#predict")).to_be_hidden()
     expect(player(page).locator("#play")).to_be_enabled()
     assert "predict=1" not in page.url
@@ -185,9 +173,7 @@ def test_a_padding_cell_can_be_picked_and_never_wins(open_tab: OpenTab, app_url:
     expect(player(page).locator("#gx .padcell")).to_have_count(7 * 7 - 36)
     pad.click()
     player(page).locator('#picks input[data-cell="-1,-1"]').fill("1")
-    before = reruns(page)
-    player(page).locator("#pcheck").click()
-    wait_idle(page, since=before)
+    rerun_by(page, player(page).locator("#pcheck"))
     expect(feed(page)).to_contain_text("x[-1,-1] receives nothing from this window")
     expect(feed(page)).to_contain_text("Padding never wins — a padding cell is not part of x")
     expect(pad).to_have_class(re.compile(r"\bv-extra\b"))
@@ -201,9 +187,7 @@ def test_a_padding_cell_can_be_picked_and_never_wins(open_tab: OpenTab, app_url:
     ARTIFACTS.mkdir(exist_ok=True)
     player(page).screenshot(path=str(ARTIFACTS / "predict-padding.png"))
     # Predict mode off: the player's x is x alone again.
-    runs0 = reruns(page)
-    page.locator(".st-key-predict_on label").first.click()
-    wait_idle(page, since=runs0)
+    rerun_by(page, page.locator(".st-key-predict_on label").first)
     expect(player(page).locator("#gx .padcell")).to_have_count(0)
     expect(player(page).locator("#gx .cell")).to_have_count(36)
     assert_no_exception(page)
@@ -266,17 +250,13 @@ def test_five_languages_and_axe(open_tab: OpenTab, app_url: str, lang: str):
 def test_screenshots(open_tab: OpenTab, app_url: str, name: str, viewport: dict,projector: bool):
     page = open_predicting(open_tab, app_url, viewport=viewport)
     if projector:
-        runs0 = reruns(page)
-        page.locator(".st-key-projector label").first.click()
-        wait_idle(page, since=runs0)
+        rerun_by(page, page.locator(".st-key-projector label").first)
         expect(player(page).locator(".projector").first).to_be_attached()
     x_cell(page, 1, 2).click()
     player(page).locator('#picks input[data-cell="1,2"]').fill("1/2")
     player(page).locator("#predict").scroll_into_view_if_needed()
     screenshot(page, f"predict-{name}-picking")
-    before = reruns(page)
-    player(page).locator("#pcheck").click()
-    wait_idle(page, since=before)
+    rerun_by(page, player(page).locator("#pcheck"))
     expect(feed(page).locator("p").first).to_have_text(t("predict.wrong", "en"))
     player(page).locator("#predict").scroll_into_view_if_needed()
     screenshot(page, f"predict-{name}-marked")

@@ -8,7 +8,13 @@ import contextlib
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from pw_helpers import assert_no_exception, player, reruns, screenshot, wait_idle
+from pw_helpers import (
+    assert_no_exception,
+    player,
+    rerun_by,
+    screenshot,
+    wait_idle,
+)
 
 SEVERE = {"critical", "serious"}
 
@@ -39,9 +45,7 @@ def test_projector_mode_on_every_page(page: Page, app_url: str) -> None:
     switch = page.locator(".st-key-projector input[type=checkbox]")
     expect(switch).not_to_be_checked()
     normal_px = root_font_px(page)
-    runs0 = reruns(page)
-    page.locator(".st-key-projector label").first.click()
-    wait_idle(page, since=runs0)
+    rerun_by(page, page.locator(".st-key-projector label").first)
     assert_no_exception(page)
     expect(switch).to_be_checked()
     assert root_font_px(page) == 21 > normal_px
@@ -61,7 +65,5 @@ def test_projector_mode_on_every_page(page: Page, app_url: str) -> None:
         assert severe_violations(page) == [], path
 
     # And off again: the page returns to its normal size.
-    runs0 = reruns(page)
-    page.locator(".st-key-projector label").first.click()
-    wait_idle(page, since=runs0)
+    rerun_by(page, page.locator(".st-key-projector label").first)
     wait_root_font(page, normal_px)

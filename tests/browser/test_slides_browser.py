@@ -9,7 +9,13 @@ from __future__ import annotations
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
-from pw_helpers import ARTIFACTS, assert_no_exception, open_app, reruns, wait_idle
+from pw_helpers import (
+    ARTIFACTS,
+    assert_no_exception,
+    open_app,
+    rerun_by,
+    wait_idle,
+)
 
 SEVERE = {"critical", "serious"}
 SIZES = {"phone": (390, 844, False), "projector": (1024, 768, True), "laptop": (1366, 768, False)}
@@ -48,9 +54,7 @@ def test_questions_gif_and_worksheet(browser: Browser, app_url: str, size: str) 
                 toggle = page.locator("[data-testid=stExpandSidebarButton]")
                 if toggle.count():
                     toggle.first.click()
-            runs0 = reruns(page)
-            page.locator(".st-key-projector label").first.click()
-            wait_idle(page, since=runs0)
+            rerun_by(page, page.locator(".st-key-projector label").first)
         # 3. a question opens its page with the question above it
         open_expander(page, "questions_open")
         shot(page, ".st-key-questions_open", f"slides-{size}-menu")

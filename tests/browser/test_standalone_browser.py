@@ -17,7 +17,13 @@ import numpy as np
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page, Route, expect
-from pw_helpers import ARTIFACTS, DEFAULT_SPEC, DEFAULT_X, reruns, wait_idle
+from pw_helpers import (
+    ARTIFACTS,
+    DEFAULT_SPEC,
+    DEFAULT_X,
+    rerun_by,
+    wait_idle,
+)
 
 from pooling_core import PoolSpec, pool_backward, pool_forward, scatter_steps, win_counts
 from ui.compute import _results
@@ -221,9 +227,7 @@ def _player_data(html: str) -> dict:
 
 def test_explorer_and_ties_buttons_download_the_page(page: Page, app_url: str,
                                                      tmp_path: Path) -> None:
-    runs0 = reruns(page)
-    page.get_by_text(t("export.header"), exact=True).click()
-    wait_idle(page, since=runs0)
+    rerun_by(page, page.get_by_text(t("export.header"), exact=True))
     html = _download(page, "exp_html", tmp_path)
     steps = scatter_steps(DEFAULT_X, np.ones((4, 4)), DEFAULT_SPEC)
     assert [s["s"] for s in _player_data(html)["steps"]] == step_sentences(steps, lang="en")

@@ -17,7 +17,15 @@ from urllib.parse import urlsplit
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
-from pw_helpers import assert_no_exception, open_app, player, reruns, screenshot, wait_idle
+from pw_helpers import (
+    assert_no_exception,
+    open_app,
+    player,
+    rerun_by,
+    reruns,
+    screenshot,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -74,13 +82,9 @@ def test_symbolic_view_at_three_sizes(browser: Browser, app_url: str, device: st
         if narrow:
             open_sidebar(page)
         if projector:
-            runs0 = reruns(page)
-            page.locator(".st-key-projector label").first.click()
-            wait_idle(page, since=runs0)
+            rerun_by(page, page.locator(".st-key-projector label").first)
             expect(page.locator(".st-key-projector input[type=checkbox]")).to_be_checked()
-        runs0 = reruns(page)
-        page.locator(".st-key-w_show_symbols label").first.click()
-        wait_idle(page, since=runs0)
+        rerun_by(page, page.locator(".st-key-w_show_symbols label").first)
         assert_no_exception(page)
         expect(page.locator(".st-key-w_show_symbols input[type=checkbox]")).to_be_checked()
         if narrow:
@@ -145,12 +149,9 @@ def test_ties_page_split_shares_typeset(browser: Browser, app_url: str) -> None:
         page.goto(f"{app_url}/ties?lang=en")
         page.wait_for_selector("[data-testid=stApp]")
         wait_idle(page, settle_ms=800)
-        runs0 = reruns(page)
-        page.locator(".st-key-ties_w_show_symbols label").first.click()
-        wait_idle(page, since=runs0)
-        runs0 = reruns(page)
-        page.locator(".st-key-ties_w_index_base label").filter(has_text="1 (math").first.click()
-        wait_idle(page, since=runs0)
+        rerun_by(page, page.locator(".st-key-ties_w_show_symbols label").first)
+        rerun_by(page, page.locator(".st-key-ties_w_index_base label")
+                 .filter(has_text="1 (math").first)
         assert_no_exception(page)
         split = page.locator(".st-key-sym_result_split")
         expect(split.locator(".katex").first).to_be_visible()

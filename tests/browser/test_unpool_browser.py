@@ -15,7 +15,7 @@ from pw_helpers import (
     assert_no_exception,
     heatmap_text,
     open_app,
-    reruns,
+    rerun_by,
     screenshot,
     track_runs,
     wait_idle,
@@ -67,9 +67,7 @@ def test_unpool_layer_at_three_sizes(browser: Browser, app_url: str) -> None:
         try:
             open_app(page, url)
             if projector:
-                runs0 = reruns(page)
-                page.locator(".st-key-projector label").first.click()
-                wait_idle(page, since=runs0)
+                rerun_by(page, page.locator(".st-key-projector label").first)
                 expect(page.locator(".st-key-projector input[type=checkbox]")).to_be_checked()
             assert_no_exception(page)
             expect(page.get_by_role("radio", name="Max unpool (pool → unpool round trip)")
@@ -103,9 +101,7 @@ def test_adaptive_exercise_at_three_sizes(browser: Browser, app_url: str) -> Non
             page.wait_for_selector("[data-testid=stApp]")
             wait_idle(page, settle_ms=600)
             if projector:
-                runs0 = reruns(page)
-                page.locator(".st-key-projector label").first.click()
-                wait_idle(page, since=runs0)
+                rerun_by(page, page.locator(".st-key-projector label").first)
             assert_no_exception(page)
             expect(page.get_by_text("Adaptive max pooling").first).to_be_visible()
             assert heatmap_text(page, "ex_fig_x")[1] == ["43", "23", "0", "49", "16"]

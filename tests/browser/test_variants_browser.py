@@ -18,9 +18,8 @@ from pw_helpers import (
     heatmap_text,
     open_app,
     player,
-    reruns,
+    rerun_by,
     screenshot,
-    wait_idle,
 )
 
 from pooling_core import AdaptiveSpec, PoolSpec, pool_backward, pool_forward
@@ -100,9 +99,7 @@ def test_same_padding_and_adaptive_bins_from_links(browser: Browser, app_url: st
     context, page = open_view(browser, link(app_url, x7, layer="adaptive", o="3", mode="avg"),
                               1024, 768)
     try:
-        runs0 = reruns(page)
-        page.locator(".st-key-projector label").first.click()
-        wait_idle(page, since=runs0)
+        rerun_by(page, page.locator(".st-key-projector label").first)
         expect(page.locator(".st-key-projector input[type=checkbox]")).to_be_checked()
         assert heatmap_text(page, "fig_output") == fmt_grid(pool_forward(x7, spec7).output)
         assert heatmap_text(page, "fig_grad_input") == fmt_grid(
