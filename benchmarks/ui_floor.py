@@ -16,6 +16,8 @@ and the changed heatmaps painted, on the page's own clock) on three pages served
   its max pool (kernel 3, stride 1) drawn by the Explorer's chart component, in a fragment,
   as the Explorer's grid fragment does.
 * `editor_2charts`: the same with the input's heatmap too.
+* `editor_4charts`: the grid editor and the Explorer's four heatmaps (input, output, wins
+  per cell, dL/dx for dL/dy all ones), from the Explorer's own `ui.compute.compute`.
 * `explorer`: the Explorer itself, the default example, a cell edit (ui_speed's
   `edit_cell`).
 
@@ -67,6 +69,7 @@ import numpy as np
 import streamlit as st
 
 from pooling_core import PoolSpec, pool_forward
+from ui.compute import compute
 from ui.views import figures
 from ui.views.charts import chart
 from ui.widgets.inputs import grid_editor
@@ -92,13 +95,22 @@ def body() -> None:
         return
     rows = grid_editor("floor_grid", {start!r}, "x")
     x = np.array([[float(s) for s in r] for r in rows])
-    y = pool_forward(x, PoolSpec(kernel_size=3, stride=1)).output
+    spec = PoolSpec(kernel_size=3, stride=1)
+    y = pool_forward(x, spec).output
     c1, c2 = st.columns(2, gap="large")
-    if PAGE == "editor_2charts":
+    if PAGE in ("editor_2charts", "editor_4charts"):
         with c1:
             chart(figures.heatmap(x, "x", name="x"), "fig_input", "x")
     with c2:
         chart(figures.heatmap(y, "y", name="y"), "fig_output", "y")
+    if PAGE == "editor_4charts":
+        res = compute(x, np.ones(y.shape), spec)
+        c1, c2 = st.columns(2, gap="large")
+        with c1:
+            chart(figures.heatmap(res.wins, "wins", kind="count", name="n"), "fig_mask", "n")
+        with c2:
+            chart(figures.heatmap(res.grad_input, "dL/dx", kind="grad", name="dL/dx"),
+                  "fig_grad_input", "dL/dx")
 
 
 body()
@@ -239,6 +251,8 @@ def main() -> None:
                          ".st-key-fig_output .pbe-chart", ("fig_output",)),
                         ("editor_2charts", f"{floor_url}/?page=editor_2charts", floor_proc.pid,
                          ".st-key-fig_output .pbe-chart", ("fig_input", "fig_output")),
+                        ("editor_4charts", f"{floor_url}/?page=editor_4charts", floor_proc.pid,
+                         ".st-key-fig_grad_input .pbe-chart", ("fig_input", "fig_output")),
                         ("explorer", f"{app_url}/?lang=en", app_proc.pid,
                          ".st-key-fig_output .pbe-chart", ("fig_input", "fig_output"))):
                     context = browser.new_context(viewport=VIEWPORT, locale="en-US")

@@ -3,7 +3,8 @@
 The floor pages are built from the app's own parts in a temporary folder; these tests run
 them in AppTest (no browser): the folder carries the app's configuration and plotly.js, the
 bare page doubles its number, and the grid pages start from the default example and chart
-its 3 x 3 max pool, by a loop here, after an edit too.
+its 3 x 3 max pool (and, on the four-chart page, the windows each cell wins and dL/dx), by
+loops here, after an edit too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from page_helpers import chart_values, grid_editor_data
+from page_helpers import chart_values, figure, grid_editor_data
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.ui_floor import floor_folder
@@ -28,6 +29,17 @@ def max_pool_3x3(x: np.ndarray) -> np.ndarray:
     """Kernel 3, stride 1, no padding, by a loop."""
     h, w = x.shape[0] - 2, x.shape[1] - 2
     return np.array([[x[i:i + 3, j:j + 3].max() for j in range(w)] for i in range(h)])
+
+
+def wins_3x3(x: np.ndarray) -> np.ndarray:
+    """How many windows each cell wins (the first maximum in reading order, as PyTorch):
+    also dL/dx for dL/dy all ones. By a loop."""
+    out = np.zeros_like(x)
+    for i in range(x.shape[0] - 2):
+        for j in range(x.shape[1] - 2):
+            r, c = divmod(int(np.argmax(x[i:i + 3, j:j + 3])), 3)
+            out[i + r, j + c] += 1
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -60,8 +72,9 @@ def test_the_bare_page_doubles_its_number(folder: Path) -> None:
     assert [t.value for t in at.text] == ["y = 42"]
 
 
-@pytest.mark.parametrize(("name", "keys"), [("editor_1chart", ["fig_output"]),
-                                            ("editor_2charts", ["fig_input", "fig_output"])])
+@pytest.mark.parametrize(("name", "keys"), [
+    ("editor_1chart", ["fig_output"]), ("editor_2charts", ["fig_input", "fig_output"]),
+    ("editor_4charts", ["fig_input", "fig_output", "fig_mask", "fig_grad_input"])])
 def test_the_grid_pages_chart_the_default_example_pooled(folder: Path, name: str,
                                                         keys: list[str]) -> None:
     at = floor_page(folder, name)
@@ -70,9 +83,16 @@ def test_the_grid_pages_chart_the_default_example_pooled(folder: Path, name: str
     assert chart_values(at, "fig_output").tolist() == max_pool_3x3(X6).tolist()
     if "fig_input" in keys:
         assert chart_values(at, "fig_input").tolist() == X6.tolist()
+    if "fig_mask" in keys:
+        assert chart_values(at, "fig_grad_input").tolist() == wins_3x3(X6).tolist()
+        # The wins chart leaves 0 blank (kind="count"): its numbers, by their text.
+        text = [[float(s or 0) for s in row] for row in figure(at, "fig_mask")["data"][0]["text"]]
+        assert text == wins_3x3(X6).tolist()
     # An edit, as the benchmark makes them: cell (5, 5) becomes 99, above every other cell.
     at.session_state["floor_grid"] = {"edited_rows": {5: {5: "99"}}}
     at.run()
     x = X6.copy()
     x[5, 5] = 99
     assert chart_values(at, "fig_output").tolist() == max_pool_3x3(x).tolist()
+    if "fig_mask" in keys:
+        assert chart_values(at, "fig_grad_input").tolist() == wins_3x3(x).tolist()
