@@ -51,7 +51,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 from pw_helpers import open_cell_editor  # noqa: E402
 
 from benchmarks.ui_speed_page import Meter, collect, grid_texts, measure, type_cell  # noqa: E402
-from benchmarks.ui_speed_report import print_table, summarise  # noqa: E402
+from benchmarks.ui_speed_report import load_line, print_table, run_start, summarise  # noqa: E402
 from benchmarks.ui_speed_scenarios import DEFAULT_X, VIEWPORT  # noqa: E402
 from pooling_core import PoolSpec, pool_forward  # noqa: E402
 from ui.format import fmt  # noqa: E402
@@ -226,11 +226,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=RESULTS / "ui_floor.json")
     args = ap.parse_args()
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    load_before = os.getloadavg()
-    print(f"cpu_count={os.cpu_count()} loadavg(1,5,15)={tuple(round(v, 2) for v in load_before)}")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    log_path = args.json.parent / "ui_floor_server.log"
-    log_path.write_bytes(b"")
+    load_before, log_path = run_start(args.json, "ui_floor_server.log")
     folder = floor_folder()
     raw: dict[str, dict] = {}
     started = time.time()
@@ -286,8 +282,7 @@ def main() -> None:
     explorer = next(r for r in rows if r["metric"] == "explorer")["p50_ms"]
     print("\np50 as a share of the Explorer's cell edit: " + ", ".join(
         f"{r['metric']} {r['p50_ms'] / explorer:.2f}" for r in rows))
-    print(f"cpu_count={os.cpu_count()} loadavg before={tuple(round(v, 2) for v in load_before)}"
-          f" after={tuple(round(v, 2) for v in load_after)}  ({time.time() - started:.0f} s)")
+    print(load_line(load_before, load_after, time.time() - started))
     args.json.write_text(json.dumps({
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {"cpu_count": os.cpu_count(), "loadavg_before": load_before,

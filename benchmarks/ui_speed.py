@@ -53,7 +53,7 @@ from appserver import CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from benchmarks.ui_speed_page import Meter  # noqa: E402
-from benchmarks.ui_speed_report import print_table, summarise  # noqa: E402
+from benchmarks.ui_speed_report import load_line, print_table, run_start, summarise  # noqa: E402
 from benchmarks.ui_speed_scenarios import (  # noqa: E402
     VIEWPORT,
     big_input,
@@ -74,11 +74,7 @@ def main() -> None:
     args = ap.parse_args()
     parts = set(args.only or ("default", "big", "cold"))
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    load_before = os.getloadavg()
-    print(f"cpu_count={os.cpu_count()} loadavg(1,5,15)={tuple(round(v, 2) for v in load_before)}")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    log_path = args.json.parent / "ui_speed_server.log"
-    log_path.write_bytes(b"")
+    load_before, log_path = run_start(args.json, "ui_speed_server.log")
     raw: dict[str, dict] = {}
     started = time.time()
     with sync_playwright() as pw:
@@ -108,8 +104,7 @@ def main() -> None:
     rows = summarise(raw)
     print()
     print_table(rows)
-    print(f"\ncpu_count={os.cpu_count()} loadavg before={tuple(round(v, 2) for v in load_before)}"
-          f" after={tuple(round(v, 2) for v in load_after)}  ({time.time() - started:.0f} s)")
+    print("\n" + load_line(load_before, load_after, time.time() - started))
     result = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "git": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,

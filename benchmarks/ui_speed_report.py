@@ -3,7 +3,9 @@ max, websocket kB, CPU ms) and the printed table."""
 
 from __future__ import annotations
 
+import os
 import statistics
+from pathlib import Path
 
 from benchmarks.percentiles import linear as pct
 
@@ -82,3 +84,20 @@ def print_table(rows: list[dict]) -> None:
                   "player sent after a pause of 350 ms between clicks (a rerun each); rerun "
                   f"requests between a click and its frame: {r['requests_on_step_path']}")
 
+
+
+def run_start(json_path: Path, log_name: str) -> tuple[tuple[float, float, float], Path]:
+    """Print the machine's load, make the results' folder and an empty server log in it.
+    Returns (the load averages, the log's path)."""
+    load = os.getloadavg()
+    print(f"cpu_count={os.cpu_count()} loadavg(1,5,15)={tuple(round(v, 2) for v in load)}")
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path = json_path.parent / log_name
+    log_path.write_bytes(b"")
+    return load, log_path
+
+
+def load_line(before: tuple[float, ...], after: tuple[float, ...], seconds: float) -> str:
+    """The machine's load before and after a run, and how long it took."""
+    return (f"cpu_count={os.cpu_count()} loadavg before={tuple(round(v, 2) for v in before)}"
+            f" after={tuple(round(v, 2) for v in after)}  ({seconds:.0f} s)")
