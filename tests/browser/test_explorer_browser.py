@@ -179,6 +179,39 @@ def test_player_steps_with_buttons_and_keys(page: Page) -> None:
 
 
 
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_stepping_never_moves_the_grids(open_tab: OpenTab, app_url: str, mode: str) -> None:
+    """On a phone the step sentences wrap onto more or fewer lines; the sentence's box keeps
+    the height of the tallest one, so the grids below it stay where they are on every step
+    (a moved grid is laid out and painted again, and the page jumps under the student's
+    eyes), and no sentence is cut."""
+    page = open_tab(viewport={"width": 390, "height": 844})
+    open_app(page, f"{app_url}/?lang=en&mode={mode}")
+    fr = player(page)
+    n = len(scatter_steps(DEFAULT_X, ones_gy(DEFAULT_X, DEFAULT_SPEC), DEFAULT_SPEC))
+    expect_counter(page, 1, n)
+    seen = fr.locator("#player").evaluate("""(root, n) => {
+        const out = [];
+        const look = () => {
+            const s = root.querySelector('#sentence'), text = document.createRange();
+            text.selectNodeContents(s);
+            out.push({grid: root.querySelector('#gx').getBoundingClientRect().top -
+                            root.getBoundingClientRect().top,
+                      lines: Math.round(text.getBoundingClientRect().height /
+                                        parseFloat(getComputedStyle(s).lineHeight)),
+                      cut: s.scrollHeight - s.clientHeight});
+        };
+        look();
+        for (let i = 1; i < n; i++) { root.querySelector('#next').click(); look(); }
+        return out;
+    }""", n)
+    assert len(seen) == n
+    assert len({round(s["grid"], 1) for s in seen}) == 1, seen  # the grids never moved
+    assert max(s["cut"] for s in seen) <= 1, seen  # no sentence taller than its box
+    # The sentences do wrap differently (or the test would not test anything).
+    assert len({s["lines"] for s in seen}) > 1, seen
+
+
 def test_player_keeps_its_step_across_other_reruns_and_follows_the_jump_slider(
         page: Page) -> None:
     """The player is one element that stays mounted: a rerun that does not change its steps

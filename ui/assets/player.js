@@ -192,6 +192,26 @@ function createPlayer(host) {
     $("gx2").style.setProperty("--badge", Math.max(10, Math.round(best.fg * 0.55)) + "px");
     root.classList.toggle("notext", best.f < MIN_TEXT_PX);
     align();
+    holdSentence();
+  }
+  // The sentence keeps the height of the tallest one of these steps (the five longest,
+  // measured once per load and width): a step never moves what is below it. A sentence
+  // that wrapped onto one more line moved the grids, which were then laid out, painted and
+  // composited again (about 10 ms a step on 32 x 32), and the page jumped as the student
+  // stepped.
+  function holdSentence() {
+    if (!D) return;
+    const texts = D.steps.map((st) => st.s).concat(predict.prompts());
+    texts.sort((a, b) => b.length - a.length);
+    const shown = sentence.textContent;
+    sentence.style.minHeight = "";
+    let h = 0;
+    for (const text of texts.slice(0, 5)) {
+      sentence.textContent = text;
+      h = Math.max(h, sentence.getBoundingClientRect().height);
+    }
+    sentence.textContent = shown;
+    sentence.style.minHeight = Math.ceil(h) + "px";  // its border box (player.css)
   }
   new ResizeObserver(() => fit()).observe(root);
   // With x's padding ring shown (predict mode) and dL/dx right below x, dL/dx starts the
@@ -472,6 +492,7 @@ function createPlayer(host) {
           stop(); go(start - K0);
         }
       } else if (predictChanged) {  // a prediction marked, or predict mode switched
+        holdSentence();  // its prompts are sentences too
         render();
       }  // else: a rerun for something else; the player stays where the student left it
     },
@@ -685,6 +706,7 @@ function createPredict(root, ctx) {
     on, hides, set, attach, render, ring,
     ringLabel: () => (P ? P.labels.pad : ""),
     prompt: (step) => (P && P.prompts[step]) || "",
+    prompts: () => (P ? Object.values(P.prompts) : []),
   };
 }
 
