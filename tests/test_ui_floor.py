@@ -4,7 +4,7 @@ The floor pages are built from the app's own parts in a temporary folder; these 
 them in AppTest (no browser): the folder carries the app's configuration and plotly.js, the
 bare page doubles its number, and the grid pages start from the default example and chart
 its 3 x 3 max pool (and, on the four-chart page, the windows each cell wins and dL/dx), by
-loops here, after an edit too.
+the loop reference (tests/loop_reference.py), after an edit too.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from loop_reference import loop_pool_backward, loop_pool_forward
 from page_helpers import chart_values, figure, grid_editor_data
 from streamlit.testing.v1 import AppTest
 
@@ -25,21 +26,18 @@ ROOT = Path(__file__).resolve().parents[1]
 X6 = np.array(PRESETS["overlap_6x6"].grid, dtype=np.float64)
 
 
+LAYER = {"kernel_size": 3, "stride": 1}  # the default example's layer
+
+
 def max_pool_3x3(x: np.ndarray) -> np.ndarray:
-    """Kernel 3, stride 1, no padding, by a loop."""
-    h, w = x.shape[0] - 2, x.shape[1] - 2
-    return np.array([[x[i:i + 3, j:j + 3].max() for j in range(w)] for i in range(h)])
+    """The 3 x 3 max pool of x, by the loop reference."""
+    return loop_pool_forward(x, **LAYER)[0]
 
 
 def wins_3x3(x: np.ndarray) -> np.ndarray:
-    """How many windows each cell wins (the first maximum in reading order, as PyTorch):
-    also dL/dx for dL/dy all ones. By a loop."""
-    out = np.zeros_like(x)
-    for i in range(x.shape[0] - 2):
-        for j in range(x.shape[1] - 2):
-            r, c = divmod(int(np.argmax(x[i:i + 3, j:j + 3])), 3)
-            out[i + r, j + c] += 1
-    return out
+    """How many windows each cell wins (PyTorch's first maximum): dL/dx for dL/dy all ones,
+    by the loop reference."""
+    return loop_pool_backward(x, np.ones_like(max_pool_3x3(x)), **LAYER)
 
 
 @pytest.fixture(scope="module")
