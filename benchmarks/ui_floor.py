@@ -48,7 +48,7 @@ from benchmarks.paths import RESULTS, ROOT  # noqa: E402  (also tests/browser on
 # isort: split
 from appserver import CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
-from pw_helpers import open_cell_editor  # noqa: E402
+from pw_helpers import IDLE_JS, open_cell_editor  # noqa: E402
 
 from benchmarks.ui_speed_page import Meter, collect, grid_texts, measure, type_cell  # noqa: E402
 from benchmarks.ui_speed_report import load_line, print_table, run_start, summarise  # noqa: E402
@@ -127,19 +127,13 @@ def floor_folder() -> Path:
     return d
 
 
-SETTLED_JS = """() => {
-  const app = document.querySelector('[data-testid=stApp]');
-  return !!app && app.getAttribute('data-test-script-state') === 'notRunning' &&
-         !document.querySelector('.pbe-chart[aria-busy=true]');
-}"""
-
-
 def settle(page: Page, ms: int = 200) -> None:
-    """Wait until the page's run is over and no chart is drawing, then `ms` more.
+    """Wait until the page's run is over, drawn, and no chart is drawing, then `ms` more.
 
-    (Not pw_helpers.wait_idle: its count of finished runs can miss the first run of a page
-    this small, which then never looks idle.)"""
-    page.wait_for_function(SETTLED_JS)
+    pw_helpers' IDLE_JS without its count of finished runs (the tracker is not installed in
+    these pages): that count can miss the first run of a page this small, which then never
+    looks idle."""
+    page.wait_for_function(IDLE_JS)
     page.wait_for_timeout(ms)
 
 
