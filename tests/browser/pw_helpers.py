@@ -201,17 +201,25 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
+# A chart's labels as [y, x, text], or null while it has none or is drawing (aria-busy).
+HEATMAP_LABELS_JS = """key => {
+  if (document.querySelector(`.st-key-${key} .pbe-chart[aria-busy=true]`)) return null;
+  const els = [...document.querySelectorAll(`.st-key-${key} g.heatmap-label text`)];
+  return els.length ? els.map(e => [parseFloat(e.getAttribute('y')),
+                                     parseFloat(e.getAttribute('x')), e.textContent]) : null;
+}"""
+
+
 def heatmap_text(page: Page, key: str) -> list[list[str]]:
     """The numbers a Plotly heatmap prints, as rows top to bottom, each left to right.
 
     Rows are grouped by the labels' pixel y, so row 0 of the result is what is drawn on top.
+    The labels are read in the same moment the chart is seen not drawing (one evaluation in
+    the page). A chart whose place changed (projector mode puts one chart per row) is a new
+    element after the rerun, mounted and drawn a moment later: reading its labels in a later
+    call than the check once found none (a fresh clone's CI, test_variants_browser).
     """
-    labels = page.locator(f".st-key-{key} g.heatmap-label text")
-    expect(labels.first).to_be_attached(timeout=20_000)
-    expect(page.locator(f".st-key-{key} .pbe-chart[aria-busy=true]")).to_have_count(0)
-    points = labels.evaluate_all(
-        "els => els.map(e => [parseFloat(e.getAttribute('y')), parseFloat(e.getAttribute('x')),"
-        " e.textContent])")
+    points = page.wait_for_function(HEATMAP_LABELS_JS, arg=key, timeout=20_000).json_value()
     rows: dict[float, list[tuple[float, str]]] = {}
     for y, x, text in points:
         rows.setdefault(round(y), []).append((x, text))
